@@ -1,0 +1,119 @@
+"""One root exception for everything Engage reports to a user.
+
+Every error carries a stable ``code`` (tools and tests match on it, never on the
+wording) and a :class:`Location` that names the file and, where we know them, the
+line, the column and the field path.  ``str(error)`` is the one-line form
+``file:line:col: code: message`` used by every command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where an error is.  ``line`` and ``col`` are 1-based, as editors show them."""
+
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    path: str | None = None  # dotted field path, e.g. ``presence.type`` or ``rules[2].when``
+    source_line: str | None = None  # the text of ``line``, for a caret display
+
+    def prefix(self) -> str:
+        parts = [self.file or "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+    def caret(self) -> str | None:
+        """The source line with a caret under the column, or None when unknown."""
+        if self.source_line is None or self.col is None:
+            return None
+        text = self.source_line.rstrip("\n")
+        pad = "".join("\t" if ch == "\t" else " " for ch in text[: self.col - 1])
+        return f"{text}\n{pad}^"
+
+
+class EngageError(Exception):
+    """The root of every error Engage reports; never shown as a traceback."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        location: Location | None = None,
+        *,
+        severity: str = "error",
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.location = location or Location()
+        self.severity = severity
+
+    def __str__(self) -> str:
+        loc = self.location
+        where = f" {loc.path}:" if loc.path else ""
+        return f"{loc.prefix()}: {self.code}:{where} {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": loc.file,
+            "line": loc.line,
+            "col": loc.col,
+            "path": loc.path,
+        }
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location
+        return (loc.file or "", loc.line or 0, loc.col or 0, self.code)
+
+
+class InputError(EngageError):
+    """A request the engine cannot evaluate as given (exit status 2)."""
+
+
+class PolicyError(EngageError):
+    """A rule or criteria file the engine cannot load (exit status 2)."""
+
+
+class ManyErrors(EngageError):
+    """Several errors found in one pass; ``errors`` holds them, best first."""
+
+    def __init__(self, errors: Sequence[EngageError]) -> None:
+        if not errors:
+            raise ValueError(f"{type(self).__name__} needs at least one error")
+        first = errors[0]
+        super().__init__(first.code, first.message, first.location)
+        self.errors: list[EngageError] = list(errors)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+class LoadFailed(ManyErrors):
+    """The rule or criteria files have problems; ``errors`` lists them all."""
+
+
+class InvalidRequest(ManyErrors):
+    """A request failed validation; ``errors`` lists every problem, best first."""
+
+
+class RuleConflict(EngageError):
+    """The rules gave one request two statuses, or none: a defect in the rules, not the request."""
+
+
+def raise_all(errors: Iterable[EngageError]) -> None:
+    """Raise :class:`LoadFailed` with ``errors`` if there are any."""
+    found = list(errors)
+    if found:
+        raise LoadFailed(found)
