@@ -1,0 +1,236 @@
+"""Compile a :class:`~engine.model.Policy` into durable-rules rulesets, built as data.
+
+The evaluation runs in stages, each a durable-rules ruleset of its own: one per
+criterion (the status rules), one for the exception, one for the outcome table.  A
+stage reads only the fields its rules test, so its fact is a small *projection* of the
+request, and the projection is also the key under which the stage's result may be
+reused (see ``Stage.key``): two requests with the same projection make exactly the same
+rules fire.
+
+Conditions are turned into durable-rules patterns in three-valued logic: ``not`` is
+pushed down to single tests (:func:`engine.logic.nnf`), then each test becomes a pattern
+that matches exactly when the test is *true*.  Fields are written into the fact as
+follows:
+
+* a field read with a value test (``equals``, ``in``, ``lt``...) carries its value (a date
+  as its day number, so that it compares with ``as_of``);
+* a list read with ``contains`` carries one flag per value the rules mention, because
+  durable-rules' ``$iall`` is false on an empty list and would misread ``not_contains``;
+* a field read only with ``is: known/unknown`` carries ``true`` when known, so that free
+  text never reaches the engine (nor the cache key);
+* an unknown field is left out of the fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .logic import lookup, nnf
+from .matcher import DurableRuleset, guarded
+from .model import AS_OF, All, Always, AnyOf, Condition, Policy, Rule, Test, tests_in
+from .schema import FieldCatalog
+
+AS_OF_FIELD = "_asof"
+_VALUE_OPS = {"equals", "not_equals", "in", "not_in", "lt", "le", "gt", "ge"}
+_COMPARISON = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+
+
+@dataclass(frozen=True)
+class Projection:
+    """How one leaf field is written into a stage's fact."""
+
+    path: str
+    mode: str  # "value", "members" or "present"
+    is_date: bool = False
+    members: tuple[Any, ...] = ()  # mode "members": the values the rules ask about
+
+    def project(self, record: Mapping[str, Any]) -> Any:
+        value = lookup(record, self.path)
+        if value is None:
+            return None
+        if self.mode == "present":
+            return True
+        if self.mode == "members":
+            return tuple(m in value for m in self.members)
+        if self.is_date:
+            return date.fromisoformat(value).toordinal()
+        return value
+
+
+def _projections(rules: Sequence[Rule], catalog: FieldCatalog) -> tuple[Projection, ...]:
+    modes: dict[str, set[str]] = {}
+    members: dict[str, set[Any]] = {}
+    for rule in rules:
+        for test in tests_in(rule.when):
+            spec = catalog.get(test.field)
+            leaves = spec.leaves if spec is not None and spec.kind == "object" else (test.field,)
+            for leaf in leaves:
+                kind = "present"
+                if test.op in _VALUE_OPS:
+                    kind = "value"
+                elif test.op in ("contains", "not_contains"):
+                    kind = "members"
+                    members.setdefault(leaf, set()).add(test.value)
+                modes.setdefault(leaf, set()).add(kind)
+    out = []
+    for path in sorted(modes):
+        spec = catalog.get(path)
+        is_date = spec is not None and spec.kind == "date"
+        found = modes[path]
+        if "value" in found:
+            out.append(Projection(path, "value", is_date))
+        elif "members" in found:
+            out.append(Projection(path, "members", members=tuple(sorted(members[path], key=repr))))
+        else:
+            out.append(Projection(path, "present"))
+    return tuple(out)
+
+
+class Stage:
+    """One durable-rules ruleset and the projection of a record that it reads."""
+
+    def __init__(self, name: str, rules: Sequence[Rule], catalog: FieldCatalog, ruleset_prefix: str) -> None:
+        self.name = name
+        self.rules = tuple(rules)
+        self.catalog = catalog
+        self.projections = _projections(self.rules, catalog)
+        self._by_path = {p.path: p for p in self.projections}
+        self.uses_as_of = any(
+            r.effective_from or r.effective_until or any(t.value == AS_OF for t in tests_in(r.when)) for r in self.rules
+        )
+        self.rule_names = {f"r{i}": rule for i, rule in enumerate(self.rules)}
+        self.definition = {name: self._rule(rule) for name, rule in self.rule_names.items()}
+        self.ruleset = DurableRuleset(f"{ruleset_prefix}.{name}", self.definition)
+
+    # -- the fact -----------------------------------------------------------
+
+    def key(self, record: Mapping[str, Any], as_of: date) -> tuple[Any, ...]:
+        """Everything the stage's rules can see of ``record`` on ``as_of``; equal keys fire equal rules."""
+        values = tuple(p.project(record) for p in self.projections)
+        return (as_of.toordinal(), *values) if self.uses_as_of else values
+
+    def fact(self, key: tuple[Any, ...]) -> dict[str, Any]:
+        values = key[1:] if self.uses_as_of else key
+        record: dict[str, Any] = {}
+        for projection, value in zip(self.projections, values, strict=True):
+            if value is None:
+                continue
+            node = record
+            *parents, last = projection.path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = {f"c{i}": flag for i, flag in enumerate(value)} if projection.mode == "members" else value
+        fact: dict[str, Any] = {"r": record}
+        if self.uses_as_of:
+            fact[AS_OF_FIELD] = key[0]
+        return fact
+
+    def match(self, key: tuple[Any, ...]) -> tuple[Rule, ...]:
+        """The rules that fire for ``key``, in policy order, as durable-rules decides."""
+        names = self.ruleset.match(self.fact(key))
+        return tuple(sorted((self.rule_names[n] for n in names), key=lambda r: r.order))
+
+    def close(self) -> None:
+        self.ruleset.close()
+
+    # -- the patterns ----------------------------------------------------------
+
+    def _rule(self, rule: Rule) -> dict[str, Any]:
+        parts: list[Any] = []
+        if not isinstance(rule.when, Always):
+            parts.append(self._pattern(nnf(rule.when)))
+        if rule.effective_from is not None:
+            parts.append({"$gte": {AS_OF_FIELD: rule.effective_from.toordinal()}})
+        if rule.effective_until is not None:
+            parts.append({"$lte": {AS_OF_FIELD: rule.effective_until.toordinal()}})
+        if not parts:
+            return guarded(None)
+        return guarded(parts[0] if len(parts) == 1 else {"$and": parts})
+
+    def _pattern(self, cond: Condition) -> Any:
+        if isinstance(cond, Test):
+            return self._test(cond)
+        if isinstance(cond, (All, AnyOf)):
+            parts = [self._pattern(c) for c in cond.items]
+            if len(parts) == 1:
+                return parts[0]
+            return {"$and" if isinstance(cond, All) else "$or": parts}
+        raise ValueError(f"not in negation normal form: {cond!r}")  # pragma: no cover
+
+    def _test(self, test: Test) -> Any:
+        spec = self.catalog.get(test.field)
+        if spec is not None and spec.kind == "object":
+            leaves = [f"r.{leaf}" for leaf in spec.leaves]
+            if test.value == "known":
+                return _either([{"$ex": {leaf: 1}} for leaf in leaves])
+            return _both([{"$nex": {leaf: 1}} for leaf in leaves])
+        path = f"r.{test.field}"
+        op, value = test.op, test.value
+        if op == "is":
+            return {"$ex" if value == "known" else "$nex": {path: 1}}
+        if op in ("contains", "not_contains"):
+            projection = self._by_path[test.field]
+            flag = f"{path}.c{projection.members.index(value)}"
+            return {flag: op == "contains"}
+        exists = {"$ex": {path: 1}}
+        if op == "equals":
+            return {path: _scalar(value)}
+        if op == "not_equals":
+            return _both([exists, {"$neq": {path: _scalar(value)}}])
+        if op == "in":
+            options: list[Any] = [{path: _scalar(v)} for v in value if v is not None]  # type: ignore[attr-defined]
+            if None in value:  # type: ignore[operator]
+                options.append({"$nex": {path: 1}})
+            return _either(options)
+        if op == "not_in":
+            return _both([exists] + [{"$neq": {path: _scalar(v)}} for v in value if v is not None])  # type: ignore[attr-defined]
+        bound = {"$m": AS_OF_FIELD} if value == AS_OF else _scalar(value)
+        return _both([exists, {_COMPARISON[op]: {path: bound}}])
+
+
+def _scalar(value: Any) -> Any:
+    return value.toordinal() if isinstance(value, date) else value
+
+
+def _either(parts: list[Any]) -> Any:
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+def _both(parts: list[Any]) -> Any:
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+@dataclass
+class CompiledPolicy:
+    policy: Policy
+    conditions: tuple[tuple[str, Stage], ...]  # (criterion, stage) in letter order
+    exception: Stage
+    outcome: Stage
+
+    def stages(self) -> Iterable[Stage]:
+        yield from (stage for _, stage in self.conditions)
+        yield self.exception
+        yield self.outcome
+
+    def close(self) -> None:
+        for stage in self.stages():
+            stage.close()
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    """Build every stage's durable-rules ruleset; named by the policy hash, so never clashing."""
+    catalog = FieldCatalog(policy.request_schema, policy.criterion_names)
+    prefix = f"engage.{policy.hash.removeprefix('sha256:')[:16]}"
+    conditions = tuple(
+        (crit.name, Stage(f"condition.{crit.name}", policy.condition_rules[crit.name], catalog, prefix))
+        for crit in policy.criteria
+    )
+    return CompiledPolicy(
+        policy,
+        conditions,
+        Stage("exception", policy.exception_rules, catalog, prefix),
+        Stage("outcome", policy.outcome_rules, catalog, prefix),
+    )

@@ -1,0 +1,144 @@
+"""The decision: what the engine recommends for one request, and why (policy-v1 section 6).
+
+``Decision.to_json()`` is canonical (sorted keys, fixed separators): the same request,
+rules and ``as_of`` always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CitationRef:
+    source: str
+    para: str | None
+    text: str  # e.g. "E/CN.4/2006/104 para 19(a)"
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "para": self.para, "text": self.text}
+        if self.url:
+            out["url"] = self.url
+        return out
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    message: str
+    citation: tuple[CitationRef, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "message": self.message, "citation": [c.to_dict() for c in self.citation]}
+
+    def cites(self) -> str:
+        return "; ".join(c.text for c in self.citation)
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    name: str
+    status: str  # met, partial, unmet, unknown
+    score: float | None  # 1, 0.5, 0 or None (criteria/vocabularies.yaml)
+    reasons: tuple[Reason, ...]
+    missing: tuple[str, ...]  # the unknown fields that make the status unknown
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "score": self.score,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "missing": list(self.missing),
+        }
+
+
+@dataclass(frozen=True)
+class ExceptionResult:
+    decision: str  # applied, rejected or not_considered
+    valid: bool
+    waives: tuple[str, ...]
+    uncovered: tuple[str, ...]  # conditions not met that the exception does not cover
+    reasons: tuple[Reason, ...]  # what the exception rules said of it
+    justification: str | None = None
+    requested_by: str | None = None
+    approved_by: str | None = None
+    expires: str | None = None
+    decided_by: str | None = None  # the outcome rule that applied or rejected it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "valid": self.valid,
+            "waives": list(self.waives),
+            "uncovered": list(self.uncovered),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "justification": self.justification,
+            "requested_by": self.requested_by,
+            "approved_by": self.approved_by,
+            "expires": self.expires,
+            "decided_by": self.decided_by,
+        }
+
+
+@dataclass(frozen=True)
+class ScoreItem:
+    factor: str
+    points: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"factor": self.factor, "points": self.points}
+
+
+@dataclass(frozen=True)
+class Decision:
+    request_id: str
+    outcome: str
+    priority_score: float
+    as_of: date
+    as_of_source: str  # "given" (--as-of) or "today"
+    criteria: tuple[ConditionResult, ...]  # in letter order
+    reasons: tuple[Reason, ...]  # the decisive outcome line first, then what it rested on
+    missing: tuple[str, ...]
+    exceptions: tuple[ExceptionResult, ...]
+    score_breakdown: tuple[ScoreItem, ...]
+    rules_fired: tuple[str, ...]
+    ruleset_hash: str
+    engine_version: str
+
+    @property
+    def decisive_rule(self) -> str:
+        return self.reasons[0].rule
+
+    def condition(self, name: str) -> ConditionResult:
+        for result in self.criteria:
+            if result.name == name:
+                return result
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "outcome": self.outcome,
+            "priority_score": self.priority_score,
+            "as_of": self.as_of.isoformat(),
+            "as_of_source": self.as_of_source,
+            "criteria": {c.name: c.to_dict() for c in self.criteria},
+            "reasons": [r.to_dict() for r in self.reasons],
+            "missing": list(self.missing),
+            "exceptions": [e.to_dict() for e in self.exceptions],
+            "priority_breakdown": [s.to_dict() for s in self.score_breakdown],
+            "rules_fired": list(self.rules_fired),
+            "ruleset": {"hash": self.ruleset_hash, "engine_version": self.engine_version},
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return canonical_json(self.to_dict(), indent=indent)
+
+
+def canonical_json(data: Any, *, indent: int | None = 2) -> str:
+    separators = (",", ": ") if indent is not None else (",", ":")
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, indent=indent, separators=separators)

@@ -1,0 +1,152 @@
+"""The only module that talks to durable-rules.
+
+durable-rules 2.0.28 is unmaintained and has sharp edges, measured on this machine in
+``tests/test_matcher.py`` and summarised in ``docs/durable-rules.md``.  This adapter
+is built around them:
+
+* Its ``Host`` starts two timer threads that may run rule actions on their own thread;
+  we drive the C engine (``durable_rules_engine``, the core that ``durable.engine``
+  wraps) directly, on the calling thread, and never create a ``Host``.
+* An event is consumed by the first rule that matches it; we assert *facts*, which let
+  every matching rule fire.
+* A fact that no rule matches raises, and with some rule shapes the following
+  ``delete_state`` crashes the process; every ruleset therefore gets a catch-all rule
+  guarded, like every other rule, by a marker field that only our facts carry (an
+  unguarded ``$nex`` pattern also matches the engine's own session-state document and
+  loops forever).
+* Sessions are bounded (the 1,025th live session fails) and facts are de-duplicated by
+  ``id``: each match runs in a fresh session whose ``sid`` and ``id`` come from one
+  counter, and the session is deleted before returning, so nothing is left behind.
+* The C core has no locks: every call into it holds one process-wide lock.
+* Its JSON reader rejects numbers in exponent form (``1e-05``): facts and rulesets are
+  written by :func:`encode`, which never produces one.
+* A rule whose pattern is an ``$or`` fires once per true branch: results are a set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import math
+import threading
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import durable_rules_engine as _core
+
+MARKER_FIELD = "_t"
+MARKER = "engage"
+CATCH_ALL = "~all"
+
+_LOCK = threading.Lock()
+_SESSIONS = itertools.count(1)
+
+
+class MatcherError(RuntimeError):
+    """durable-rules refused a ruleset or a fact: a defect of Engage, never of the input."""
+
+
+def _number(value: float) -> str:
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
+def encode(value: Any) -> str:
+    """JSON that durable-rules' parser accepts: no exponents, UTF-8, keys as given."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise MatcherError(f"{value!r} has no JSON form")
+        return _number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(encode(v) for v in value) + "]"
+    raise MatcherError(f"cannot encode {type(value).__name__}")
+
+
+def guarded(pattern: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A rule whose single fact pattern also requires our marker field."""
+    parts: list[Any] = [{MARKER_FIELD: MARKER}]
+    if pattern is not None:
+        parts.append(pattern)
+    body: Any = parts[0] if len(parts) == 1 else {"$and": parts}
+    return {"all": [{"m": body}]}
+
+
+class DurableRuleset:
+    """One compiled durable-rules ruleset; :meth:`match` returns the names of the rules that fire."""
+
+    def __init__(self, name: str, rules: Mapping[str, Mapping[str, Any]]) -> None:
+        if CATCH_ALL in rules:
+            raise MatcherError(f"the rule name {CATCH_ALL} is reserved")
+        definition = dict(rules)
+        definition[CATCH_ALL] = guarded(None)
+        self.name = name
+        self.definition = definition
+        with _LOCK:
+            try:
+                self._handle: int | None = _core.create_ruleset(name, encode(definition))
+            except _core.error as exc:
+                raise MatcherError(f"durable-rules refused the ruleset {name}: {exc}") from None
+
+    def match(self, fields: Mapping[str, Any]) -> frozenset[str]:
+        """Assert ``fields`` as one fact in a fresh session and collect every rule that fires."""
+        fired: set[str] = set()
+        with _LOCK:
+            if self._handle is None:
+                raise MatcherError(f"the ruleset {self.name} is closed")
+            sid = str(next(_SESSIONS))
+            text = encode({**fields, "sid": sid, "id": sid, MARKER_FIELD: MARKER})
+            try:
+                code, state = _core.assert_fact(self._handle, text)
+            except _core.error as exc:
+                raise MatcherError(f"durable-rules refused a fact for {self.name}: {exc}") from None
+            try:
+                if code != 0:
+                    raise MatcherError(f"durable-rules answered {code} to a fact for {self.name}")
+                result = _core.start_action_for_state(self._handle, state)
+                while result:
+                    fired.update(json.loads(result[1]))
+                    following = _core.complete_and_start_action(self._handle, state)
+                    result = (None, following) if following else None
+            finally:
+                _core.delete_state(self._handle, sid)
+        if CATCH_ALL not in fired:
+            raise MatcherError(f"the catch-all rule of {self.name} did not fire")
+        fired.discard(CATCH_ALL)
+        return frozenset(fired)
+
+    def close(self) -> None:
+        """Free the ruleset in the C engine; later matches raise."""
+        with _LOCK:
+            if self._handle is not None:
+                _core.delete_ruleset(self._handle)
+                self._handle = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # the interpreter may be shutting down
+            self.close()
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _version
+
+    try:
+        return _version("durable_rules")
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
