@@ -1,0 +1,13 @@
+"""One module per verb of the ``engage`` command.
+
+Each module has ``NAME``, ``HELP``, ``DESCRIPTION``, ``add_arguments(parser)`` and
+``run(args, streams) -> int``; adding a verb means adding its module to ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import evaluate
+
+COMMANDS: tuple[ModuleType, ...] = (evaluate,)

@@ -1,0 +1,47 @@
+"""Arguments and steps that several verbs share."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..errors import EngageError
+from ..evaluator import Engine
+
+if TYPE_CHECKING:
+    from ..cli import Streams
+
+
+def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", metavar="DIR", help="rule files (default: the shipped rules/)")
+    parser.add_argument("--criteria", metavar="DIR", help="criteria files (default: the shipped criteria/)")
+
+
+def as_of_date(text: str) -> date:
+    """argparse type for --as-of."""
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date in the form YYYY-MM-DD") from None
+
+
+def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        type=as_of_date,
+        metavar="YYYY-MM-DD",
+        help="the evaluation date (default: today); exceptions expire and rules come into force against it",
+    )
+
+
+def load_engine(args: argparse.Namespace, streams: Streams, **kwargs: object) -> Engine | None:
+    """The engine for --rules/--criteria, or None after printing every load error."""
+    try:
+        return Engine.load(args.rules, args.criteria, **kwargs)  # type: ignore[arg-type]
+    except EngageError as exc:
+        for error in getattr(exc, "errors", [exc]):
+            streams.stderr.write(f"{error}\n")
+        return None
