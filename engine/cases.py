@@ -77,7 +77,8 @@ def load_cases(path: Path | str) -> list[Case]:
     default_as_of = data.get("as_of")
     cases: list[Case] = []
     for i, raw in enumerate(data["cases"]):
-        where = ("cases", i)
+        where: tuple[Any, ...] = ("cases", i)
+        req_path: tuple[Any, ...]
         if "request" in raw:
             request, req_path = raw["request"], where + ("request",)
         else:
@@ -87,13 +88,21 @@ def load_cases(path: Path | str) -> list[Case]:
             else:
                 file = path.parent / base_name
                 if not file.is_file():
-                    errors.append(PolicyError("unknown-base", f"'{base_name}' is neither a base of this file nor a request file", doc.locate(where + ("base",))))
+                    errors.append(
+                        PolicyError(
+                            "unknown-base",
+                            f"'{base_name}' is neither a base of this file nor a request file",
+                            doc.locate(where + ("base",)),
+                        )
+                    )
                     continue
                 base, req_path = load_file(file)[0].data, where + ("base",)
             request = merge_patch(base, raw.get("patch", {}))
         when = raw.get("as_of", default_as_of)
         cases.append(
-            Case(raw["name"], request, raw["expect"], date.fromisoformat(when) if when else None, doc.locate(where), doc, req_path)
+            Case(
+                raw["name"], request, raw["expect"], date.fromisoformat(when) if when else None, doc.locate(where), doc, req_path
+            )
         )
     if errors:
         raise LoadFailed(errors)

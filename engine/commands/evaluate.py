@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..decision import Decision, canonical_json
-from ..errors import EngageError, InputError
-from ..evaluator import Checked
+from ..batch import Result, evaluate_items
+from ..decision import canonical_json
 from ..inputs import read_requests
 from ..render import render_decision, render_summary
 from .common import add_as_of_argument, add_policy_arguments, load_engine
@@ -38,54 +37,31 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     engine = load_engine(args, streams)
     if engine is None:
         return 2
-    invalid = 0
-    internal = 0
-    documents = 0
-    seen_ids: dict[str, str] = {}
-    results: list[tuple[Decision, dict[str, Any]]] = []
-    for item in read_requests(args.paths, streams.stdin):
-        if item.doc is None:
-            invalid += 1
-            assert item.error is not None
-            streams.stderr.write(f"{item.error}\n")
-            continue
-        documents += 1
-        try:
-            checked: Checked = engine.check(item.doc.data, item.doc)
-        except EngageError as exc:
-            invalid += 1
-            for error in getattr(exc, "errors", [exc]):
-                streams.stderr.write(f"{error}\n")
-            continue
-        first = seen_ids.get(checked.request_id)
-        if first is not None:
-            invalid += 1
-            error = InputError(
-                "duplicate-id", f"the id '{checked.request_id}' was already used by {first}", item.doc.locate(("id",))
-            )
+    results: list[Result] = []
+    decided: list[Result] = []
+    for result in evaluate_items(engine, read_requests(args.paths, streams.stdin), args.as_of):
+        results.append(result)
+        for error in result.errors:
             streams.stderr.write(f"{error}\n")
+        if result.decision is None:
             continue
-        seen_ids[checked.request_id] = checked.location.prefix()
-        try:
-            decision = engine.decide(checked, args.as_of)
-        except EngageError as exc:  # a defect in the rules (a conflict or a gap), not in the request
-            internal += 1
-            streams.stderr.write(f"{exc}\n")
-            continue
-        results.append((decision, checked.record))
+        decided.append(result)
         if args.format == "jsonl":
-            streams.stdout.write(decision.to_json(indent=None) + "\n")
+            streams.stdout.write(result.decision.to_json(indent=None) + "\n")
         elif args.format == "text":
-            if len(results) > 1:
+            if len(decided) > 1:
                 streams.stdout.write("\n")
-            streams.stdout.write(render_decision(decision, engine.policy, checked.record) + "\n")
-    if args.format == "json" and results:
-        if documents == 1 and len(results) == 1 and invalid == 0:
-            streams.stdout.write(results[0][0].to_json() + "\n")
+            streams.stdout.write(render_decision(result.decision, engine.policy, result.record) + "\n")
+    invalid = sum(1 for r in results if not r.ok and not r.internal)
+    internal = sum(1 for r in results if r.internal)
+    if args.format == "json" and decided:
+        if len(results) == 1:
+            streams.stdout.write(decided[0].decision.to_json() + "\n")  # type: ignore[union-attr]
         else:
-            streams.stdout.write(canonical_json([d.to_dict() for d, _ in results]) + "\n")
-    if args.format == "text" and (len(results) + invalid + internal) > 1:
-        streams.stdout.write("\n" + render_summary([d for d, _ in results], invalid, engine.policy) + "\n")
+            streams.stdout.write(canonical_json([r.decision.to_dict() for r in decided if r.decision]) + "\n")
+    if args.format == "text" and len(results) > 1:
+        summary = render_summary([r.decision for r in decided if r.decision], invalid + internal, engine.policy)
+        streams.stdout.write("\n" + summary + "\n")
     if internal:
         return 1
     return 2 if invalid else 0
