@@ -28,12 +28,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from .errors import PolicyError
 from .logic import lookup, nnf
 from .matcher import DurableRuleset, guarded
 from .model import AS_OF, All, Always, AnyOf, Condition, Policy, Rule, Test, tests_in
 from .schema import FieldCatalog
 
 AS_OF_FIELD = "_asof"
+# durable-rules refuses a fact with 255 properties or more (error 302; measured in
+# tests/test_matcher.py).  A stage's fact holds its projected fields plus sid, id, the
+# marker and as_of; keep well below the limit.
+MAX_FACT_FIELDS = 200
 _VALUE_OPS = {"equals", "not_equals", "in", "not_in", "lt", "le", "gt", "ge"}
 _COMPARISON = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
@@ -97,6 +102,13 @@ class Stage:
         self.rules = tuple(rules)
         self.catalog = catalog
         self.projections = _projections(self.rules, catalog)
+        width = sum(max(1, len(p.members)) for p in self.projections)
+        if width > MAX_FACT_FIELDS:
+            raise PolicyError(
+                "stage-too-wide",
+                f"the rules of {name} read {width} fields; durable-rules takes at most {MAX_FACT_FIELDS} per fact",
+                self.rules[0].location,
+            )
         self._by_path = {p.path: p for p in self.projections}
         self.uses_as_of = any(
             r.effective_from or r.effective_until or any(t.value == AS_OF for t in tests_in(r.when)) for r in self.rules

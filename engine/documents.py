@@ -134,7 +134,7 @@ def dotted(path: Path_) -> str:
 
 def _loc(file: str, text: str, line: int, col: int) -> Location:
     lines = text.splitlines()
-    src = lines[line - 1] if 0 < line <= len(lines) else None
+    src = lines[line - 1] if 0 < line <= len(lines) else ("" if line == len(lines) + 1 else None)
     return Location(file, line, col, None, src)
 
 

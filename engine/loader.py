@@ -51,6 +51,8 @@ from .schema import (
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+# Numbers every layer holds exactly: Python, JSON Schema, and durable-rules' 64-bit integers and doubles.
+MAX_EXACT = 2**53 - 1
 
 # Operators each kind of field accepts.
 _OPS_BY_KIND = {
@@ -256,7 +258,7 @@ def _parse_condition(node: Mapping[str, Any], path: tuple[Any, ...], doc: Docume
     value = node[op]
     if op in ("in", "not_in"):
         value = tuple(value)
-    return Test(node["field"], op, value, doc.locate(path + (op,)))
+    return Test(node["field"], op, value, doc.locate(path + ("field",)), doc.locate(path + (op,)))
 
 
 class _RuleChecker:
@@ -284,13 +286,15 @@ class _RuleChecker:
         if test.op not in allowed:
             ops = ", ".join(sorted(allowed))
             self.out.add(
-                "bad-operator", f"'{test.op}' does not apply to '{test.field}' ({_KIND_WORDS[spec.kind]}); use {ops}", loc
+                "bad-operator",
+                f"'{test.op}' does not apply to '{test.field}' ({_KIND_WORDS[spec.kind]}); use {ops}",
+                test.value_location,
             )
             return test
         return self._value(test, spec)
 
     def _value(self, test: Test, spec: FieldSpec) -> Test:
-        loc = test.location
+        loc = test.value_location
         if test.op == "is":
             return test
         values = list(test.value) if isinstance(test.value, tuple) else [test.value]
@@ -307,9 +311,8 @@ class _RuleChecker:
                 converted.append(None)
                 continue
             converted.append(self._scalar(test, spec, v, loc))
-        if isinstance(test.value, tuple):
-            return Test(test.field, test.op, tuple(converted), loc)
-        return Test(test.field, test.op, converted[0], loc)
+        value = tuple(converted) if isinstance(test.value, tuple) else converted[0]
+        return Test(test.field, test.op, value, test.location, test.value_location)
 
     def _scalar(self, test: Test, spec: FieldSpec, value: Any, loc: Location) -> Any:
         kind = spec.kind
@@ -332,6 +335,9 @@ class _RuleChecker:
             ok, expected = isinstance(value, bool), "true or false"
         elif kind in ("integer", "number"):
             ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+            if ok and abs(value) > MAX_EXACT:
+                self.out.add("bad-value", f"{value!r} is too large: numbers in rules must lie within ±{MAX_EXACT}", loc)
+                return value
         else:
             ok, expected = isinstance(value, str), "text"
         if not ok:
@@ -631,7 +637,7 @@ def _check_rule(
         out.add("bad-dates", "effective_from is after effective_until", doc.locate(path + ("effective_from",)))
     for test in tests_in(rule.when):
         if test.op in ("in", "not_in") and isinstance(test.value, tuple) and len(set(map(repr, test.value))) != len(test.value):
-            out.add("bad-value", "a value is listed twice", test.location)
+            out.add("bad-value", "a value is listed twice", test.value_location)
 
 
 def _periods_overlap(a: Rule, b: Rule) -> bool:

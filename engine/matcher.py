@@ -18,8 +18,10 @@ is built around them:
   ``id``: each match runs in a fresh session whose ``sid`` and ``id`` come from one
   counter, and the session is deleted before returning, so nothing is left behind.
 * The C core has no locks: every call into it holds one process-wide lock.
-* Its JSON reader rejects numbers in exponent form (``1e-05``): facts and rulesets are
-  written by :func:`encode`, which never produces one.
+* Its JSON reader rejects numbers in exponent form (``1e-05``) and reads a number without
+  a decimal point as a 64-bit integer that overflows silently: facts and rulesets are
+  written by :func:`encode`, which writes floats as plain decimals with a point and refuses
+  integers outside 64 bits (the loader keeps rule numbers within 2**53).
 * A rule whose pattern is an ``$or`` fires once per true branch: results are a set.
 """
 
@@ -48,10 +50,17 @@ class MatcherError(RuntimeError):
     """durable-rules refused a ruleset or a fact: a defect of Engage, never of the input."""
 
 
+_INT64 = 2**63
+
+
 def _number(value: float) -> str:
+    # Plain decimal with a point: its reader refuses exponents and reads a number without
+    # a point as a 64-bit integer, which silently overflows past 2**63.
     text = repr(value)
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
+    if "." not in text:
+        text += ".0"
     return text
 
 
@@ -64,6 +73,8 @@ def encode(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, int):
+        if not -_INT64 <= value < _INT64:
+            raise MatcherError(f"{value} does not fit the 64-bit integers durable-rules reads")
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 from .errors import Location
 
@@ -60,10 +61,13 @@ class Test:
     ``"known"``/``"unknown"`` for ``is``.
     """
 
+    __test__: ClassVar[bool] = False  # not a pytest test class, despite its name
+
     field: str
     op: str
     value: object
-    location: Location = dataclasses.field(default=Location(), compare=False, hash=False)
+    location: Location = dataclasses.field(default=Location(), compare=False, hash=False)  # the field path
+    value_location: Location = dataclasses.field(default=Location(), compare=False, hash=False)  # the operator's value
 
 
 @dataclass(frozen=True)

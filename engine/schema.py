@@ -236,8 +236,8 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
         word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
         return [at("out-of-range", f"{describe(instance)} must be {word[validator]} {error.validator_value}")]
     if validator in ("minLength", "maxLength", "pattern"):
-        if validator == "minLength":
-            detail = "must not be empty"
+        if validator == "minLength" or (validator == "pattern" and expected == "\\S"):
+            detail = "is blank: write the text, or leave the field out when it is unknown"
         elif validator == "maxLength":
             detail = f"is longer than {error.validator_value} characters"
         else:
