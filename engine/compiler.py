@@ -23,13 +23,13 @@ follows:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from .errors import PolicyError
-from .logic import lookup, nnf
+from .logic import getter, nnf
 from .matcher import DurableRuleset, guarded
 from .model import AS_OF, All, Always, AnyOf, Condition, Policy, Rule, Test, tests_in
 from .schema import FieldCatalog
@@ -39,6 +39,11 @@ AS_OF_FIELD = "_asof"
 # tests/test_matcher.py).  A stage's fact holds its projected fields plus sid, id, the
 # marker and as_of; keep well below the limit.
 MAX_FACT_FIELDS = 200
+# durable-rules refuses a rule whose pattern holds 16 or more $and/$or nodes (error 113;
+# measured in tests/test_matcher.py).  A rule over the limit is compiled as one durable rule
+# per conjunction of its disjunctive normal form, all standing for the same Engage rule.
+MAX_COMPOUNDS = 15
+MAX_CONJUNCTIONS = 1024
 _VALUE_OPS = {"equals", "not_equals", "in", "not_in", "lt", "le", "gt", "ge"}
 _COMPARISON = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
@@ -48,21 +53,39 @@ class Projection:
     """How one leaf field is written into a stage's fact."""
 
     path: str
-    mode: str  # "value", "members" or "present"
+    mode: str  # "value", "members", "present" or "versus_as_of"
     is_date: bool = False
     members: tuple[Any, ...] = ()  # mode "members": the values the rules ask about
 
-    def project(self, record: Mapping[str, Any]) -> Any:
-        value = lookup(record, self.path)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "project", _projector(self))
+
+    def project(self, record: Mapping[str, Any], as_of: date) -> Any:  # replaced per instance
+        raise NotImplementedError
+
+
+def _projector(p: Projection) -> Callable[[Mapping[str, Any], date], Any]:
+    """One closure per projection: this runs for every field of every request."""
+    get = getter(p.path)
+    if p.mode == "value" and not p.is_date:
+        return lambda record, _as_of: get(record)
+    if p.mode == "present":
+        return lambda record, _as_of: None if get(record) is None else True
+    members = p.members
+
+    def other(record: Mapping[str, Any], as_of: date) -> Any:
+        value = get(record)
         if value is None:
             return None
-        if self.mode == "present":
-            return True
-        if self.mode == "members":
-            return tuple(m in value for m in self.members)
-        if self.is_date:
-            return date.fromisoformat(value).toordinal()
-        return value
+        if p.mode == "members":
+            return tuple(m in value for m in members)
+        day = date.fromisoformat(value).toordinal()
+        if p.mode == "value":
+            return day
+        delta = day - as_of.toordinal()  # versus_as_of: only before, on or after the evaluation date counts
+        return (delta > 0) - (delta < 0)
+
+    return other
 
 
 def _projections(rules: Sequence[Rule], catalog: FieldCatalog) -> tuple[Projection, ...]:
@@ -74,7 +97,9 @@ def _projections(rules: Sequence[Rule], catalog: FieldCatalog) -> tuple[Projecti
             leaves = spec.leaves if spec is not None and spec.kind == "object" else (test.field,)
             for leaf in leaves:
                 kind = "present"
-                if test.op in _VALUE_OPS:
+                if test.op in _COMPARISON and test.value == AS_OF:
+                    kind = "versus_as_of"
+                elif test.op in _VALUE_OPS:
                     kind = "value"
                 elif test.op in ("contains", "not_contains"):
                     kind = "members"
@@ -87,6 +112,8 @@ def _projections(rules: Sequence[Rule], catalog: FieldCatalog) -> tuple[Projecti
         found = modes[path]
         if "value" in found:
             out.append(Projection(path, "value", is_date))
+        elif "versus_as_of" in found:
+            out.append(Projection(path, "versus_as_of", is_date))
         elif "members" in found:
             out.append(Projection(path, "members", members=tuple(sorted(members[path], key=repr))))
         else:
@@ -110,18 +137,28 @@ class Stage:
                 self.rules[0].location,
             )
         self._by_path = {p.path: p for p in self.projections}
+        # A date compared only with as_of is projected as before/on/after it; as_of itself
+        # matters then only when a rule has effective dates or compares another date with it.
+        sign_only = {p.path for p in self.projections if p.mode == "versus_as_of"}
         self.uses_as_of = any(
-            r.effective_from or r.effective_until or any(t.value == AS_OF for t in tests_in(r.when)) for r in self.rules
+            r.effective_from or r.effective_until or any(t.value == AS_OF and t.field not in sign_only for t in tests_in(r.when))
+            for r in self.rules
         )
-        self.rule_names = {f"r{i}": rule for i, rule in enumerate(self.rules)}
-        self.definition = {name: self._rule(rule) for name, rule in self.rule_names.items()}
+        self.rule_names: dict[str, Rule] = {}
+        self.definition: dict[str, Any] = {}
+        for i, rule in enumerate(self.rules):
+            patterns = self._rule(rule)
+            for j, pattern in enumerate(patterns):
+                durable_name = f"r{i}" if len(patterns) == 1 else f"r{i}.{j}"
+                self.rule_names[durable_name] = rule
+                self.definition[durable_name] = pattern
         self.ruleset = DurableRuleset(f"{ruleset_prefix}.{name}", self.definition)
 
     # -- the fact -----------------------------------------------------------
 
     def key(self, record: Mapping[str, Any], as_of: date) -> tuple[Any, ...]:
         """Everything the stage's rules can see of ``record`` on ``as_of``; equal keys fire equal rules."""
-        values = tuple(p.project(record) for p in self.projections)
+        values = tuple(p.project(record, as_of) for p in self.projections)
         return (as_of.toordinal(), *values) if self.uses_as_of else values
 
     def fact(self, key: tuple[Any, ...]) -> dict[str, Any]:
@@ -143,14 +180,15 @@ class Stage:
     def match(self, key: tuple[Any, ...]) -> tuple[Rule, ...]:
         """The rules that fire for ``key``, in policy order, as durable-rules decides."""
         names = self.ruleset.match(self.fact(key))
-        return tuple(sorted((self.rule_names[n] for n in names), key=lambda r: r.order))
+        return tuple(sorted({self.rule_names[n] for n in names}, key=lambda r: r.order))
 
     def close(self) -> None:
         self.ruleset.close()
 
     # -- the patterns ----------------------------------------------------------
 
-    def _rule(self, rule: Rule) -> dict[str, Any]:
+    def _rule(self, rule: Rule) -> list[dict[str, Any]]:
+        """The durable-rules rule(s) for ``rule``: one, or one per conjunction if it is too nested."""
         parts: list[Any] = []
         if not isinstance(rule.when, Always):
             parts.append(self._pattern(nnf(rule.when)))
@@ -159,8 +197,12 @@ class Stage:
         if rule.effective_until is not None:
             parts.append({"$lte": {AS_OF_FIELD: rule.effective_until.toordinal()}})
         if not parts:
-            return guarded(None)
-        return guarded(parts[0] if len(parts) == 1 else {"$and": parts})
+            return [guarded(None)]
+        pattern = _flat({"$and": parts})
+        if _compounds(pattern) + 1 <= MAX_COMPOUNDS:  # +1: the guard's own $and
+            return [guarded(pattern)]
+        conjunctions = _dnf(pattern, rule)
+        return [guarded(_flat({"$and": terms})) for terms in conjunctions]
 
     def _pattern(self, cond: Condition) -> Any:
         if isinstance(cond, Test):
@@ -199,8 +241,55 @@ class Stage:
             return _either(options)
         if op == "not_in":
             return _both([exists] + [{"$neq": {path: _scalar(v)}} for v in value if v is not None])  # type: ignore[attr-defined]
-        bound = {"$m": AS_OF_FIELD} if value == AS_OF else _scalar(value)
+        if value == AS_OF and self._by_path[test.field].mode == "versus_as_of":
+            bound: Any = 0  # the fact holds the sign of (date - as_of)
+        elif value == AS_OF:
+            bound = {"$m": AS_OF_FIELD}
+        else:
+            bound = _scalar(value)
         return _both([exists, {_COMPARISON[op]: {path: bound}}])
+
+
+def _flat(node: Any) -> Any:
+    """Merge an $and inside an $and (an $or inside an $or) and drop one-child nodes."""
+    for op in ("$and", "$or"):
+        if isinstance(node, dict) and set(node) == {op}:
+            items: list[Any] = []
+            for child in node[op]:
+                flat = _flat(child)
+                if isinstance(flat, dict) and set(flat) == {op}:
+                    items.extend(flat[op])
+                else:
+                    items.append(flat)
+            return items[0] if len(items) == 1 else {op: items}
+    return node
+
+
+def _compounds(node: Any) -> int:
+    if isinstance(node, dict) and len(node) == 1:
+        (op,) = node
+        if op in ("$and", "$or"):
+            return 1 + sum(_compounds(child) for child in node[op])
+    return 0
+
+
+def _dnf(node: Any, rule: Rule) -> list[list[Any]]:
+    """``node`` as a list of conjunctions of single comparisons (an $or of $ands)."""
+    if isinstance(node, dict) and set(node) == {"$or"}:
+        return [terms for child in node["$or"] for terms in _dnf(child, rule)]
+    if isinstance(node, dict) and set(node) == {"$and"}:
+        out: list[list[Any]] = [[]]
+        for child in node["$and"]:
+            out = [left + right for left in out for right in _dnf(child, rule)]
+            if len(out) > MAX_CONJUNCTIONS:
+                raise PolicyError(
+                    "rule-too-complex",
+                    f"the rule {rule.id} nests any/all too deeply for durable-rules"
+                    f" (more than {MAX_CONJUNCTIONS} combinations); split it into simpler rules",
+                    rule.location,
+                )
+        return out
+    return [[node]]
 
 
 def _scalar(value: Any) -> Any:

@@ -109,6 +109,15 @@ class Decision:
     ruleset_hash: str
     engine_version: str
 
+    def for_request(self, request_id: str) -> Decision:
+        """This decision for another request with the same decisive content (a cheap copy)."""
+        if request_id == self.request_id:
+            return self
+        copy = object.__new__(Decision)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__["request_id"] = request_id
+        return copy
+
     @property
     def decisive_rule(self) -> str:
         return self.reasons[0].rule

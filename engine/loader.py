@@ -325,6 +325,8 @@ class _RuleChecker:
             return value
         if kind == "date":
             if value == AS_OF:
+                if test.op not in ("lt", "le", "gt", "ge"):
+                    self.out.add("bad-operator", f"as_of can only be compared with lt, le, gt or ge, not with '{test.op}'", loc)
                 return AS_OF
             parsed = iso_date(value)
             if parsed is None:

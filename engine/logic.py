@@ -12,7 +12,7 @@ durable-rules pattern can only say when something is true.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -45,6 +45,23 @@ def lookup(record: Mapping[str, Any], path: str) -> Any:
         if node is None:
             return None
     return node
+
+
+def getter(path: str) -> Callable[[Mapping[str, Any]], Any]:
+    """A fast :func:`lookup` for one fixed path (records in normal form hold only mappings and values)."""
+    parts = tuple(path.split("."))
+    if len(parts) == 1:
+        (a,) = parts
+        return lambda r: r.get(a)
+    if len(parts) == 2:
+        a, b = parts
+
+        def two(r: Mapping[str, Any]) -> Any:
+            node = r.get(a)
+            return node.get(b) if isinstance(node, dict) else None
+
+        return two
+    return lambda r: lookup(r, path)
 
 
 def _as_date(value: Any) -> Any:

@@ -93,7 +93,8 @@ def guarded(pattern: Mapping[str, Any] | None) -> dict[str, Any]:
     """A rule whose single fact pattern also requires our marker field."""
     parts: list[Any] = [{MARKER_FIELD: MARKER}]
     if pattern is not None:
-        parts.append(pattern)
+        # One $and for the marker and the pattern's own conjuncts: nodes count (see compiler).
+        parts.extend(pattern["$and"] if set(pattern) == {"$and"} else [pattern])
     body: Any = parts[0] if len(parts) == 1 else {"$and": parts}
     return {"all": [{"m": body}]}
 

@@ -7,7 +7,8 @@ Nothing else changes: no value is guessed, trimmed or converted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -33,10 +34,32 @@ def normalize(value: Any) -> Any:
     return value
 
 
+def _non_finite(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, float) and not math.isfinite(value):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _non_finite(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, (*path, i))]
+    return []
+
+
 def check_request(
-    data: Any, validator: Draft202012Validator, criteria: Sequence[Criterion], doc: Document
+    data: Any,
+    validator: Draft202012Validator,
+    criteria: Sequence[Criterion],
+    doc: Document,
+    fast: Callable[[Any], dict[str, Any] | None] | None = None,
 ) -> tuple[dict[str, Any] | None, list[EngageError]]:
-    """The normal form of ``data``, or None with every problem found (best first)."""
+    """The normal form of ``data``, or None with every problem found (best first).
+
+    ``fast`` (see :mod:`engine.fastcheck`) answers for valid requests; the full check with
+    its messages runs when it says no.
+    """
+    if fast is not None:
+        record = fast(data)
+        if record is not None:
+            return record, []
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"
         return None, [
@@ -46,7 +69,9 @@ def check_request(
                 doc.locate(()),
             )
         ]
-    errors: list[EngageError] = []
+    errors: list[EngageError] = [
+        InputError("not-a-number", "is not a finite number", doc.locate(path)) for path in _non_finite(data)
+    ]
     never = {c.name: c for c in criteria if not c.waivable}
     waives = (data.get("exception") or {}).get("waives") if isinstance(data.get("exception"), dict) else None
     forbidden: set[int] = set()

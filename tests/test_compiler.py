@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import date
 from typing import Any
 
@@ -177,6 +178,32 @@ def test_shipped_stages_are_small_and_named_by_the_policy_hash() -> None:
             assert len(stage.projections) < 20
     finally:
         compiled.close()
+
+
+def test_a_rule_too_nested_for_one_durable_rule_is_split_into_conjunctions() -> None:
+    simple = [ATOMS[i] for i in (0, 7, 8, 12, 17, 21, 26, 28)]  # single comparisons, no expansion
+    # Every pair shares its first branch, so the rule fires whenever that branch holds.
+    pairs = [AnyOf((All((simple[0], simple[1])), All((simple[2 + i % 6], simple[2 + (i + 3) % 6])))) for i in range(8)]
+    deep = rule(0, All(tuple(pairs)))  # 25 $and/$or nodes; 256 conjunctions
+    stage = Stage("deep", [deep, rule(1, ATOMS[0])], catalog(), "test.compiler.deep")
+    try:
+        assert sum(1 for r in stage.rule_names.values() if r is deep) > 1  # it needed splitting
+        outcomes = set()
+        rng = random.Random(7)
+        for _ in range(600):
+            rec = record({path: rng.choice(values) for path, values in VALUES.items()})
+            want = expected([deep, rule(1, ATOMS[0])], rec, AS_OF_DAY)
+            assert fired(stage, rec, AS_OF_DAY) == want
+            outcomes.add("t.r0" in want)
+        assert outcomes == {True, False}  # the sample sees the deep rule fire and not fire
+    finally:
+        stage.close()
+
+
+def test_a_rule_beyond_a_thousand_combinations_is_refused() -> None:
+    huge = rule(0, All(tuple(AnyOf((ATOMS[i % 10], ATOMS[10 + i % 10])) for i in range(11))))
+    with pytest.raises(PolicyError, match="nests any/all too deeply"):
+        Stage("huge", [huge], catalog(), "test.compiler.huge")
 
 
 def test_a_stage_wider_than_a_durable_fact_is_refused() -> None:

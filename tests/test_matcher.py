@@ -254,6 +254,19 @@ def test_an_or_fires_a_rule_once_per_true_branch() -> None:
     assert rs.match({"x": 1, "y": 1}) == {"r"}  # the adapter returns a set
 
 
+def _nested(compounds: int) -> dict[str, Any]:
+    """A pattern holding exactly ``compounds`` $and/$or nodes once guarded (one is the guard's)."""
+    pairs = [{"$and": [{f"a{i}": 1}, {f"b{i}": 1}]} for i in range(compounds - 2)]
+    return {"$or": pairs}
+
+
+def test_a_rule_with_16_and_or_nodes_is_refused() -> None:
+    ok = core.create_ruleset("claims.nodes.15", encode({"r": guarded(_nested(15)), "~": guarded(None)}))
+    core.delete_ruleset(ok)
+    with pytest.raises(core.error, match="113"):
+        core.create_ruleset("claims.nodes.16", encode({"r": guarded(_nested(16)), "~": guarded(None)}))
+
+
 def test_iall_is_false_on_an_empty_list() -> None:
     rs = DurableRuleset("claims.iall", {"none_is_x": guarded({"$iall": {"l": {"$neq": {"$i": "x"}}}})})
     assert rs.match({"l": ["y"]}) == {"none_is_x"}
