@@ -166,7 +166,8 @@ def render_html(
     )
     for name, value, what in cards:
         add(
-            f'<div class="card"><div class="value" data-figure="card.{name}">{escape(value)}</div><div class="what">{escape(what)}</div></div>'
+            f'<div class="card"><div class="value" data-figure="card.{name}">{escape(value)}</div>'
+            f'<div class="what">{escape(what)}</div></div>'
         )
     add("</section>")
 
@@ -177,7 +178,8 @@ def render_html(
         count = figures.by_outcome.get(code, 0)
         share = count / figures.total if figures.total else None
         add(
-            f"<tr><td>{escape(labels.outcome(code))}</td>{_fig(f'outcome.{code}', str(count))}{_fig(f'outcome_share.{code}', _pct(share))}</tr>"
+            f"<tr><td>{escape(labels.outcome(code))}</td>{_fig(f'outcome.{code}', str(count))}"
+            f"{_fig(f'outcome_share.{code}', _pct(share))}</tr>"
         )
     add(f"<tr><th>All</th>{_fig('total', str(figures.total))}<td></td></tr></tbody></table>")
     over_time = stacked_columns(
@@ -215,16 +217,18 @@ def render_html(
         Series("with", "Share of decisions with an exception", "#0072B2"),
         Series("applied", "Share with an exception applied", "#009E73"),
     ]
+    labels_ = [b.label for b in figures.buckets]
     trend_values: list[Mapping[str, float | None]] = [
         {"with": b.exception_rate, "applied": None if not b.total else b.applied / b.total} for b in figures.buckets
     ]
     add(
-        f"<figure>{lines('Exception rate per ' + figures.granularity, [b.label for b in figures.buckets], trend_series, trend_values)}"
+        f"<figure>{lines(f'Exception rate per {figures.granularity}', labels_, trend_series, trend_values)}"
         f"{_legend(trend_series)}<figcaption>Exception rate per {figures.granularity} (no point: no decisions that"
         f" {figures.granularity}).</figcaption></figure>"
     )
     add(
-        '<table><thead><tr><th>Period</th><th class="num">Decisions</th><th class="num">With exception</th><th class="num">Rate</th></tr></thead><tbody>'
+        '<table><thead><tr><th>Period</th><th class="num">Decisions</th><th class="num">With exception</th>'
+        '<th class="num">Rate</th></tr></thead><tbody>'
     )
     for b in figures.buckets:
         add(
@@ -267,7 +271,8 @@ def render_html(
     ]
     if cond_rows and figures.total:
         add(
-            f"<figure>{stacked_bars('Conditions not met', cond_rows, status_series, label_width=260)}{_legend(status_series)}</figure>"
+            f"<figure>{stacked_bars('Conditions not met', cond_rows, status_series, label_width=260)}"
+            f"{_legend(status_series)}</figure>"
         )
     add(
         '<table><thead><tr><th>Condition</th><th class="num">Not met</th><th class="num">Partly met</th>'
@@ -311,11 +316,13 @@ def render_html(
     add("<h3>Every departure, with its justification</h3>")
     if figures.departures:
         add(
-            "<table><thead><tr><th>Request</th><th>Engine recommended</th><th>Decided</th><th>By</th><th>Justification</th></tr></thead><tbody>"
+            "<table><thead><tr><th>Request</th><th>Engine recommended</th><th>Decided</th><th>By</th>"
+            "<th>Justification</th></tr></thead><tbody>"
         )
         for d in figures.departures:
             add(
-                f'<tr data-departure="{d.entry.seq}"><td class="id"><a href="#d-{d.entry.seq}">{escape(d.entry.request_id)}</a></td>'
+                f'<tr data-departure="{d.entry.seq}">'
+                f'<td class="id"><a href="#d-{d.entry.seq}">{escape(d.entry.request_id)}</a></td>'
                 f"<td>{escape(labels.outcome(d.human.engine_outcome))}</td><td>{escape(labels.outcome(d.human.outcome))}</td>"
                 f"<td>{escape(d.human.by)}</td><td>{escape(d.human.justification or '(none recorded)')}</td></tr>"
             )
@@ -335,7 +342,8 @@ def render_html(
         human = "awaiting" if e.human is None else f"{labels.outcome(e.human.outcome)} ({e.human.by})"
         add(
             f'<tr data-decision="{e.seq}"><td><a href="#d-{e.seq}">#{e.seq}</a></td><td class="id">{escape(e.as_of)}</td>'
-            f'<td class="id">{escape(e.request_id)}</td><td>{escape(e.country or "-")}</td><td>{escape(labels.region(e.region))}</td>'
+            f'<td class="id">{escape(e.request_id)}</td><td>{escape(e.country or "-")}</td>'
+            f"<td>{escape(labels.region(e.region))}</td>"
             f'<td>{escape(labels.outcome(e.outcome))}</td><td class="num">{_num(e.priority_score)}</td>'
             f"<td>{escape(exc)}</td><td>{escape(human)}</td></tr>"
         )
@@ -359,7 +367,8 @@ def _reason_items(reasons: Iterable[Mapping[str, Any]]) -> str:
     for r in reasons:
         cites = "; ".join(str(c.get("text", "")) for c in r.get("citation", ()))
         items.append(
-            f'<li>{escape(str(r.get("message", "")))} <span class="cite">[{escape(cites)}] ({escape(str(r.get("rule", "")))})</span></li>'
+            f"<li>{escape(str(r.get('message', '')))} "
+            f'<span class="cite">[{escape(cites)}] ({escape(str(r.get("rule", "")))})</span></li>'
         )
     return "<ul>" + "".join(items) + "</ul>" if items else ""
 
@@ -368,7 +377,8 @@ def _decision_block(e: Entry, labels: Labels) -> str:
     d = e.decision
     out = [f'<div class="decision" id="d-{e.seq}"><h3>#{e.seq} {escape(e.request_id)}: {escape(labels.outcome(e.outcome))}</h3>']
     out.append(
-        f'<p class="small">As of {escape(e.as_of)}; priority {_num(e.priority_score)}; ruleset <span class="hash">{escape(e.record.ruleset_hash or "")}</span>'
+        f'<p class="small">As of {escape(e.as_of)}; priority {_num(e.priority_score)};'
+        f' ruleset <span class="hash">{escape(e.record.ruleset_hash or "")}</span>'
         + (f"; corrects #{e.corrects}" if e.corrects else "")
         + "</p>"
     )
@@ -380,7 +390,8 @@ def _decision_block(e: Entry, labels: Labels) -> str:
         c = criteria[name]
         status = str(c.get("status", ""))
         rows.append(
-            f"<li><strong>{escape(labels.criterion(name))}</strong>: {escape(labels.statuses.get(status, status))}{_reason_items(c.get('reasons', ()))}</li>"
+            f"<li><strong>{escape(labels.criterion(name))}</strong>: {escape(labels.statuses.get(status, status))}"
+            f"{_reason_items(c.get('reasons', ()))}</li>"
         )
     out.append("<ul>" + "".join(rows) + "</ul>")
     if d.get("missing"):

@@ -81,6 +81,7 @@ def decide(store: LogStore, ident: str, outcome: str, by: str, justification: st
         raise _error("missing-name", "--by must name who decided", ident)
     with store.reading() as conn:
         decision = _target(store, conn, ident)
+        _not_superseded(conn, decision, ident)
     if decision.role != DECISION:
         raise _error("not-a-decision", f"#{decision.seq} is a {decision.kind.replace('_', ' ')}, not an engine decision", ident)
     text = _check_outcome(store, decision, outcome, justification, ident)
@@ -133,6 +134,7 @@ def correct(
         raise _error("missing-name", "--by must name who corrects it", ident)
     with store.reading() as conn:
         target = _target(store, conn, ident)
+        _not_superseded(conn, target, ident)
         decided = store.get(target.decides, conn) if target.decides is not None else None
     base = {"by": by.strip(), "reason": reason.strip()}
     if target.role == HUMAN_DECISION:

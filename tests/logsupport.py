@@ -108,7 +108,9 @@ def _plain(value: Any) -> Any:
 
 def record_examples(url: str, as_of: str = AS_OF, user: str = "tester") -> str:
     """Record the nine shipped examples; returns what evaluate printed to standard error."""
-    status, _, err = run("evaluate", str(EXAMPLES), "--as-of", as_of, "--record", "--db", url, "--user", user, "--format", "jsonl")
+    status, _, err = run(
+        "evaluate", str(EXAMPLES), "--as-of", as_of, "--record", "--db", url, "--user", user, "--format", "jsonl"
+    )
     assert status == 0, err
     return err
 
@@ -183,8 +185,8 @@ def concurrent_writer(url: str, worker: int, rounds: int, barrier: Any = None) -
         barrier.wait(timeout=120)
     try:
         for round_ in range(rounds):
-            for request in requests:
-                request = dict(request, id=f"W{worker}-{round_}-{request['id']}")
+            for example in requests:
+                request = dict(example, id=f"W{worker}-{round_}-{example['id']}")
                 decision = engine.evaluate(request, date.fromisoformat(AS_OF))
                 store.append([decision_draft(request, decision, f"worker-{worker}")])
                 written += 1

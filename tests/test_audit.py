@@ -46,7 +46,7 @@ def test_an_edited_row_is_named(db: str) -> None:
         db,
         [
             "UPDATE log_records SET outcome = 'engage',"
-            " decision = replace(decision, '\"outcome\":\"decline\"', '\"outcome\":\"engage\"') WHERE seq = 8"
+            ' decision = replace(decision, \'"outcome":"decline"\', \'"outcome":"engage"\') WHERE seq = 8'
         ],
     )
     status, lines = verify_output(db, "--no-replay")
@@ -64,9 +64,7 @@ def test_an_edited_row_with_its_hash_recomputed_breaks_the_next_link(db: str) ->
     assert row is not None
     content = row.content() | {"recorded_by": "mallory"}
     forged = record_hash(content, row.prev_hash)
-    execute_bypassing_triggers(
-        db, [("UPDATE log_records SET recorded_by = 'mallory', hash = :h WHERE seq = 8", {"h": forged})]
-    )
+    execute_bypassing_triggers(db, [("UPDATE log_records SET recorded_by = 'mallory', hash = :h WHERE seq = 8", {"h": forged})])
     status, lines = verify_output(db, "--no-replay")
     assert status == 1
     assert problems(lines) == ["#9 (REQ-2026-0109): broken-link: does not follow #8: #8 was replaced after #9 was recorded"]
@@ -83,7 +81,9 @@ def test_a_deleted_row_is_named(db: str) -> None:
 def test_deleted_rows_with_the_rest_renumbered_are_named(db: str) -> None:
     record_examples(db)
     execute_bypassing_triggers(
-        db, ["DELETE FROM log_records WHERE seq = 4"] + [f"UPDATE log_records SET seq = {n - 1} WHERE seq = {n}" for n in range(5, 10)]
+        db,
+        ["DELETE FROM log_records WHERE seq = 4"]
+        + [f"UPDATE log_records SET seq = {n - 1} WHERE seq = {n}" for n in range(5, 10)],
     )
     status, lines = verify_output(db, "--no-replay")
     assert status == 1
@@ -116,7 +116,8 @@ def test_a_changed_stored_rule_file_is_caught_by_replay(db: str) -> None:
     record_examples(db)
     sha, content = query(
         db,
-        "SELECT b.sha256, b.content FROM policy_blobs b JOIN ruleset_files f ON f.sha256 = b.sha256 WHERE f.path = 'outcome.yaml'",
+        "SELECT b.sha256, b.content FROM policy_blobs b JOIN ruleset_files f ON f.sha256 = b.sha256"
+        " WHERE f.path = 'outcome.yaml'",
     )[0]
     changed = bytes(content).replace(b"All the conditions for technical cooperation engagement are met.", b"Everything is fine.")
     assert changed != bytes(content)
@@ -127,13 +128,17 @@ def test_a_changed_stored_rule_file_is_caught_by_replay(db: str) -> None:
     assert verify_output(db, "--no-replay")[0] == 0
     status, lines = verify_output(db)
     assert status == 1
-    assert f"log: ruleset-changed: ruleset {query(db, 'SELECT hash FROM rulesets')[0][0]}: stored file rules/outcome.yaml" in "\n".join(
-        lines
+    assert (
+        f"log: ruleset-changed: ruleset {query(db, 'SELECT hash FROM rulesets')[0][0]}: stored file rules/outcome.yaml"
+        in "\n".join(lines)
     )
     differ = [line for line in lines if ": replay-differs: " in line]
     assert len(differ) == 9  # the ruleset's hash changed, so every decision it made replays differently
     engaged = next(line for line in differ if line.startswith("#1 "))
-    assert 'reasons[0].message: recorded "All the conditions for technical cooperation engagement are met.", replay "Everything is fine."' in engaged
+    assert (
+        'reasons[0].message: recorded "All the conditions for technical cooperation engagement are met.",'
+        ' replay "Everything is fine."' in engaged
+    )
     assert "ruleset.hash: recorded" in engaged
     assert lines[-1] == "replay: 9 decisions with 1 ruleset: 10 problems"
 
@@ -165,10 +170,15 @@ def test_an_anchor_catches_a_cut_log(db: str) -> None:
     assert status == 2 and "bad-anchor" in err
 
 
-def test_decisions_of_another_engine_version_replay_when_only_the_version_differs(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decisions_of_another_engine_version_replay_when_only_the_version_differs(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("engine.evaluator.__version__", "0.0.1")
     record_examples(db)
     monkeypatch.undo()
     status, lines = verify_output(db)
     assert status == 0
-    assert lines[-1] == "replay: 9 decisions with 1 ruleset: every one identical (9 made by another engine version, identical apart from it)"
+    assert (
+        lines[-1]
+        == "replay: 9 decisions with 1 ruleset: every one identical (9 made by another engine version, identical apart from it)"
+    )

@@ -31,7 +31,11 @@ def test_a_plain_path_is_a_sqlite_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("given", "words"),
-    [("mysql://u@h/d", "unsupported database 'mysql'"), ("sqlite://", "must be a file"), ("sqlite:///:memory:", "must be a file")],
+    [
+        ("mysql://u@h/d", "unsupported database 'mysql'"),
+        ("sqlite://", "must be a file"),
+        ("sqlite:///:memory:", "must be a file"),
+    ],
 )
 def test_unusable_urls_are_one_clear_line(given: str, words: str) -> None:
     with pytest.raises(StoreError, match=words):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import shutil
@@ -29,7 +30,9 @@ def test_evaluate_record_stores_request_decision_user_and_ruleset(db: str) -> No
     # The request as received (nulls and all), and the decision as evaluate prints it.
     received = json.loads(first.request)
     assert received["id"] == "REQ-2026-0101" and received["country"] == "SLE"
-    status, printed, _ = run("evaluate", str(EXAMPLES / "01-engage-nhri-programme.yaml"), "--as-of", "2026-11-24", "--format", "json")
+    status, printed, _ = run(
+        "evaluate", str(EXAMPLES / "01-engage-nhri-programme.yaml"), "--as-of", "2026-11-24", "--format", "json"
+    )
     assert status == 0
     assert json.loads(printed) == json.loads(first.decision)
     assert first.decision == store_json(json.loads(printed))
@@ -105,7 +108,7 @@ def test_concurrent_writers_in_several_processes_never_fork_the_chain_or_lose_a_
     assert result.ok, [str(p) for p in result.problems]
     assert result.records == expected and result.head_seq == expected and result.replayed == expected
     # The writers really interleaved: each worker's records are not one contiguous run.
-    runs = sum(1 for a, b in zip(ids, ids[1:], strict=False) if a.split("-")[0] != b.split("-")[0])
+    runs = sum(1 for a, b in itertools.pairwise(ids) if a.split("-")[0] != b.split("-")[0])
     assert runs >= workers
 
 
