@@ -163,6 +163,12 @@ def correct(
             draft = _withdrawal(target, recorded_by, base)
         else:
             request, new = replacement
+            if new.request_id != target.request_id:
+                raise _error(
+                    "other-request",
+                    f"the corrected request is {new.request_id}, but #{target.seq} is about {target.request_id}",
+                    ident,
+                )
             made = decision_draft(request, new, recorded_by)
             draft = replace(made, kind=CORRECTION, supersedes=target.seq, details=store_json(base))
     else:

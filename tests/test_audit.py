@@ -6,6 +6,8 @@ append-only triggers (and putting them back, so nothing looks disturbed).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from engine.store import LogStore, record_hash
@@ -182,3 +184,16 @@ def test_decisions_of_another_engine_version_replay_when_only_the_version_differ
         lines[-1]
         == "replay: 9 decisions with 1 ruleset: every one identical (9 made by another engine version, identical apart from it)"
     )
+
+
+def test_a_stored_path_outside_its_directory_is_named_and_not_written(db: str, tmp_path: Path) -> None:
+    record_examples(db)
+    execute_bypassing_triggers(
+        db, ["UPDATE ruleset_files SET path = '../../escaped.yaml' WHERE path = 'outcome.yaml'"], tables=TABLES
+    )
+    status, lines = verify_output(db)
+    assert status == 1
+    text = "\n".join(lines)
+    assert "stored file 'rules/../../escaped.yaml' has a path outside its directory" in text
+    assert "not-replayable" in text
+    assert not (tmp_path.parent / "escaped.yaml").exists() and not Path("/tmp/escaped.yaml").exists()

@@ -89,6 +89,10 @@ def test_a_corrected_request_replaces_the_engine_decision(db: str, tmp_path: Pat
         only=("07",),
     )  # fmt: skip
     request = next(fixed.iterdir())
+    status, _, err = run(
+        "log", "correct", "REQ-2026-0101", "--by", "J", "--reason", "wrong file", "--request", str(request), "--db", db
+    )  # fmt: skip
+    assert status == 2 and "the corrected request is REQ-2026-0107, but #1 is about REQ-2026-0101" in err
     out = ok(
         "log", "correct", "REQ-2026-0107", "--by", "Jane Doe", "--reason", "the requester sent the missing facts",
         "--request", str(request), "--as-of", "2026-11-24", "--db", db,

@@ -120,3 +120,36 @@ def test_concurrent_first_use_creates_the_schema_once(db: str) -> None:
     with LogStore.open(db) as store:
         assert verify(store).ok
     assert query(db, "SELECT count(*) FROM rulesets")[0][0] == 1
+
+
+def test_the_recorder_defaults_to_the_login_name(db: str) -> None:
+    import getpass
+
+    ok("evaluate", str(EXAMPLES / "01-engage-nhri-programme.yaml"), "--record", "--db", db)
+    with LogStore.open(db) as store:
+        record = store.get(1)
+    assert record is not None and record.recorded_by == getpass.getuser()
+    assert record.info["source"].endswith("01-engage-nhri-programme.yaml")
+
+
+def test_rules_changed_after_loading_are_not_recorded_as_if_they_had_decided(db: str, tmp_path: Path) -> None:
+    import pytest
+
+    from engine.errors import EngageError
+
+    rules = shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    engine = Engine.load(rules_dir=rules)
+    (rules / "outcome.yaml").write_text((rules / "outcome.yaml").read_text() + "\n# edited meanwhile\n")
+    with LogStore.open(db) as store, pytest.raises(EngageError, match="changed after the rules were loaded") as caught:
+        store.save_ruleset(engine.policy, "t")
+    assert caught.value.code == "rules-changed" and str(rules / "outcome.yaml") in str(caught.value)
+    assert query(db, "SELECT count(*) FROM rulesets")[0][0] == 0
+    engine.close()
+
+
+def test_an_unusable_log_stops_evaluate_record_before_anything_is_printed() -> None:
+    status, out, err = run(
+        "evaluate", str(EXAMPLES), "--record", "--db", "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2"
+    )
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "cannot use the decision log" in err
