@@ -61,3 +61,18 @@ class GoldenCase(pytest.Item):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         line = (self.case.location.line or 1) - 1
         return self.path, line, f"golden: {self.case.name}"
+
+
+@pytest.fixture(autouse=True)
+def _private_log(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes to the user's own decision log: ENGAGE_DB points into a temporary directory."""
+    monkeypatch.setenv("ENGAGE_DB", str(tmp_path_factory.mktemp("default-log") / "decisions.sqlite3"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """An empty decision-log database URL, once per backend (the same tests run on both)."""
+    from .logsupport import database
+
+    with database(request.param, tmp_path) as url:
+        yield url

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import evaluate
+from . import evaluate, exceptions, log, report
 
-COMMANDS: tuple[ModuleType, ...] = (evaluate,)
+COMMANDS: tuple[ModuleType, ...] = (evaluate, log, exceptions, report)

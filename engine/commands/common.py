@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 from datetime import date
 from typing import TYPE_CHECKING
 
 from ..errors import EngageError
 from ..evaluator import Engine
+from ..store import LogStore
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -45,3 +48,37 @@ def load_engine(args: argparse.Namespace, streams: Streams, **kwargs: object) ->
         for error in getattr(exc, "errors", [exc]):
             streams.stderr.write(f"{error}\n")
         return None
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="the decision log: a file path, sqlite:///PATH or postgresql://USER@HOST/DB"
+        " (default: $ENGAGE_DB, else a SQLite file in your data directory)",
+    )
+
+
+def add_user_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", metavar="NAME", help="who records it (default: your login name)")
+
+
+def current_user(args: argparse.Namespace) -> str:
+    """``--user``, else the login name of the process."""
+    given = getattr(args, "user", None)
+    if given and given.strip():
+        return str(given).strip()
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (e.g. a container without a passwd entry)
+        return f"uid:{os.getuid()}"
+
+
+def open_store(args: argparse.Namespace) -> LogStore:
+    """The decision log named by ``--db`` (or ``ENGAGE_DB``, or the default), created or upgraded on first use."""
+    return LogStore.open(getattr(args, "db", None))
+
+
+def day(text: str) -> date:
+    """argparse type for --from and --to."""
+    return as_of_date(text)

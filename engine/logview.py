@@ -1,0 +1,155 @@
+"""The log as it stands now: each recorded request's decision in force, and the people's decision on it.
+
+Records are never changed, so "in force" is worked out: a record stops counting when a
+later correction supersedes it; a correction that holds a decision (or a human decision)
+takes the place of the record it supersedes, and one that holds neither withdraws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .store import CORRECTION, DECISION, HUMAN_DECISION, LogRecord, LogStore, records
+
+
+@dataclass(frozen=True)
+class HumanDecision:
+    """What people decided on an engine decision."""
+
+    record: LogRecord
+    outcome: str
+    by: str
+    justification: str | None
+    engine_outcome: str
+
+    @property
+    def follows(self) -> bool:
+        return self.outcome == self.engine_outcome
+
+    @classmethod
+    def of(cls, record: LogRecord) -> HumanDecision:
+        info = record.info
+        return cls(
+            record, record.outcome or "", str(info.get("by", "")), info.get("justification"), str(info.get("engine_outcome", ""))
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A recorded request's decision in force, with the human decision on it (if any yet)."""
+
+    record: LogRecord
+    decision: Mapping[str, Any]
+    human: HumanDecision | None
+
+    @property
+    def seq(self) -> int:
+        return self.record.seq
+
+    @property
+    def request_id(self) -> str:
+        return self.record.request_id
+
+    @property
+    def outcome(self) -> str:
+        return str(self.decision.get("outcome", ""))
+
+    @property
+    def as_of(self) -> str:
+        return str(self.decision.get("as_of", ""))
+
+    @property
+    def priority_score(self) -> float:
+        return float(self.decision.get("priority_score") or 0)
+
+    @property
+    def region(self) -> str | None:
+        return self.record.region
+
+    @property
+    def country(self) -> str | None:
+        return self.record.country
+
+    @property
+    def exceptions(self) -> list[Mapping[str, Any]]:
+        return list(self.decision.get("exceptions") or [])
+
+    @property
+    def corrects(self) -> int | None:
+        return self.record.supersedes if self.record.kind == CORRECTION else None
+
+
+def superseded(conn: Connection) -> dict[int, int]:
+    """Each superseded record's number -> the number of the correction that superseded it."""
+    query = sa.select(records.c.supersedes, records.c.seq).where(records.c.supersedes.isnot(None)).order_by(records.c.seq)
+    out: dict[int, int] = {}
+    for target, seq in conn.execute(query):
+        out.setdefault(int(target), int(seq))
+    return out
+
+
+def human_decisions(store: LogStore, conn: Connection, decision_seqs: Iterable[int] | None = None) -> dict[int, HumanDecision]:
+    """The human decision in force on each engine decision (by its number)."""
+    gone = superseded(conn)
+    condition = records.c.decides.isnot(None)
+    if decision_seqs is not None:
+        wanted = list(decision_seqs)
+        condition = records.c.decides.in_(wanted) if len(wanted) < 500 else condition
+    out: dict[int, HumanDecision] = {}
+    for record in store.select(conn, condition):
+        if record.seq in gone or record.role != HUMAN_DECISION or record.decides is None:
+            continue
+        out[record.decides] = HumanDecision.of(record)  # the latest in force wins
+    return out
+
+
+def entries(
+    store: LogStore,
+    conn: Connection,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    outcome: str | None = None,
+    country: str | None = None,
+    region: str | None = None,
+) -> list[Entry]:
+    """The decisions in force, in log order, filtered by evaluation date (``as_of``) and the rest."""
+    conditions: list[sa.ColumnElement[bool]] = [records.c.decision.isnot(None), records.c.kind.in_((DECISION, CORRECTION))]
+    if date_from is not None:
+        conditions.append(records.c.as_of >= date_from.isoformat())
+    if date_to is not None:
+        conditions.append(records.c.as_of <= date_to.isoformat())
+    if outcome is not None:
+        conditions.append(records.c.outcome == outcome)
+    if country is not None:
+        conditions.append(records.c.country == country)
+    if region is not None:
+        conditions.append(records.c.region == region)
+    gone = superseded(conn)
+    found = [r for r in store.select(conn, *conditions) if r.seq not in gone]
+    humans = human_decisions(store, conn, [r.seq for r in found])
+    return [Entry(r, r.decision_data(), humans.get(r.seq)) for r in found]
+
+
+def find_decision(store: LogStore, conn: Connection, ident: str) -> LogRecord | None:
+    """A record by number (``17`` or ``#17``), or the decision in force for a request id."""
+    text = ident.strip()
+    if text.lstrip("#").isdigit():
+        return store.get(int(text.lstrip("#")), conn)
+    gone = superseded(conn)
+    found = [r for r in store.for_request(text, conn) if r.role == DECISION and r.seq not in gone]
+    if found:
+        return found[-1]
+    every = store.for_request(text, conn)
+    return every[-1] if every else None
+
+
+def history(store: LogStore, conn: Connection, record: LogRecord) -> list[LogRecord]:
+    """Every record about the same request, in log order."""
+    return store.for_request(record.request_id, conn)
