@@ -426,6 +426,9 @@ class Space:
                     own_points.append((Point(as_of, values), own_stage))
         sources.append((own_rel, own_points))
 
+        # Relations that depend on the evaluation date are joined first, so that the date
+        # column can be dropped early when the outcome table does not read it.
+        sources.sort(key=lambda source: AS_OF_COLUMN not in source[0].columns)
         relations = [rel for rel, _ in sources]
         joined = relations[0]
         joined = _project(joined, _keep(joined.columns, relations[1:], needed_by_outcome))
