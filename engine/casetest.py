@@ -111,7 +111,8 @@ def run_cases(engine: Engine, files: Iterable[Path]) -> TestRun:
 
 
 def render_text(run: TestRun, *, verbose: bool = False) -> str:
-    lines: list[str] = [str(e) for e in run.errors]
+    """The failures with their differences, the counts, and the coverage (case-file errors are not included)."""
+    lines: list[str] = []
     for result in run.results:
         if result.passed:
             if verbose:

@@ -239,7 +239,9 @@ def compare(
     unreadable: list[str] = []
     for old, new in zip(old_results, new_results, strict=True):
         record = old.record or new.record
-        if record is None and old.decision is None and new.decision is None and old.errors == new.errors:
+        same_errors = [str(e) for e in old.errors] == [str(e) for e in new.errors]
+        if record is None and old.decision is None and new.decision is None and same_errors:
+            # Not a request under either rule set (unreadable, or invalid both times alike).
             unreadable.extend(str(e) for e in old.errors)
             continue
         request_id = str(record.get("id")) if record else old.location.prefix()

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .support import ROOT
+
+_BASE = yaml.safe_load((ROOT / "rules" / "tests" / "requests" / "complete.yaml").read_text("utf-8"))
+_BASE["received"] = str(_BASE["received"])
+
+
+def base_request(**patch: Any) -> dict[str, Any]:
+    """The base request of rules/tests/ (every condition met), with ``a__b=value`` set (None: unknown)."""
+    out = copy.deepcopy(_BASE)
+    for path, value in patch.items():
+        node = out
+        *parents, last = path.split("__")
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return out
 
 
 @dataclass(frozen=True)

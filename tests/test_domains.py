@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.compiler import Stage
-from engine.domains import AS_OF_COLUMN, REFERENCE_DAY, Evaluator, Relative, Space, StageSpace, nest, witness_request
+from engine.domains import AS_OF_COLUMN, REFERENCE_DAY, Evaluator, Relative, Space, StageSpace, fires, nest, witness_request
 from engine.evaluator import Engine
 from engine.loader import load_policy
 
@@ -138,15 +138,9 @@ def test_durable_rules_agrees_with_logic_on_every_outcome_combination() -> None:
     for row in relation.rows:
         record = nest(dict(zip(relation.columns, row, strict=True)))
         durable = stage.match(stage.key(record, REFERENCE_DAY))
-        by_logic = [r for r in space.outcome.rules if r.in_force(REFERENCE_DAY) and _true(r, record)]
+        by_logic = [r for r in space.outcome.rules if fires(r, record, REFERENCE_DAY)]
         assert [r.id for r in durable] == [r.id for r in by_logic], record
     assert len(relation.rows) == 97_920
-
-
-def _true(rule: object, record: dict[str, object]) -> bool:
-    from engine.domains import fires
-
-    return fires(rule, record, REFERENCE_DAY)  # type: ignore[arg-type]
 
 
 def test_durable_rules_agrees_with_logic_on_dated_rules(tmp_path: Path) -> None:

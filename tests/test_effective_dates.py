@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from pathlib import Path
-
-import yaml
 
 from engine.evaluator import Engine
 from engine.lint import lint
 
+from .policy_copies import base_request as request
 from .policy_copies import copy_policy
-from .support import ROOT
-
-BASE = yaml.safe_load((ROOT / "rules" / "tests" / "requests" / "complete.yaml").read_text("utf-8"))
-BASE["received"] = str(BASE["received"])
-
-
-def request(**patch: object) -> dict[str, object]:
-    out = copy.deepcopy(BASE)
-    for path, value in patch.items():
-        node = out
-        *parents, last = path.split("__")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return out
 
 
 def test_a_rule_in_force_from_a_date_changes_the_outcome_only_from_that_date(tmp_path: Path) -> None:

@@ -39,6 +39,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if errors:
         return 2
     result = run_cases(engine, files)
+    for error in result.errors:
+        streams.stderr.write(f"{error}\n")
     streams.stdout.write(render_text(result, verbose=args.verbose) + "\n")
     if result.errors:
         return 2
