@@ -81,7 +81,7 @@ def case_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[EngageErro
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in YAML_SUFFIXES)
             if not found:
                 errors.append(InputError("no-cases", "the directory holds no .yaml case file", Location(display_path(path))))
-            files.extend(found)
+            files.extend(Path(display_path(p)) for p in found)
         elif path.is_file():
             files.append(path)
         else:
