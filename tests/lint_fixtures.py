@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .policy_copies import PolicyCopy
+from .authoring import PolicyCopy
 
 Edit = Callable[[PolicyCopy], object]
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from engine.casetest import case_files, run_cases
-from engine.cli import main
 
-from .policy_copies import copy_policy
+from .authoring import copy_policy, run_command
 from .support import ROOT, shipped_engine
 
 CASES = ROOT / "rules" / "tests"
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["test", *argv], out, err)
-    return status, out.getvalue(), err.getvalue()
+    return run_command("test", *argv)
 
 
 def test_the_shipped_cases_pass_and_make_every_rule_fire() -> None:

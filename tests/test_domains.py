@@ -12,7 +12,7 @@ from engine.domains import AS_OF_COLUMN, REFERENCE_DAY, Evaluator, Relative, Spa
 from engine.evaluator import Engine
 from engine.loader import load_policy
 
-from .policy_copies import copy_policy
+from .authoring import copy_policy
 from .support import ROOT, shipped_engine
 
 

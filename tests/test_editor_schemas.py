@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.schema import load_schema, validator_for
 
+from .authoring import run_command
 from .support import ROOT, shipped_engine
 
 LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)\n")
@@ -46,9 +45,7 @@ def test_the_example_requests_are_valid_under_the_schema_they_name(path: Path) -
 
 
 def schema(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["schema", *argv], out, err)
-    return status, out.getvalue(), err.getvalue()
+    return run_command("schema", *argv)
 
 
 @pytest.mark.parametrize(("name", "file"), [("rule", "rules"), ("rules", "rules"), ("criteria", "criteria"), ("cases", "cases")])
@@ -79,7 +76,7 @@ def test_engage_schema_request_is_the_effective_schema() -> None:
 
 
 def test_engage_schema_request_follows_other_criteria(tmp_path: Path) -> None:
-    from .policy_copies import copy_policy
+    from .authoring import copy_policy
 
     policy = copy_policy(tmp_path / "p")
     policy.replace(

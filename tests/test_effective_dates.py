@@ -8,8 +8,8 @@ from pathlib import Path
 from engine.evaluator import Engine
 from engine.lint import lint
 
-from .policy_copies import base_request as request
-from .policy_copies import copy_policy
+from .authoring import base_request as request
+from .authoring import copy_policy
 
 
 def test_a_rule_in_force_from_a_date_changes_the_outcome_only_from_that_date(tmp_path: Path) -> None:

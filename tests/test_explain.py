@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from datetime import date
@@ -10,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.domains import Space
 from engine.evaluator import Checked
 from engine.explain import Change, apply_changes, explain, what_would_change
 from engine.inputs import read_requests
 
+from .authoring import run_command
 from .support import ROOT, shipped_engine
 
 AS_OF = date(2026, 11, 24)
@@ -28,9 +27,7 @@ def checked(name: str) -> Checked:
 
 
 def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["explain", *argv], out, err, io.StringIO(stdin) if stdin is not None else None)
-    return status, out.getvalue(), err.getvalue()
+    return run_command("explain", *argv, stdin=stdin)
 
 
 def test_trace_of_the_missing_information_example() -> None:

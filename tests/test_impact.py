@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.cli import main
-
-from .policy_copies import base_request, copy_policy
+from .authoring import base_request, copy_policy, run_command
 
 LINE_BEFORE = "        - {field: request.kind, equals: advisory}\n"
 LINE_AFTER = "        - {field: request.kind, equals: training}\n"  # line 3 of the table now answers training ad hoc
@@ -50,9 +48,7 @@ TRANSITIONS = [
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["impact", *argv], out, err)
-    return status, out.getvalue(), err.getvalue()
+    return run_command("impact", *argv)
 
 
 @pytest.fixture

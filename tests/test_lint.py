@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from datetime import date
@@ -11,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
 from engine.errors import RuleConflict
 from engine.evaluator import Engine
 from engine.lint import CHECKS, Finding, LintReport, lint
 
+from .authoring import copy_policy, run_command
 from .lint_fixtures import FIXTURES, OWN, UNREACHABLE_LOADER_CODES, Fixture, _nothing
-from .policy_copies import copy_policy
 from .support import ROOT
 
 
@@ -144,9 +142,7 @@ def test_an_outcome_line_taken_by_earlier_lines_names_them(tmp_path: Path) -> No
 
 
 def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["lint", *argv], out, err)
-    return status, out.getvalue(), err.getvalue()
+    return run_command("lint", *argv)
 
 
 def test_lint_command_on_the_shipped_rules() -> None:

@@ -1,14 +1,18 @@
-"""Copies of the shipped rules and criteria, edited one thing at a time, for the authors' tools' tests."""
+"""Helpers for the tests of the policy authors' tools: copies of the shipped rules and criteria
+edited one thing at a time, the base request of ``rules/tests/``, and running a command."""
 
 from __future__ import annotations
 
 import copy
+import io
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from engine.cli import main
 
 from .support import ROOT
 
@@ -81,3 +85,10 @@ def copy_policy(target: Path) -> PolicyCopy:
         for file in sorted((ROOT / name).glob("*.yaml")):
             shutil.copyfile(file, target / name / file.name)
     return PolicyCopy(target)
+
+
+def run_command(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """``engage ARGV...``: the exit status, standard output and standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), out, err, io.StringIO(stdin) if stdin is not None else None)
+    return status, out.getvalue(), err.getvalue()
