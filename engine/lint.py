@@ -185,7 +185,8 @@ def lint(rules_dir: Path | str, criteria_dir: Path | str) -> LintReport:
 
 def _loader_finding(error: EngageError) -> Finding:
     loc = error.location
-    message = f"{loc.path}: {error.message}" if loc.path else error.message
+    shown = loc.path and not error.message.startswith(f"{loc.path}:")
+    message = f"{loc.path}: {error.message}" if shown else error.message
     return Finding(error.code, error.severity, loc, message)
 
 
