@@ -228,7 +228,7 @@ FIXTURES: tuple[Fixture, ...] = (
         lambda p: p.replace(
             R + "in_country_presence.yaml",
             "when: {field: presence.type, equals: none}",
-            "when: {field: presence.type, equals: nothing}",
+            "when: {field: presence.type, equals: country_ofice}",
         ),
     ),
     Fixture(

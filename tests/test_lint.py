@@ -77,6 +77,22 @@ def test_every_check_id_has_fixtures() -> None:
     assert {f.check for f in OWN} == set(CHECKS)
 
 
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("misspelt field path", "(did you mean 'presence.type'?)"),
+        ("a value the field does not have", "(did you mean 'country_office'?)"),
+        ("misspelt source", "(did you mean 'TC-Report-1998'?)"),
+        ("misspelt placeholder", "(did you mean '{exception.expires}'?)"),
+    ],
+)
+def test_near_misses_get_a_suggestion(name: str, hint: str, tmp_path: Path) -> None:
+    (fixture,) = [f for f in FIXTURES if f.name == name]
+    report, _ = _lint(tmp_path, fixture.bad)
+    (finding,) = report.findings
+    assert finding.message.endswith(hint)
+
+
 # -- witnesses: a real request that shows the finding ----------------------------------------
 
 
