@@ -123,6 +123,10 @@ class Relation:
     rows: dict[tuple[Any, ...], tuple[int, ...]] = field(default_factory=dict)
 
 
+# For each relation joined into the outcome rows, the stage points its rows came from.
+Sources = list[list[tuple[Point, StageSpace]]]
+
+
 def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     """A nested record from dotted paths; unknown (None) values are left out."""
     record: dict[str, Any] = {}
@@ -378,7 +382,7 @@ class Space:
             return [f"status.{stage.criterion}"]
         return ["status.exception"] + [f"covers.{n}" for n in self.policy.criterion_names]
 
-    def outcome_rows(self) -> tuple[Relation, list[list[tuple[Point, StageSpace]]]]:
+    def outcome_rows(self) -> tuple[Relation, Sources]:
         """Every combination of what the outcome table reads that some request can produce.
 
         Returns the joined relation (columns: the outcome table's fields, and the evaluation
@@ -437,7 +441,7 @@ class Space:
             joined = _project(joined, _keep(joined.columns, relations[i + 1 :], needed_by_outcome))
         return joined, [pts for _, pts in sources]
 
-    def witness(self, sources: list[list[tuple[Point, StageSpace]]], refs: tuple[int, ...]) -> tuple[dict[str, Any], date]:
+    def witness(self, sources: Sources, refs: tuple[int, ...]) -> tuple[dict[str, Any], date]:
         """The flat assignment and evaluation date of the request behind a joined row."""
         flat: dict[str, Any] = {}
         as_of = self.as_of_dates[0]

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from .domains import AS_OF_COLUMN, Relation, RuleTable, Space, StageSpace, witness_request
+from .domains import AS_OF_COLUMN, Relation, RuleTable, Sources, Space, StageSpace, witness_request
 from .errors import EngageError, Location
 from .loader import load_policy
 from .model import Policy, Rule
@@ -213,7 +213,7 @@ class _Checker:
         self.versions()
         self.mandate_flags()
         for stage in self.space.conditions:
-            self.stage(stage, [r for r in stage.rules])
+            self.stage(stage, list(stage.rules))
         exc = self.space.exception
         self.stage(exc, [r for r in exc.rules if r.exception is not None])
         self.outcome()
@@ -389,7 +389,7 @@ class _Checker:
                 message = f"'{line.id}' can never apply: no request the earlier stages can produce makes its condition true"
             self.add("unreachable-rule", line.location, message)
 
-    def _row_witness(self, relation: Relation, sources: Any, row: tuple[Any, ...]) -> Witness:
+    def _row_witness(self, relation: Relation, sources: Sources, row: tuple[Any, ...]) -> Witness:
         flat, as_of = self.space.witness(sources, relation.rows[row])
         shown = tuple(
             (c, row[i])
