@@ -116,6 +116,33 @@ def _criterion_name(engine: Engine, key: str) -> str:
     return key
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def difference(what: str, want: Any, got: Any) -> str:
+    """One line saying how ``got`` differs from ``want``; lists also say what is missing and what is extra."""
+    line = f"{what}: expected {_shown(want)}, got {_shown(got)}"
+    if isinstance(want, list | tuple) and isinstance(got, list | tuple):
+        missing = [v for v in want if v not in got]
+        extra = [v for v in got if v not in want]
+        notes = []
+        if missing:
+            notes.append(f"missing {', '.join(map(_shown, missing))}")
+        if extra:
+            notes.append(f"not expected {', '.join(map(_shown, extra))}")
+        if not notes:
+            notes.append("same entries, different order")
+        line += f" ({'; '.join(notes)})"
+    return line
+
+
 def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
     """Evaluate ``case``; return the decision and one line per difference from ``expect``."""
     expect = case.expect
@@ -134,7 +161,7 @@ def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
 
     def compare(what: str, want: Any, got: Any) -> None:
         if want != got:
-            diffs.append(f"{what}: expected {want!r}, got {got!r}")
+            diffs.append(difference(what, want, got))
 
     if "outcome" in expect:
         compare("outcome", expect["outcome"], decision.outcome)

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import evaluate, exceptions, log, report
+from . import evaluate, exceptions, explain, impact, lint, log, report, schema, test
 
-COMMANDS: tuple[ModuleType, ...] = (evaluate, log, exceptions, report)
+COMMANDS: tuple[ModuleType, ...] = (evaluate, explain, lint, test, impact, schema, log, exceptions, report)

@@ -1,0 +1,66 @@
+"""``engage explain``: every rule the engine considered for one request, and what would change the outcome."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..decision import canonical_json
+from ..errors import EngageError, InputError, Location
+from ..explain import MAX_FIELDS, explain, render_text
+from ..inputs import read_requests
+from .common import add_as_of_argument, add_policy_arguments, load_engine
+
+if TYPE_CHECKING:
+    from ..cli import Streams
+
+NAME = "explain"
+HELP = "show every rule considered for one request, and the smallest changes that would alter the outcome"
+DESCRIPTION = (
+    "Explain the decision for one request: each stage's rules, whether each fired, and the value each field test"
+    " saw; the path through the outcome table; and, for each other outcome, the smallest sets of field changes"
+    " that would lead to it. REQUEST is a request file or - for standard input. Exit status: 0 on success, 2 when"
+    " the request or the rules are invalid."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("request", metavar="REQUEST", help="one request file (.yaml, .yml, .json), or - for standard input")
+    add_policy_arguments(parser)
+    add_as_of_argument(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for tools")
+    parser.add_argument(
+        "--max-fields",
+        type=int,
+        default=MAX_FIELDS,
+        choices=range(1, 5),
+        metavar="N",
+        help=f"search changes of up to N fields (1-4, default {MAX_FIELDS})",
+    )
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    engine = load_engine(args, streams)
+    if engine is None:
+        return 2
+    items = list(read_requests([args.request], streams.stdin))
+    if len(items) != 1:
+        where = items[1].doc.locate(()) if items[1].doc is not None else Location(args.request)
+        raise InputError("several-requests", f"explain takes one request; this input holds {len(items)}", where)
+    item = items[0]
+    if item.doc is None:
+        raise item.error or InputError("unreadable", "could not be read", Location(args.request))
+    try:
+        checked = engine.check(item.doc.data, item.doc)
+    except EngageError as exc:
+        for error in getattr(exc, "errors", [exc]):
+            streams.stderr.write(f"{error}\n")
+        return 2
+    as_of = args.as_of or date.today()
+    result = explain(engine, checked, as_of, "given" if args.as_of else "today", max_fields=args.max_fields)
+    if args.format == "json":
+        streams.stdout.write(canonical_json(result.to_dict()) + "\n")
+    else:
+        streams.stdout.write(render_text(result, engine.policy) + "\n")
+    return 0
