@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import evaluate
+from . import evaluate, template
 
-COMMANDS: tuple[ModuleType, ...] = (evaluate,)
+COMMANDS: tuple[ModuleType, ...] = (evaluate, template)
