@@ -14,6 +14,7 @@ and a ``Summary`` sheet with the count of each outcome.
 
 from __future__ import annotations
 
+import copy
 import csv
 import os
 import tempfile
@@ -195,12 +196,8 @@ class DecisionWriter:
         for cell, column in zip(cells, self.columns, strict=True):
             cell.comment = Comment(f"{column.key}\n\n{column.note}", "Engage", height=110, width=260)
 
-    def _cell(self, value: Any, style: Any) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(self._sheet, value=value)
-        cell.font, cell.fill, cell.alignment = style
-        return cell
+    def _cell(self, value: Any, style: Any, sheet: Any = None) -> Any:
+        return self._styles.cell(sheet if sheet is not None else self._sheet, value, style)
 
     # -- rows
 
@@ -304,11 +301,7 @@ class DecisionWriter:
         save_workbook(self._book, self.path, datetime.combine(self.as_of, time(0)))
 
     def _summary_cell(self, sheet: Any, value: Any, style: Any) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font, cell.fill, cell.alignment = style
-        return cell
+        return self._cell(value, style, sheet)
 
 
 def _letter(index: int) -> str:
@@ -334,12 +327,31 @@ class _Styles:
         self.number = (Font(), self._plain, Alignment(vertical="top", horizontal="center"))  # never glued to the next column
         self.line = (Font(), self._plain, Alignment(vertical="top", horizontal="left"))  # no wrap: may run into empty cells
         self.bold = (Font(bold=True), self._plain, top)
-        self._fills = {code: PatternFill("solid", fgColor=colour) for code, colour in OUTCOME_FILLS.items()}
-        self._font = Font(bold=True)
-        self._top = top
+        bold = Font(bold=True)
+        self._outcomes = {code: (bold, PatternFill("solid", fgColor=colour), top) for code, colour in OUTCOME_FILLS.items()}
+        self._unlisted = (bold, self._plain, top)
+        self._arrays: dict[int, Any] = {}
 
     def outcome(self, code: str) -> tuple[Any, Any, Any]:
-        return (self._font, self._fills.get(code, self._plain), self._top)
+        return self._outcomes.get(code, self._unlisted)
+
+    def cell(self, sheet: Any, value: Any, style: tuple[Any, Any, Any]) -> Any:
+        """A cell with ``style`` (font, fill, alignment).
+
+        Setting a style on an openpyxl cell looks it up in the workbook's style tables, which
+        costs more than the rest of a row; each style is looked up once and its index array
+        copied to the next cells that use it.
+        """
+        from openpyxl.cell import WriteOnlyCell
+
+        cell: Any = WriteOnlyCell(sheet, value=value)
+        array = self._arrays.get(id(style))
+        if array is None:
+            cell.font, cell.fill, cell.alignment = style
+            self._arrays[id(style)] = copy.copy(cell._style)
+        else:
+            cell._style = copy.copy(array)
+        return cell
 
 
 def check_out_path(text: str) -> Path:

@@ -8,6 +8,7 @@ do not tear the bar apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
 LONG_BATCH = 100  # fewer requests than this finish before a bar would help
@@ -59,13 +60,21 @@ class Bar:
         self._bar.close()
 
 
-def wants_progress(stderr: TextIO, *, quiet: bool, expected: int | None) -> bool:
-    """A bar helps when a person watches standard error and the batch is long."""
-    if quiet or expected is None or expected < LONG_BATCH:
-        return False
-    isatty = getattr(stderr, "isatty", None)
+def _isatty(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
-def open_progress(stderr: TextIO, *, show: bool, total: int | None) -> Progress:
-    return Bar(stderr, total) if show else NoProgress(stderr)
+def open_progress(stderr: TextIO, *, quiet: bool, count: Callable[[], int | None], stdout: TextIO | None = None) -> Progress:
+    """A bar when a person watches ``stderr`` and the batch is long (``count`` estimates how long).
+
+    No bar with ``quiet``, when ``stderr`` is not a terminal, or when ``stdout`` is given and
+    is the terminal the decisions scroll on (they show the progress themselves, and a bar
+    would be torn by them).
+    """
+    if quiet or not _isatty(stderr) or (stdout is not None and _isatty(stdout)):
+        return NoProgress(stderr)
+    expected = count()  # only now: estimating reads the start of every input
+    if expected is None or expected < LONG_BATCH:
+        return NoProgress(stderr)
+    return Bar(stderr, expected)

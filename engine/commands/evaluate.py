@@ -11,7 +11,7 @@ from ..decision import canonical_json
 from ..errors import EngageError
 from ..inputs import expected_count, read_requests
 from ..outputs import DecisionWriter, check_out_path
-from ..progress import open_progress, wants_progress
+from ..progress import open_progress
 from ..render import render_decision, render_summary
 from .common import add_as_of_argument, add_policy_arguments, load_engine
 
@@ -48,12 +48,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     engine = load_engine(args, streams)
     if engine is None:
         return 2
-    expected = expected_count(args.paths)
-    to_terminal = out is None and args.format == "text" and bool(getattr(streams.stdout, "isatty", lambda: False)())
     progress = open_progress(
         streams.stderr,
-        show=not to_terminal and wants_progress(streams.stderr, quiet=args.quiet, expected=expected),
-        total=expected,
+        quiet=args.quiet,
+        count=lambda: expected_count(args.paths),
+        stdout=streams.stdout if out is None and args.format == "text" else None,
     )
     writer = DecisionWriter(out, engine.policy, args.as_of or date.today()) if out is not None else None
     results: list[Result] = []
