@@ -30,6 +30,22 @@ class Item:
     doc: Document | None = None
     error: EngageError | None = None
 
+    @property
+    def where(self) -> str:
+        """Where the input is (``file:line:col``, ``file:row N``): the prefix of its result's location."""
+        if self.doc is not None:
+            return self.doc.locate(()).prefix()
+        return self.error.location.prefix() if self.error is not None else Location(self.source).prefix()
+
+    @property
+    def request_id(self) -> str | None:
+        """The id the input gives itself, if it has one: names an input that could not be evaluated."""
+        if self.doc is not None:
+            value = self.doc.data.get("id") if isinstance(self.doc.data, dict) else None
+        else:
+            value = getattr(self.error, "request_id", None)
+        return value if isinstance(value, str) else None
+
 
 def request_files(directory: Path) -> list[Path]:
     return sorted(

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from .batch import Result
-from .errors import InputError, Location
+from .errors import EngageError, InputError, Location
 from .model import Policy
 from .workbooks import save_workbook
 
@@ -84,7 +84,7 @@ def out_columns(policy: Policy) -> list[OutColumn]:
             )
         )
     columns += [
-        OutColumn("exception", "Exception", 22, "applied, rejected or not_considered, and what it waives; blank: none asked."),
+        OutColumn("exception", "Exception", 30, "applied, rejected or not considered, and what it waives; blank: none asked."),
         OutColumn("missing", "Missing information", 34, "The unknown fields to ask the requester for, separated by ';'."),
         OutColumn(
             "reasons", "Why (decisive reasons, with citations)", 90, "The decisive outcome line first, then what it rested on."
@@ -99,21 +99,27 @@ def _score(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def out_values(result: Result, policy: Policy) -> list[Any]:
-    """The cells of one row, in the order of :func:`out_columns`."""
+def _problem(error: EngageError) -> str:
+    """An error without its file and row, which the Source column gives."""
+    text = str(error)
+    prefix = error.location.prefix() + ": "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def out_values(result: Result, policy: Policy, request_id: str | None = None) -> list[Any]:
+    """The cells of one row, in the order of :func:`out_columns`; ``request_id`` names an input that failed."""
     decision = result.decision
     source = result.location.prefix()
     if decision is None:
         problems = [e for error in result.errors for e in getattr(error, "errors", [error])]
-        request_id = _request_id(result)
         blanks: list[Any] = [None] * (1 + len(policy.criteria) + 2)
-        why = "\n".join(str(p) for p in problems) or "could not be read"
+        why = "\n".join(_problem(p) for p in problems) or "could not be read"
         return [request_id, NOT_EVALUATED_LABEL, NOT_EVALUATED, *blanks, why, None, source]
     outcome = policy.vocab.outcomes.get(decision.outcome)
     exception = ""
     for exc in decision.exceptions:
-        waives = ", ".join(exc.waives) if exc.waives else "nothing"
-        exception = f"{exc.decision} (waives {waives})"
+        waives = "\n".join(exc.waives) if exc.waives else "nothing"
+        exception = f"{exc.decision.replace('_', ' ')}; waives:\n{waives}"
     reasons = "\n".join(f"- {r.message} [{r.cites()}] ({r.rule})" for r in decision.reasons)
     return [
         decision.request_id,
@@ -127,13 +133,6 @@ def out_values(result: Result, policy: Policy) -> list[Any]:
         decision.as_of.isoformat(),
         source,
     ]
-
-
-def _request_id(result: Result) -> str | None:
-    record = result.record
-    if record and isinstance(record.get("id"), str):
-        return str(record["id"])
-    return None
 
 
 class DecisionWriter:
@@ -201,8 +200,8 @@ class DecisionWriter:
 
     # -- rows
 
-    def add(self, result: Result) -> None:
-        values = out_values(result, self.policy)
+    def add(self, result: Result, request_id: str | None = None) -> None:
+        values = out_values(result, self.policy, request_id)
         outcome = str(values[2])
         self.counts[outcome] += 1
         self._rows += 1

@@ -37,7 +37,15 @@ Read = Document | EngageError
 
 
 class TableErrors(ManyErrors):
-    """Every problem found in one row, or in the header of a table."""
+    """Every problem found in the header of a table."""
+
+
+class RowProblems(ManyErrors):
+    """Every problem found in the cells of one row; ``request_id`` is the row's id, if it has one."""
+
+    def __init__(self, errors: Sequence[EngageError], request_id: str | None) -> None:
+        super().__init__(errors)
+        self.request_id = request_id
 
 
 @dataclass
@@ -207,7 +215,8 @@ def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> I
             if value is not None:
                 _put(data, column.name, value)
         if problems:
-            yield _one(problems)
+            request_id = data.get("id")
+            yield RowProblems(problems, request_id if isinstance(request_id, str) else None)
         else:
             yield RowDocument(data, name, row=number, columns=positions)
 

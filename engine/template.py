@@ -149,26 +149,19 @@ def write_template(policy: Policy) -> Any:
     return workbook
 
 
+def _strict(factory: Any, title: str, error: str, **rule: Any) -> Any:
+    """A validation that refuses other input with ``error``; a blank cell is always allowed."""
+    return factory(
+        allow_blank=True, showErrorMessage=True, errorTitle=title, error=f"{error}, or leave the cell blank when unknown.", **rule
+    )
+
+
 def _validation(factory: Any, column: Column) -> Any:
-    blank = "or leave the cell blank when unknown"
     if column.kind == "bool":
-        return factory(
-            type="list",
-            formula1='"yes,no"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="yes or no",
-            error=f"Choose yes or no, {blank}.",
-        )
+        return _strict(factory, "yes or no", "Choose yes or no", type="list", formula1='"yes,no"')
     if column.kind == "enum" and column.values:
-        return factory(
-            type="list",
-            formula1=range_name(column.name),
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Not in the list",
-            error=f"Choose a value from the list (sheet {VOCAB_SHEET}), {blank}.",
-        )
+        message = f"Choose a value from the list (sheet {VOCAB_SHEET})"
+        return _strict(factory, "Not in the list", message, type="list", formula1=range_name(column.name))
     if column.kind in ("list", "records") and column.values:
         # The drop-down picks one value; several are typed with ';' between them, so any text is accepted.
         return factory(
@@ -178,33 +171,36 @@ def _validation(factory: Any, column: Column) -> Any:
             showErrorMessage=False,
             showInputMessage=True,
             promptTitle="Several values?",
-            prompt=column.hint[:255],
+            prompt=_several(column),
         )
     if column.kind == "date":
-        return factory(
+        # Dates are day numbers: 1 is 1900-01-01, 2958465 is 9999-12-31.
+        return _strict(
+            factory,
+            "A date",
+            "Enter a date such as 2026-11-03",
             type="date",
             operator="between",
             formula1="1",
             formula2="2958465",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="A date",
-            error=f"Enter a date such as 2026-11-03, {blank}.",
         )
     if column.kind in ("integer", "number"):
         low = column.minimum if column.minimum is not None else -1e15
         high = column.maximum if column.maximum is not None else 1e15
-        return factory(
-            type="whole" if column.kind == "integer" else "decimal",
-            operator="between",
-            formula1=_number(low),
-            formula2=_number(high),
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="A number",
-            error=f"{column.hint.split('.')[0]}, {blank}.",
-        )
+        kind = "whole" if column.kind == "integer" else "decimal"
+        message = column.hint.split(".")[0]
+        return _strict(factory, "A number", message, type=kind, operator="between", formula1=_number(low), formula2=_number(high))
     return None
+
+
+def _several(column: Column) -> str:
+    """The prompt of a list column (spreadsheets show at most 255 characters)."""
+    first, last = (column.values or ("a", "b"))[0], (column.values or ("a", "b"))[-1]
+    if column.kind == "records":
+        example = f"{first}:A/HRC/99/1 para 12; {last}"
+        each = f"{column.key} or {column.key}:{column.tail}"
+        return f"Pick one from the list, or type several separated by ';', each {each}, e.g. {example}"
+    return f"Pick one from the list, or type several separated by ';', e.g. {first}; {last}"
 
 
 def _number(value: float) -> str:

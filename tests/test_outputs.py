@@ -30,9 +30,14 @@ OUTCOMES = [
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The examples (every outcome) plus a CSV with one good and one bad row."""
+    """The examples (every outcome) plus a CSV with one good row and two bad ones (a cell, a value)."""
     folder = tmp_path_factory.mktemp("out")
-    write_csv(folder / "extra.csv", [ROW, dict(ROW, id="R2", **{"presence.adequately_staffed": "maybe"})])
+    rows = [
+        ROW,
+        dict(ROW, id="R2", **{"presence.adequately_staffed": "maybe"}),
+        dict(ROW, id="R3", **{"presence.type": "office"}),
+    ]
+    write_csv(folder / "extra.csv", rows)
     return folder
 
 
@@ -45,9 +50,16 @@ def run_out(batch: Path, name: str, *extra: str) -> tuple[Path, Any]:
 @pytest.fixture(scope="module")
 def workbook(batch: Path) -> Any:
     out, run = run_out(batch, "decisions.xlsx")
-    assert run.status == 2  # the bad row
-    assert run.stderr.endswith(
-        "column presence.adequately_staffed: not-yes-no: 'maybe' is not yes or no (leave the cell blank when unknown)\n"
+    assert run.status == 2  # the bad rows
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith(
+        "extra.csv:row 3: column presence.adequately_staffed: not-yes-no: 'maybe' is not yes or no"
+        " (leave the cell blank when unknown)"
+    )
+    assert lines[1].endswith(
+        "extra.csv:row 4: column presence.type: not-in-vocabulary: 'office' is not one of: none,"
+        " regional_office, human_rights_adviser, country_office, peace_mission_component (did you mean 'country_office'?)"
     )
     return openpyxl.load_workbook(out)
 
@@ -60,13 +72,18 @@ def rows(book: Any) -> list[dict[str, Any]]:
 
 def test_one_row_per_input_in_input_order_with_the_bad_row_kept(workbook: Any) -> None:
     found = rows(workbook)
-    assert len(found) == 9 + 2
+    assert len(found) == 9 + 3
     assert [r["Request"].value for r in found][:9] == [f"REQ-2026-010{i}" for i in range(1, 10)]
     assert found[9]["Request"].value == "R1"
-    bad = found[10]
+    bad, wrong = found[10], found[11]
     assert (bad["Recommendation"].value, bad["Outcome code"].value) == ("Not evaluated: see why", "not_evaluated")
+    assert bad["Request"].value == "R2"  # named, though it could not be evaluated
     assert bad["Source"].value.endswith("extra.csv:row 3")
-    assert "column presence.adequately_staffed: not-yes-no" in bad["Why (decisive reasons, with citations)"].value
+    assert bad["Why (decisive reasons, with citations)"].value == (
+        "column presence.adequately_staffed: not-yes-no: 'maybe' is not yes or no (leave the cell blank when unknown)"
+    )
+    assert (wrong["Request"].value, wrong["Outcome code"].value) == ("R3", "not_evaluated")
+    assert wrong["Why (decisive reasons, with citations)"].value.startswith("column presence.type: not-in-vocabulary: 'office'")
 
 
 def test_the_columns_hold_outcome_score_statuses_missing_and_reasons_with_citations(workbook: Any) -> None:
@@ -81,7 +98,8 @@ def test_the_columns_hold_outcome_score_statuses_missing_and_reasons_with_citati
         "- Information is missing to assess the engagement conditions; ask the requester. [E/CN.4/2006/104 para 23]"
         " (outcome.conditions_unknown)"
     )
-    assert found["REQ-2026-0105"]["Exception"].value == "applied (waives in_country_presence)"
+    assert found["REQ-2026-0105"]["Exception"].value == "applied; waives:\nin_country_presence"
+    assert found["REQ-2026-0106"]["Exception"].value == "rejected; waives:\nin_country_presence"
     assert found["REQ-2026-0101"]["Priority (0-100)"].value == 90
     assert found["REQ-2026-0101"]["As of"].value == AS_OF
 
@@ -111,7 +129,7 @@ def test_the_sheet_is_laid_out_for_reading(workbook: Any) -> None:
     heights = [sheet.row_dimensions[c.row].height for c in reasons]
     lines = [c.value.count("\n") for c in reasons]
     assert heights[lines.index(max(lines))] > heights[lines.index(min(lines))]
-    assert sheet.tables["Decisions"].ref == "A1:M12"  # filter buttons on every column
+    assert sheet.tables["Decisions"].ref == "A1:M13"  # filter buttons on every column
     assert sheet["A1"].value == "Request" and sheet["A1"].comment.text.startswith("id")
 
 
@@ -121,7 +139,7 @@ def test_the_summary_sheet_counts_each_outcome(workbook: Any) -> None:
         "exception_review": 1,
         "request_information": 1,
         "decline": 1,
-        "not_evaluated": 1,
+        "not_evaluated": 2,
     }
 
 
@@ -145,7 +163,7 @@ def test_csv_has_the_same_rows_with_machine_headers(batch: Path) -> None:
         "as_of",
         "source",
     ]
-    assert [r["outcome"] for r in table][-2:] == ["engage", "not_evaluated"]
+    assert [r["outcome"] for r in table][-3:] == ["engage", "not_evaluated", "not_evaluated"]
     assert table[6]["missing"] == "presence.adequately_staffed; partnership.civil_society_involved"
     assert table[0]["priority_score"] == "90"
 
@@ -167,7 +185,7 @@ def test_with_out_standard_output_gets_the_summary_and_quiet_silences_it(batch: 
     out, run = run_out(batch, "s.xlsx")
     assert run.stdout == (
         "10 evaluated: 3 engage, 1 respond_ad_hoc, 1 assess_needs, 2 consider_in_strategy, 1 exception_review,"
-        f" 1 request_information, 1 decline; 1 invalid (see the messages above)\nwrote {out}\n"
+        f" 1 request_information, 1 decline; 2 invalid (see the messages above)\nwrote {out}\n"
     )
     _, quiet = run_out(batch, "q.xlsx", "--quiet")
     assert quiet.stdout == ""

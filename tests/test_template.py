@@ -114,6 +114,12 @@ def test_themes_waivable_criteria_and_mechanisms_come_from_criteria(book: Any) -
     assert found["request.themes"].prompt
 
 
+def test_messages_fit_the_limits_spreadsheets_set(book: Any) -> None:
+    for dv in validations(book).values():
+        assert len(dv.errorTitle or "") <= 32 and len(dv.error or "") <= 255
+        assert len(dv.promptTitle or "") <= 32 and len(dv.prompt or "") <= 255
+
+
 def test_booleans_are_yes_no_or_blank(book: Any) -> None:
     found = validations(book)
     booleans = [n for n in LEAVES if n in found and found[n].formula1 == '"yes,no"']

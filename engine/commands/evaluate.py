@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
 from ..batch import Result, evaluate_items
 from ..decision import canonical_json
 from ..errors import EngageError
-from ..inputs import expected_count, read_requests
+from ..inputs import Item, expected_count, read_requests
 from ..outputs import DecisionWriter, check_out_path
 from ..progress import open_progress
 from ..render import render_decision, render_summary
@@ -57,14 +58,22 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     writer = DecisionWriter(out, engine.policy, args.as_of or date.today()) if out is not None else None
     results: list[Result] = []
     decided: list[Result] = []
+    ids: dict[str, str | None] = {}  # where an input is -> its id, to name the inputs that fail in --out
+
+    def noted(items: Iterable[Item]) -> Iterator[Item]:
+        for item in items:
+            if writer is not None:
+                ids[item.where] = item.request_id
+            yield item
+
     try:
-        for result in evaluate_items(engine, read_requests(args.paths, streams.stdin), args.as_of):
+        for result in evaluate_items(engine, noted(read_requests(args.paths, streams.stdin)), args.as_of):
             results.append(result)
             for error in result.errors:
                 progress.write(str(error))
             progress.advance()
             if writer is not None:
-                writer.add(result)
+                writer.add(result, ids.pop(result.location.prefix(), None))
             if result.decision is None:
                 continue
             decided.append(result)
