@@ -20,6 +20,7 @@ import os
 import tempfile
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -353,9 +354,13 @@ class _Styles:
         return cell
 
 
-def check_out_path(text: str) -> Path:
-    """The --out path, or an error naming the formats."""
+def check_out_path(text: str, inputs: Sequence[str] = ()) -> Path:
+    """The --out path, or an error naming the formats (or the input it would overwrite)."""
     path = Path(text)
+    if any(raw != "-" and Path(raw).resolve() == path.resolve() for raw in inputs):
+        raise InputError(
+            "would-overwrite-input", "this is one of the inputs; write the decisions to another file", Location(text)
+        )
     if path.suffix.lower() not in OUT_FORMATS:
         raise InputError(
             "unsupported-format",

@@ -203,3 +203,15 @@ def test_bad_out_names_fail_before_any_work(tmp_path: Path, monkeypatch: pytest.
     run = engage("evaluate", str(EXAMPLES), "--out", "nowhere/decisions.csv")
     assert run.stderr == "nowhere/decisions.csv: cannot-write: the folder nowhere does not exist\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_out_never_overwrites_an_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "intake.csv", [ROW])
+    before = (tmp_path / "intake.csv").read_bytes()
+    run = engage("evaluate", "intake.csv", "--out", "./intake.csv")
+    assert (run.status, run.stderr) == (
+        2,
+        "./intake.csv: would-overwrite-input: this is one of the inputs; write the decisions to another file\n",
+    )
+    assert (tmp_path / "intake.csv").read_bytes() == before

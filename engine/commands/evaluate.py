@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    out = check_out_path(args.out) if args.out else None  # a bad name fails before any work
+    out = check_out_path(args.out, args.paths) if args.out else None  # a bad name fails before any work
     engine = load_engine(args, streams)
     if engine is None:
         return 2
