@@ -3,7 +3,8 @@
 Every error carries a stable ``code`` (tools and tests match on it, never on the
 wording) and a :class:`Location` that names the file and, where we know them, the
 line, the column and the field path.  ``str(error)`` is the one-line form
-``file:line:col: code: message`` used by every command.
+``file:line:col: code: message`` used by every command; a row of a spreadsheet reads
+``file:row N: column X: code: message``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ class Location:
     col: int | None = None
     path: str | None = None  # dotted field path, e.g. ``presence.type`` or ``rules[2].when``
     source_line: str | None = None  # the text of ``line``, for a caret display
+    row: bool = False  # a row of a table: ``line`` is the row number, ``path`` the column
 
     def prefix(self) -> str:
+        if self.row:
+            return f"{self.file or '<input>'}:row {self.line}"
         parts = [self.file or "<input>"]
         if self.line is not None:
             parts.append(str(self.line))
@@ -58,6 +62,9 @@ class EngageError(Exception):
 
     def __str__(self) -> str:
         loc = self.location
+        if loc.row:  # file:row N: column X: code: message
+            column = f" column {loc.path}:" if loc.path else ""
+            return f"{loc.prefix()}:{column} {self.code}: {self.message}"
         where = f" {loc.path}:" if loc.path else ""
         return f"{loc.prefix()}: {self.code}:{where} {self.message}"
 

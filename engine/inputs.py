@@ -1,8 +1,10 @@
 """Turning the paths given on a command line into request documents, in a stable order.
 
-A path is a request file (``.yaml``, ``.yml``, ``.json``), a directory (every request file
-directly in it, sorted by name) or ``-`` for standard input.  A file that cannot be read
-becomes an :class:`Item` holding the error, so that the other files are still evaluated.
+A path is a request file (``.yaml``, ``.yml``, ``.json``), a batch table (``.csv``,
+``.xlsx``, ``.jsonl``: one request per row or line, see :mod:`engine.tables`), a directory
+(every request file directly in it, sorted by name; tables are read only when named) or
+``-`` for standard input.  A file or row that cannot be read becomes an :class:`Item`
+holding the error, so that the others are still evaluated.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TextIO
 from .documents import Document, parse, read_text
 from .errors import EngageError, InputError, Location
 from .loader import display_path
+from .tables import TABLE_SUFFIXES, expected_rows, read_table
 
 REQUEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -26,6 +29,22 @@ class Item:
     source: str
     doc: Document | None = None
     error: EngageError | None = None
+
+    @property
+    def where(self) -> str:
+        """Where the input is (``file:line:col``, ``file:row N``): the prefix of its result's location."""
+        if self.doc is not None:
+            return self.doc.locate(()).prefix()
+        return self.error.location.prefix() if self.error is not None else Location(self.source).prefix()
+
+    @property
+    def request_id(self) -> str | None:
+        """The id the input gives itself, if it has one: names an input that could not be evaluated."""
+        if self.doc is not None:
+            value = self.doc.data.get("id") if isinstance(self.doc.data, dict) else None
+        else:
+            value = getattr(self.error, "request_id", None)
+        return value if isinstance(value, str) else None
 
 
 def request_files(directory: Path) -> list[Path]:
@@ -48,12 +67,40 @@ def read_requests(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator
                 )
             for file in files:
                 yield from _file(file)
+        elif path.suffix.lower() in TABLE_SUFFIXES:
+            name = display_path(path) if path.exists() else str(path)
+            for read in read_table(path, name):
+                yield Item(name, doc=read) if isinstance(read, Document) else Item(name, error=read)
         elif path.exists() and path.suffix.lower() not in REQUEST_SUFFIXES:
             yield Item(
-                raw, error=InputError("unsupported-format", "engage reads .yaml, .yml and .json request files", Location(raw))
+                raw,
+                error=InputError(
+                    "unsupported-format",
+                    "engage reads .yaml, .yml and .json request files and .csv, .xlsx and .jsonl batches",
+                    Location(raw),
+                ),
             )
         else:
             yield from _file(path)
+
+
+def expected_count(paths: Sequence[str]) -> int | None:
+    """About how many requests ``paths`` hold, without reading them all; None when it cannot be known."""
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        if raw == "-":
+            return None
+        if path.is_dir():
+            total += len(request_files(path))
+        elif path.suffix.lower() in TABLE_SUFFIXES:
+            rows = expected_rows(path)
+            if rows is None:
+                return None
+            total += rows
+        else:
+            total += 1
+    return total
 
 
 def _file(path: Path) -> Iterator[Item]:

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import evaluate, exceptions, explain, impact, lint, log, report, schema, test
+from . import evaluate, exceptions, explain, impact, lint, log, report, schema, template, test
 
-COMMANDS: tuple[ModuleType, ...] = (evaluate, explain, lint, test, impact, schema, log, exceptions, report)
+COMMANDS: tuple[ModuleType, ...] = (evaluate, template, explain, lint, test, impact, schema, log, exceptions, report)

@@ -1,15 +1,25 @@
-"""``engage evaluate``: the recommendation for each request, with reasons and citations."""
+"""``engage evaluate``: the recommendation for each request, with reasons and citations.
+
+Results stream: each is printed (or written to ``--out``, or recorded with ``--record``)
+as it comes, and only counts are kept, except for ``--format json``, whose array needs
+every decision before it can be printed.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..batch import Result, evaluate_items
-from ..decision import canonical_json
-from ..errors import Location
-from ..inputs import Item, read_requests
+from ..decision import Decision, canonical_json
+from ..errors import EngageError
+from ..evaluator import Engine
+from ..inputs import expected_count, read_requests
+from ..outputs import DecisionWriter, check_out_path
+from ..progress import open_progress
 from ..render import render_decision, render_summary
 from ..store import Draft, LogStore, decision_draft
 from .common import (
@@ -28,20 +38,28 @@ if TYPE_CHECKING:
 NAME = "evaluate"
 HELP = "evaluate requests and print the recommendation for each"
 DESCRIPTION = (
-    "Evaluate request files against the rules. PATH is a .yaml/.yml/.json request file, a directory"
-    " (every request file in it, sorted by name) or - for standard input. Exit status: 0 when every"
-    " request was evaluated, 2 when an input was invalid (the valid ones are still evaluated), 1 on an"
-    " internal error."
+    "Evaluate request files against the rules. PATH is a .yaml/.yml/.json request file, a .csv/.xlsx/.jsonl"
+    " batch (one request per row or line), a directory (every .yaml/.yml/.json file in it, sorted by name) or"
+    " - for standard input. Exit status: 0 when every request was evaluated, 2 when an input was invalid (the"
+    " valid ones are still evaluated), 1 on an internal error."
 )
+
+RECORD_BATCH = 100  # decisions appended to the log per transaction
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="request files, directories, or - for standard input")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="request files, batches, directories, or - for standard input")
     add_policy_arguments(parser)
     add_as_of_argument(parser)
     parser.add_argument(
         "--format", choices=("text", "json", "jsonl"), default="text", help="text for people (default), json or jsonl for tools"
     )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the decisions to FILE (.xlsx, .csv or .jsonl) instead of standard output, which gets the summary",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     parser.add_argument(
         "--record",
         action="store_true",
@@ -49,9 +67,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_db_argument(parser)
     add_user_argument(parser)
-
-
-RECORD_BATCH = 100  # decisions appended to the log per transaction
 
 
 class _Recorder:
@@ -62,18 +77,11 @@ class _Recorder:
         self.user = user
         self.pending: list[Draft] = []
         self.recorded: list[int] = []
-        self.received: dict[Location, Any] = {}  # the document as received, by its location
-
-    def tap(self, items: Iterable[Item]) -> Iterator[Item]:
-        for item in items:
-            if item.doc is not None:
-                self.received[item.doc.locate(())] = item.doc.data
-            yield item
 
     def add(self, result: Result) -> None:
         assert result.decision is not None
-        request = self.received.pop(result.location, result.record)
-        self.pending.append(decision_draft(request, result.decision, self.user, result.source))
+        received = result.item.doc.data if result.item is not None and result.item.doc is not None else result.record
+        self.pending.append(decision_draft(received, result.decision, self.user, result.source))
         if len(self.pending) >= RECORD_BATCH:
             self.flush()
 
@@ -84,51 +92,81 @@ class _Recorder:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    out = check_out_path(args.out, args.paths) if args.out else None  # a bad name fails before any work
     engine = load_engine(args, streams)
     if engine is None:
         return 2
     recorder: _Recorder | None = None
-    items: Iterable[Item] = read_requests(args.paths, streams.stdin)
     if args.record:
         store = open_store(args)
         user = current_user(args)
         store.save_ruleset(engine.policy, user)
         recorder = _Recorder(store, user)
-        items = recorder.tap(items)
     try:
-        return _evaluate(args, streams, engine, items, recorder)
+        return _evaluate(args, streams, engine, out, recorder)
     finally:
         if recorder is not None:
             recorder.store.close()
 
 
-def _evaluate(args: argparse.Namespace, streams: Streams, engine: Any, items: Iterable[Item], recorder: _Recorder | None) -> int:
-    results: list[Result] = []
-    decided: list[Result] = []
-    for result in evaluate_items(engine, items, args.as_of):
-        results.append(result)
-        for error in result.errors:
-            streams.stderr.write(f"{error}\n")
-        if result.decision is None:
-            continue
-        decided.append(result)
-        if args.format == "jsonl":
-            streams.stdout.write(result.decision.to_json(indent=None) + "\n")
-        elif args.format == "text":
-            if len(decided) > 1:
-                streams.stdout.write("\n")
-            streams.stdout.write(render_decision(result.decision, engine.policy, result.record) + "\n")
-        if recorder is not None:
-            recorder.add(result)
-    invalid = sum(1 for r in results if not r.ok and not r.internal)
-    internal = sum(1 for r in results if r.internal)
-    if args.format == "json" and decided:
-        if len(results) == 1:
-            streams.stdout.write(decided[0].decision.to_json() + "\n")  # type: ignore[union-attr]
+def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: Path | None, recorder: _Recorder | None) -> int:
+    progress = open_progress(
+        streams.stderr,
+        quiet=args.quiet,
+        count=lambda: expected_count(args.paths),
+        stdout=streams.stdout if out is None and args.format == "text" else None,
+    )
+    writer = DecisionWriter(out, engine.policy, args.as_of or date.today()) if out is not None else None
+    outcomes: Counter[str] = Counter()
+    inputs = invalid = internal = 0
+    collected: list[Decision] = []  # --format json only
+    try:
+        for result in evaluate_items(engine, read_requests(args.paths, streams.stdin), args.as_of):
+            inputs += 1
+            for error in result.errors:
+                progress.write(str(error))
+            progress.advance()
+            if writer is not None:
+                writer.add(result, result.item.request_id if result.item is not None else None)
+            decision = result.decision
+            if decision is None:
+                internal += result.internal
+                invalid += not result.internal
+                continue
+            outcomes[decision.outcome] += 1
+            if recorder is not None:
+                recorder.add(result)
+            if writer is not None:
+                continue
+            if args.format == "jsonl":
+                streams.stdout.write(decision.to_json(indent=None) + "\n")
+            elif args.format == "text":
+                if sum(outcomes.values()) > 1:
+                    streams.stdout.write("\n")
+                streams.stdout.write(render_decision(decision, engine.policy, result.record) + "\n")
+            else:
+                collected.append(decision)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        progress.close()
+    summary = render_summary(outcomes, invalid + internal, engine.policy)
+    if writer is not None:
+        try:
+            writer.close()
+        except EngageError as exc:
+            streams.stderr.write(f"{exc}\n")
+            return 2
+        if not args.quiet:
+            streams.stdout.write(f"{summary}\nwrote {args.out}\n")
+    elif args.format == "json" and collected:
+        if inputs == 1:
+            streams.stdout.write(collected[0].to_json() + "\n")
         else:
-            streams.stdout.write(canonical_json([r.decision.to_dict() for r in decided if r.decision]) + "\n")
-    if args.format == "text" and len(results) > 1:
-        summary = render_summary([r.decision for r in decided if r.decision], invalid + internal, engine.policy)
+            streams.stdout.write(canonical_json([d.to_dict() for d in collected]) + "\n")
+    elif args.format == "text" and inputs > 1 and not args.quiet:
         streams.stdout.write("\n" + summary + "\n")
     if recorder is not None:
         recorder.flush()
