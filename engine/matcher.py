@@ -27,7 +27,6 @@ is built around them:
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import math
@@ -44,6 +43,15 @@ CATCH_ALL = "~all"
 
 _LOCK = threading.Lock()
 _SESSIONS = itertools.count(1)
+# Rulesets the garbage collector finalised.  __del__ may run while this very thread holds
+# _LOCK (collection can start at any allocation inside match), so it only queues the handle;
+# queued handles are freed at the next safe point, with the lock held, before any other call.
+_UNUSED: list[int] = []
+
+
+def _free_unused() -> None:
+    while _UNUSED:
+        _core.delete_ruleset(_UNUSED.pop())
 
 
 class MatcherError(RuntimeError):
@@ -110,6 +118,7 @@ class DurableRuleset:
         self.name = name
         self.definition = definition
         with _LOCK:
+            _free_unused()
             try:
                 self._handle: int | None = _core.create_ruleset(name, encode(definition))
             except _core.error as exc:
@@ -119,6 +128,7 @@ class DurableRuleset:
         """Assert ``fields`` as one fact in a fresh session and collect every rule that fires."""
         fired: set[str] = set()
         with _LOCK:
+            _free_unused()
             if self._handle is None:
                 raise MatcherError(f"the ruleset {self.name} is closed")
             sid = str(next(_SESSIONS))
@@ -145,13 +155,17 @@ class DurableRuleset:
     def close(self) -> None:
         """Free the ruleset in the C engine; later matches raise."""
         with _LOCK:
+            _free_unused()
             if self._handle is not None:
                 _core.delete_ruleset(self._handle)
                 self._handle = None
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):  # the interpreter may be shutting down
-            self.close()
+        # Never take _LOCK here: see _UNUSED.  list.append is atomic under the GIL.
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            self._handle = None
+            _UNUSED.append(handle)
 
 
 def version() -> str:

@@ -370,3 +370,26 @@ def test_encode_refuses_what_has_no_json_form() -> None:
     with pytest.raises(MatcherError):
         encode(object())
     assert encode({"a": [True, None, 'é"\\']}) == '{"a":[true,null,"é\\"\\\\"]}'
+
+
+def test_a_ruleset_collected_while_the_lock_is_held_does_not_deadlock() -> None:
+    """Garbage collection may finalise a ruleset in the middle of a match, with the lock held."""
+    from engine import matcher
+
+    holder = {"doomed": DurableRuleset("adapter.doomed", {"r": guarded({"x": 1})})}
+    done = threading.Event()
+
+    def drop_with_the_lock_held() -> None:
+        with matcher._LOCK:
+            holder.clear()  # the last reference: __del__ runs now, in this thread
+        done.set()
+
+    worker = threading.Thread(target=drop_with_the_lock_held, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert done.is_set(), "finalising a ruleset while the lock was held deadlocked"
+    assert len(matcher._UNUSED) >= 1
+    after = DurableRuleset("adapter.after", {"r": guarded({"x": 1})})
+    assert after.match({"x": 1}) == {"r"}
+    assert matcher._UNUSED == []  # freed at the next safe point
+    after.close()
