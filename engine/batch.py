@@ -7,7 +7,7 @@ batch (the second use of an id is an error; the first request is still evaluated
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,15 +23,43 @@ class Result:
     """What became of one input."""
 
     source: str
-    location: Location
     decision: Decision | None = None
     record: dict[str, Any] | None = None  # the request in normal form
     errors: tuple[EngageError, ...] = ()
     item: Item | None = field(default=None, compare=False, repr=False)  # the input as received
+    where: Location | None = None  # for an input that gave no document
+    rendered: str | None = field(default=None, compare=False, repr=False)  # output a worker process prepared
+    # (request id, outcome) of a decision that stayed in a worker process (engine/parallel.py)
+    summary: tuple[str, str] | None = None
+
+    @property
+    def location(self) -> Location:
+        """Where the input is; worked out only when asked (positions cost more than an evaluation)."""
+        if self.where is not None:
+            return self.where
+        if self.item is not None and self.item.doc is not None:
+            return self.item.doc.locate(())
+        return Location(self.source)
 
     @property
     def ok(self) -> bool:
-        return self.decision is not None
+        return self.decision is not None or self.summary is not None
+
+    @property
+    def outcome(self) -> str | None:
+        if self.decision is not None:
+            return self.decision.outcome
+        return self.summary[1] if self.summary is not None else None
+
+    @property
+    def request_id(self) -> str | None:
+        """The id of an evaluated request (or of one the rules could not decide)."""
+        if self.decision is not None:
+            return self.decision.request_id
+        if self.summary is not None:
+            return self.summary[0]
+        found = self.record.get("id") if self.record is not None else None
+        return found if isinstance(found, str) else None
 
     @property
     def internal(self) -> bool:
@@ -43,29 +71,47 @@ def evaluate_items(engine: Engine, items: Iterable[Item], as_of: date | None = N
     """One result per input document, in order; ``as_of`` defaults to today (recorded as such)."""
     when = as_of or date.today()
     source = "given" if as_of else "today"
-    seen: dict[str, str] = {}
-    for item in items:
-        if item.doc is None:
-            error = item.error or InputError("unreadable", "could not be read", Location(item.source))
-            yield Result(item.source, error.location, errors=(error,), item=item)
+    return unique_ids(decide_item(engine, item, when, source) for item in items)
+
+
+def decide_item(engine: Engine, item: Item, when: date, source: str) -> Result:
+    """The result of one input on its own (ids are made unique across a batch by :func:`unique_ids`)."""
+    if item.doc is None:
+        error = item.error or InputError("unreadable", "could not be read", Location(item.source))
+        return Result(item.source, errors=(error,), item=item, where=error.location)
+    try:
+        checked = engine.check(item.doc.data, item.doc)
+    except EngageError as exc:
+        return Result(item.source, errors=tuple(getattr(exc, "errors", [exc])), item=item)
+    try:
+        decision = engine.decide(checked, when, source)
+    except RuleConflict as exc:
+        return Result(item.source, record=checked.record, errors=(exc,), item=item)
+    return Result(item.source, decision, checked.record, item=item)
+
+
+def _id_in_document(result: Result) -> Location:
+    doc = result.item.doc if result.item is not None else None
+    return doc.locate(("id",)) if doc is not None else result.location
+
+
+def unique_ids(results: Iterable[Result], locate_id: Callable[[Result], Location] | None = None) -> Iterator[Result]:
+    """The results in order, a request whose id an earlier valid request used turned into an error.
+
+    ``locate_id`` finds the ``id`` key of a repeated request (by default in its document).
+    """
+    seen: dict[str, Location] = {}  # id -> where it was first used
+    for result in results:
+        request_id = result.request_id
+        if request_id is None:
+            yield result
             continue
-        try:
-            checked = engine.check(item.doc.data, item.doc)
-        except EngageError as exc:
-            errors = tuple(getattr(exc, "errors", [exc]))
-            yield Result(item.source, item.doc.locate(()), errors=errors, item=item)
-            continue
-        first = seen.get(checked.request_id)
+        doc = result.item.doc if result.item is not None else None
+        first = seen.get(request_id)
         if first is not None:
-            error = InputError(
-                "duplicate-id", f"the id '{checked.request_id}' was already used by {first}", item.doc.locate(("id",))
-            )
-            yield Result(item.source, checked.location, errors=(error,), item=item)
+            where = locate_id(result) if locate_id is not None else _id_in_document(result)
+            error = InputError("duplicate-id", f"the id '{request_id}' was already used by {first.prefix()}", where)
+            yield Result(result.source, errors=(error,), item=result.item, where=None if doc is not None else result.location)
             continue
-        seen[checked.request_id] = checked.location.prefix()
-        try:
-            decision = engine.decide(checked, when, source)
-        except RuleConflict as exc:
-            yield Result(item.source, checked.location, record=checked.record, errors=(exc,), item=item)
-            continue
-        yield Result(item.source, checked.location, decision, checked.record, item=item)
+        seen[request_id] = doc.origin() if doc is not None else result.location
+        yield result

@@ -110,9 +110,17 @@ class Document:
     key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     value_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     index: int = 0  # position of the document in a multi-document stream
+    # JSON is read by json, which keeps no positions; they are composed from ``text`` when an
+    # error first needs one (most documents never do, and it costs ten times the reading).
+    positions_pending: bool = False
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
+        if self.positions_pending:
+            self.positions_pending = False
+            found = _json_positions_quietly(self.text, self.file)
+            if found is not None:
+                self.key_marks, self.value_marks = found.key_marks, found.value_marks
         marks = (self.key_marks, self.value_marks) if key else (self.value_marks, self.key_marks)
         probe = tuple(path)
         while True:
@@ -123,6 +131,18 @@ class Document:
             if not probe:
                 return Location(self.file, None, None, dotted(path) or None)
             probe = probe[:-1]
+
+    def origin(self) -> Location:
+        """Where the document starts: :meth:`locate` of the root, without composing pending positions."""
+        if not self.positions_pending:
+            return self.locate(())
+        return self._first_character()
+
+    def _first_character(self) -> Location:
+        offset = len(self.text) - len(self.text.lstrip())
+        before = self.text[:offset]
+        line = before.count("\n") + 1
+        return Location(self.file, line, offset - (before.rfind("\n") + 1) + 1)
 
     def _line(self, line: int) -> str | None:
         lines = self.text.splitlines()
@@ -353,9 +373,14 @@ def _parse_json(text: str, file: str) -> Document:
         raise InputError("json-syntax", str(exc), Location(file, 1, 1)) from None
     if data is None:
         raise InputError("empty-document", "the document is null", Location(file, 1, 1))
-    doc = _json_positions(text, file) or Document(None, file, text)
-    doc.data = data
-    return doc
+    return Document(data, file, text, positions_pending=True)
+
+
+def _json_positions_quietly(text: str, file: str) -> Document | None:
+    try:
+        return _json_positions(text, file)
+    except InputError:  # pragma: no cover - json accepted the text, so no duplicate is left to find
+        return None
 
 
 def _json_positions(text: str, file: str) -> Document | None:

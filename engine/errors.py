@@ -68,6 +68,11 @@ class EngageError(Exception):
         where = f" {loc.path}:" if loc.path else ""
         return f"{loc.prefix()}: {self.code}:{where} {self.message}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries (engage evaluate --jobs): rebuild them field by field,
+        # since the constructor takes more than the single message Exception pickles.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
     def to_dict(self) -> dict[str, object]:
         loc = self.location
         return {
@@ -83,6 +88,13 @@ class EngageError(Exception):
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location
         return (loc.file or "", loc.line or 0, loc.col or 0, self.code)
+
+
+def _rebuild(cls: type[EngageError], args: tuple[object, ...], state: dict[str, object]) -> EngageError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(EngageError):

@@ -66,7 +66,7 @@ def read_requests(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator
                     raw, error=InputError("no-requests", "the directory holds no .yaml, .yml or .json file", Location(raw))
                 )
             for file in files:
-                yield from _file(file)
+                yield from file_items(file)
         elif path.suffix.lower() in TABLE_SUFFIXES:
             name = display_path(path) if path.exists() else str(path)
             for read in read_table(path, name):
@@ -81,7 +81,7 @@ def read_requests(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator
                 ),
             )
         else:
-            yield from _file(path)
+            yield from file_items(path)
 
 
 def expected_count(paths: Sequence[str]) -> int | None:
@@ -103,7 +103,8 @@ def expected_count(paths: Sequence[str]) -> int | None:
     return total
 
 
-def _file(path: Path) -> Iterator[Item]:
+def file_items(path: Path) -> Iterator[Item]:
+    """Every request document in one .yaml, .yml or .json file (or the error that stopped it)."""
     name = display_path(path) if path.exists() else str(path)
     try:
         docs = parse(read_text(path, name), name)

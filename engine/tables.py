@@ -26,7 +26,7 @@ from typing import Any
 
 from .cells import CellError, cell_value
 from .columns import Column, request_columns
-from .documents import Document, Path_, dotted, parse, read_text
+from .documents import Document, Path_, decode, dotted, parse, read_text
 from .errors import EngageError, InputError, Location, ManyErrors
 from .schema import did_you_mean, load_schema
 
@@ -73,6 +73,9 @@ class LineDocument(Document):
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         return _shift(super().locate(path, key=key), self.line)
+
+    def origin(self) -> Location:
+        return self.locate(()) if not self.positions_pending else _shift(self._first_character(), self.line)
 
 
 def _shift(location: Location, line: int) -> Location:
@@ -308,21 +311,41 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
 
 
 def _jsonl(path: Path, name: str) -> Iterator[Read]:
+    """One request per line, read as a stream: a batch of years of requests need not fit in memory."""
     try:
-        text = read_text(path, name)
-    except EngageError as exc:
-        yield exc
+        handle = path.open("rb")
+    except OSError:
+        try:
+            read_text(path, name)  # the same one-line error as for any other file
+        except EngageError as exc:
+            yield exc
         return
     found = False
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        found = True
-        try:
-            (doc,) = parse(line, name, fmt="json")
-        except InputError as exc:
-            yield InputError(exc.code, exc.message, _shift(exc.location, number))
-            continue
-        yield LineDocument(doc.data, name, doc.text, doc.key_marks, doc.value_marks, line=number)
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            read = jsonl_line(raw, name, number)
+            if read is not None:
+                found = True
+                yield read
     if not found:
-        yield InputError("empty-file", "the file is empty: it holds no request (one JSON object per line)", Location(name, 1, 1))
+        yield jsonl_empty(name)
+
+
+def jsonl_line(raw: bytes, name: str, number: int) -> Read | None:
+    """The request on line ``number`` of a JSON Lines file, its error, or None for a blank line."""
+    data = raw[3:] if number == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        line = decode(data, name)
+    except InputError as exc:
+        return InputError(exc.code, exc.message, _shift(exc.location, number))
+    if not line.strip():
+        return None
+    try:
+        (doc,) = parse(line, name, fmt="json")
+    except InputError as exc:
+        return InputError(exc.code, exc.message, _shift(exc.location, number))
+    return LineDocument(doc.data, name, doc.text, positions_pending=doc.positions_pending, line=number)
+
+
+def jsonl_empty(name: str) -> InputError:
+    return InputError("empty-file", "the file is empty: it holds no request (one JSON object per line)", Location(name, 1, 1))
