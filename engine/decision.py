@@ -7,6 +7,7 @@ rules and ``as_of`` always give the same bytes.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -109,13 +110,18 @@ class Decision:
     ruleset_hash: str
     engine_version: str
 
-    def for_request(self, request_id: str) -> Decision:
-        """This decision for another request with the same decisive content (a cheap copy)."""
-        if request_id == self.request_id:
-            return self
+    def __getstate__(self) -> dict[str, Any]:
+        # Cached JSON halves are not part of the decision: leave them out when it is pickled.
+        return {k: v for k, v in self.__dict__.items() if k != "_json_parts"}
+
+    def for_request(self, request_id: str, priority_score: float, score_breakdown: tuple[ScoreItem, ...]) -> Decision:
+        """This decision for a request with the same decisive content: a cheap copy with its id and score."""
         copy = object.__new__(Decision)
         copy.__dict__.update(self.__dict__)
         copy.__dict__["request_id"] = request_id
+        copy.__dict__["priority_score"] = priority_score
+        copy.__dict__["score_breakdown"] = score_breakdown
+        copy.__dict__["_template"] = self.__dict__.get("_template", self)
         return copy
 
     @property
@@ -145,7 +151,43 @@ class Decision:
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        return canonical_json(self.to_dict(), indent=indent)
+        template: Decision | None = self.__dict__.get("_template")
+        if template is None:
+            return canonical_json(self.to_dict(), indent=indent)
+        # A copy made by for_request differs from its template in three values only: the
+        # template's JSON is cut once around sentinels in their places, and each copy's JSON is
+        # the pieces joined with its own values.
+        cache: dict[int | None, list[str] | None] = template.__dict__.setdefault("_json_parts", {})
+        if indent not in cache:
+            data = template.to_dict()
+            data.update(request_id=_SENTINEL[0], priority_score=_SENTINEL[1], priority_breakdown=_SENTINEL[2])
+            text = canonical_json(data, indent=indent)
+            pieces: list[str] = []
+            for marker in _ORDER:
+                before, found, text = text.partition(json.dumps(marker))
+                if not found:  # pragma: no cover - the sentinels cannot occur in a decision
+                    break
+                pieces.append(before)
+            cache[indent] = [*pieces, text] if len(pieces) == len(_ORDER) else None
+        cut = cache[indent]
+        if cut is None:  # pragma: no cover
+            return canonical_json(self.to_dict(), indent=indent)
+        # The keys are sorted, so the three places come in this order: breakdown, score, id.
+        breakdown = canonical_json([s.to_dict() for s in self.score_breakdown], indent=indent)
+        if indent is not None:
+            breakdown = breakdown.replace("\n", "\n" + " " * indent)
+        values = {
+            _SENTINEL[0]: json.dumps(self.request_id, ensure_ascii=False),
+            _SENTINEL[1]: json.dumps(self.priority_score),
+            _SENTINEL[2]: breakdown,
+        }
+        return cut[0] + values[_ORDER[0]] + cut[1] + values[_ORDER[1]] + cut[2] + values[_ORDER[2]] + cut[3]
+
+
+# Random markers for this process: no decision can hold them, so cutting at them is unambiguous.
+_TOKEN = uuid.uuid4().hex
+_SENTINEL = (f"engage-request-id-{_TOKEN}", f"engage-priority-score-{_TOKEN}", f"engage-priority-breakdown-{_TOKEN}")
+_ORDER = (_SENTINEL[2], _SENTINEL[1], _SENTINEL[0])  # where they stand in JSON with sorted keys
 
 
 def canonical_json(data: Any, *, indent: int | None = 2) -> str:

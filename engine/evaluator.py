@@ -23,12 +23,12 @@ from typing import Any
 
 from . import __version__
 from .compiler import CompiledPolicy, Projection, Stage, compile_policy
-from .decision import CitationRef, ConditionResult, Decision, ExceptionResult, Reason, ScoreItem
+from .decision import CitationRef, ConditionResult, Decision, ExceptionResult, Reason
 from .documents import Document
 from .errors import EngageError, InvalidRequest, Location, RuleConflict
 from .fastcheck import compile_checker
 from .loader import PLACEHOLDER, load_policy
-from .logic import getter, lookup, trace
+from .logic import lookup, trace
 from .model import Citation, Policy, Rule
 from .request import check_request
 from .schema import FieldCatalog, validator_for
@@ -90,25 +90,9 @@ class _Skeleton:
     reason_rules: tuple[Rule, ...]  # the decision's reasons, decisive line first
     missing_by: Mapping[str, tuple[str, ...]]
     missing: tuple[str, ...]
-    score: float
-    breakdown: tuple[ScoreItem, ...]
     rules_fired: tuple[str, ...]
     uncovered: tuple[str, ...]
     quoted: tuple[str, ...]  # fields the decision's reasons quote ({field} placeholders)
-
-
-def _factor_part(field: str, *, counted: bool) -> Callable[[Mapping[str, Any], date], Any]:
-    """What the score reads of a factor: whether a yes/no field is true, or a list's length."""
-    get = getter(field)
-
-    def flag(record: Mapping[str, Any], _as_of: date) -> Any:
-        return get(record) is True
-
-    def count(record: Mapping[str, Any], _as_of: date) -> Any:
-        value = get(record)
-        return len(value) if isinstance(value, list) else None
-
-    return count if counted else flag
 
 
 def _frozen(value: Any) -> Any:
@@ -123,10 +107,11 @@ class Engine:
     """A compiled policy.  Thread-safe: share one engine between threads.
 
     A decision is assembled in two steps, each reused when it can be: the *skeleton*
-    (which rules fire, the statuses, the outcome, the score, what is missing) depends only
-    on the projections the stages read (:meth:`_skeleton_key`); the rendered decision
-    depends on the skeleton, the evaluation date and the values its reasons quote.  Only
-    the request id then differs, and it is set on a copy.
+    (which rules fire, the statuses, the outcome, what is missing) depends only on the
+    projections the stages read (:meth:`_skeleton_key`); the rendered decision depends on
+    the skeleton, the evaluation date and the values its reasons quote.  The request id and
+    the priority score (cheap to compute, and different for most requests) are then set on
+    a copy.
     """
 
     def __init__(self, policy: Policy, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
@@ -199,7 +184,8 @@ class Engine:
         if decision is None:
             decision = self._render(skeleton, record, when, source)
             self._decisions.put(rendered, decision)
-        return decision.for_request(checked.request_id)
+        score, breakdown = priority_score(self.policy.priority, skeleton.statuses, decision.outcome, record)
+        return decision.for_request(checked.request_id, score, breakdown)
 
     def fire(self, stage: Stage, record: Mapping[str, Any], as_of: date) -> tuple[Rule, ...]:
         """The rules of ``stage`` that fire for ``record``, reusing an earlier identical match."""
@@ -217,7 +203,7 @@ class Engine:
     # -- what a skeleton depends on -------------------------------------------------
 
     def _skeleton_key_parts(self) -> tuple[tuple[Callable[[Mapping[str, Any], date], Any], ...], bool]:
-        """Every projection the stages read, plus the priority factors: exactly what a skeleton depends on."""
+        """Every projection the stages read: exactly what a skeleton depends on."""
         parts: list[Callable[[Mapping[str, Any], date], Any]] = []
         seen: set[Projection] = set()
         uses_as_of = False
@@ -229,8 +215,6 @@ class Engine:
                     continue  # derived fields are functions of the other stages' projections
                 seen.add(projection)
                 parts.append(projection.project)
-        for factor in self.policy.priority.factors:
-            parts.append(_factor_part(factor.field, counted=factor.points is None))
         return tuple(parts), uses_as_of
 
     def _skeleton_key(self, record: Mapping[str, Any], as_of: date) -> tuple[Any, ...]:
@@ -271,14 +255,14 @@ class Engine:
         return Decision(
             request_id=record["id"],
             outcome=sk.decisive.outcome or "",
-            priority_score=sk.score,
+            priority_score=0,  # set for each request by decide(): the score is cheap and varies more
             as_of=as_of,
             as_of_source=source,
             criteria=criteria,
             reasons=tuple(self._reason(r, record, as_of) for r in sk.reason_rules),
             missing=sk.missing,
             exceptions=exceptions,
-            score_breakdown=sk.breakdown,
+            score_breakdown=(),
             rules_fired=sk.rules_fired,
             ruleset_hash=policy.hash,
             engine_version=__version__,
@@ -378,7 +362,6 @@ class _Evaluation:
             first.setdefault(rule.id, rule)  # a rule is listed where it is first mentioned
         ordered_reasons = tuple(first.values())
 
-        score, breakdown = priority_score(policy.priority, statuses, decisive.outcome or "", record)
         uncovered = tuple(n for n in engine._waivable if statuses.get(n) != "met" and n not in covered)
         quoted_rules = [*fired, *ordered_reasons]
         quoted = sorted({f for r in quoted_rules for f in engine._quotes[r] if f != "as_of"})
@@ -392,8 +375,6 @@ class _Evaluation:
             reason_rules=ordered_reasons,
             missing_by=missing_by,
             missing=engine.ordered(f for name in blocking for f in missing_by.get(name, ())),
-            score=score,
-            breakdown=breakdown,
             rules_fired=tuple(r.id for r in fired),
             uncovered=uncovered,
             quoted=tuple(quoted),
