@@ -34,4 +34,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("log", "the decision log: list, show and verify recorded decisions; record what people decided"),
     Command("exceptions", "the exception register: every exception seen, applied or rejected, and the decisions that used it"),
     Command("report", "the Board's audit report for a period: HTML (self-contained, prints on A4) or CSV"),
+    Command(
+        "bench",
+        "measure decisions per second (against hand-written Python and bare durable-rules), --jobs, memory and start-up",
+    ),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from ..decision import Decision, canonical_json
 from ..errors import EngageError
 from ..evaluator import Engine
 from ..inputs import expected_count, read_requests
+from ..parallel import default_jobs, evaluate_parallel
 from ..progress import open_progress
 from ..render import render_decision, render_summary
 from .common import (
@@ -62,12 +64,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="evaluate in N processes (default: all cores for batches of 5,000 requests or more, else 1);"
+        " the output is the same, in input order",
+    )
+    parser.add_argument(
         "--record",
         action="store_true",
         help="also store each decision in the decision log, with the request as received and the rules that made it",
     )
     add_db_argument(parser)
     add_user_argument(parser)
+
+
+def _json(decision: Decision | None) -> str:
+    return decision.to_json(indent=None) if decision is not None else ""
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
+    return value
 
 
 class _Recorder:
@@ -129,31 +152,40 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     outcomes: Counter[str] = Counter()
     inputs = invalid = internal = 0
     collected: list[Decision] = []  # --format json only
+    jobs = args.jobs or default_jobs(expected_count(args.paths))
+    results: Iterable[Result]
+    if jobs > 1:
+        render = "none" if writer is not None else args.format if args.format in ("jsonl", "text") else "none"
+        keep = writer is not None or recorder is not None
+        results = evaluate_parallel(engine, args.paths, streams.stdin, args.as_of, jobs, render=render, keep_documents=keep)
+    else:
+        results = evaluate_items(engine, read_requests(args.paths, streams.stdin), args.as_of)
     try:
-        for result in evaluate_items(engine, read_requests(args.paths, streams.stdin), args.as_of):
+        for result in results:
             inputs += 1
             for error in result.errors:
                 progress.write(str(error))
             progress.advance()
             if writer is not None:
                 writer.add(result, result.item.request_id if result.item is not None else None)
-            decision = result.decision
-            if decision is None:
+            if not result.ok:
                 internal += result.internal
                 invalid += not result.internal
                 continue
-            outcomes[decision.outcome] += 1
+            outcomes[result.outcome or ""] += 1
+            decision = result.decision  # None when a worker process kept it and sent its output
             if recorder is not None:
                 recorder.add(result)
             if writer is not None:
                 continue
-            if args.format == "jsonl":
-                streams.stdout.write(decision.to_json(indent=None) + "\n")
+            if args.format == "jsonl":  # a worker's output ends with its newline already
+                streams.stdout.write(result.rendered or _json(decision) + "\n")
             elif args.format == "text":
                 if sum(outcomes.values()) > 1:
                     streams.stdout.write("\n")
-                streams.stdout.write(render_decision(decision, engine.policy, result.record) + "\n")
-            else:
+                text = result.rendered or (render_decision(decision, engine.policy, result.record) if decision else "")
+                streams.stdout.write(text + "\n")
+            elif decision is not None:
                 collected.append(decision)
     except BaseException:
         if writer is not None:
