@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import evaluate, exceptions, explain, impact, lint, log, report, schema, template, test
+from . import evaluate, exceptions, explain, impact, lint, log, report, schema, serve, template, test, users
 
-COMMANDS: tuple[ModuleType, ...] = (evaluate, template, explain, lint, test, impact, schema, log, exceptions, report)
+COMMANDS: tuple[ModuleType, ...] = (
+    evaluate,
+    template,
+    explain,
+    lint,
+    test,
+    impact,
+    schema,
+    log,
+    exceptions,
+    report,
+    serve,
+    users,
+)
