@@ -39,10 +39,9 @@ def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None)
     """The web application over ``engine`` (the rules in force) and ``store`` (the decision log)."""
     app = FastAPI(title="Engage", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = Web(engine, store, config or WebConfig())
-    pages = Pages()
+    pages = Pages(app.router)
     for module in PAGE_MODULES:
         module.register(pages)
-    app.include_router(pages.router)
     app.state.declared = pages.declared
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

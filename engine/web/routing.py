@@ -90,8 +90,8 @@ async def sign_in_csrf_checked(request: Request, form: FormData = Depends(form_o
 class Pages:
     """Routes with their roles declared."""
 
-    def __init__(self) -> None:
-        self.router = APIRouter()
+    def __init__(self, router: APIRouter) -> None:
+        self.router = router
         self.declared: Declared = {}
 
     def get(self, path: str, *, roles: Sequence[str], **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
