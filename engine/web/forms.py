@@ -188,6 +188,8 @@ class RequestForm:
             return out or None
         text = _one(form, f.path).strip()
         values[f.path] = text
+        if f.required and not text:
+            return ""  # a blank required field goes to the engine, which says so on that field
         return _scalar(f, text)
 
     # -- filling the form from a request --------------------------------------------------------
