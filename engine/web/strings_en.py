@@ -461,6 +461,7 @@ EN: dict[str, str] = {
     "impact.as_of": "Evaluate as of",
     "impact.submit": "Compare with the rules in force",
     "impact.choose_one": "Upload a file or choose a version (one of the two).",
+    "impact.ambiguous": "Both rules/ and criteria/ hold a file named {file}: choose which one it replaces.",
     "impact.not_yaml": "A rule or criteria file is a .yaml file.",
     "impact.too_large": "The file is too large.",
     "impact.bad_date": "The date is not a date.",

@@ -56,7 +56,8 @@ def revisions(repo: Path | None, rules_dir: str, criteria_dir: str) -> list[Revi
         return done.stdout.splitlines() if done.returncode == 0 else []
 
     out = [Revision(ref, ref) for ref in git("for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags")]
-    paths = [str(Path(p).resolve().relative_to(repo.resolve())) for p in (rules_dir, criteria_dir) if _inside(p, repo)]
+    inside = [str(Path(p).resolve().relative_to(repo.resolve())) for p in (rules_dir, criteria_dir) if _inside(p, repo)]
+    paths = inside or ["rules", "criteria"]  # a repository given with --repo: its own rules/ and criteria/
     if paths:
         for line in git("log", f"-n{MAX_REVISIONS}", "--format=%H%x1f%h%x1f%ad%x1f%s", "--date=short", "--", *paths):
             full, short, day, subject = (line.split("\x1f") + ["", "", ""])[:4]
@@ -168,7 +169,10 @@ def register(pages: Pages) -> None:
                 if len(data) > w.config.max_upload_bytes:
                     return _impact_page(request, error=t("impact.too_large"), status=413)
                 files = policy_files(request)
-                target = replaces if replaces in files else next((f for f in files if f.split("/", 1)[1] == name), f"rules/{name}")
+                same_name = [f for f in files if f.split("/", 1)[1] == name]
+                if replaces not in files and len(same_name) > 1:
+                    return _impact_page(request, error=t("impact.ambiguous", file=name), status=422)
+                target = replaces if replaces in files else (same_name[0] if same_name else f"rules/{name}")
                 shutil.copytree(policy.rules_dir, folder / "rules", ignore=shutil.ignore_patterns("tests"))
                 shutil.copytree(policy.criteria_dir, folder / "criteria")
                 (folder / target).write_bytes(data)
