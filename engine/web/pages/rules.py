@@ -59,7 +59,7 @@ def revisions(repo: Path | None, rules_dir: str, criteria_dir: str) -> list[Revi
     inside = [str(Path(p).resolve().relative_to(repo.resolve())) for p in (rules_dir, criteria_dir) if _inside(p, repo)]
     paths = inside or ["rules", "criteria"]  # a repository given with --repo: its own rules/ and criteria/
     if paths:
-        for line in git("log", f"-n{MAX_REVISIONS}", "--format=%H%x1f%h%x1f%ad%x1f%s", "--date=short", "--", *paths):
+        for line in git("log", "--branches", "--tags", f"-n{MAX_REVISIONS}", "--format=%H%x1f%h%x1f%ad%x1f%s", "--date=short", "--", *paths):
             full, short, day, subject = (line.split("\x1f") + ["", "", ""])[:4]
             out.append(Revision(full, f"{short} {day} {subject}"))
     return out
