@@ -8,7 +8,7 @@ batch (the second use of an id is an error; the first request is still evaluated
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,7 @@ class Result:
     decision: Decision | None = None
     record: dict[str, Any] | None = None  # the request in normal form
     errors: tuple[EngageError, ...] = ()
+    item: Item | None = field(default=None, compare=False, repr=False)  # the input as received
 
     @property
     def ok(self) -> bool:
@@ -46,25 +47,25 @@ def evaluate_items(engine: Engine, items: Iterable[Item], as_of: date | None = N
     for item in items:
         if item.doc is None:
             error = item.error or InputError("unreadable", "could not be read", Location(item.source))
-            yield Result(item.source, error.location, errors=(error,))
+            yield Result(item.source, error.location, errors=(error,), item=item)
             continue
         try:
             checked = engine.check(item.doc.data, item.doc)
         except EngageError as exc:
             errors = tuple(getattr(exc, "errors", [exc]))
-            yield Result(item.source, item.doc.locate(()), errors=errors)
+            yield Result(item.source, item.doc.locate(()), errors=errors, item=item)
             continue
         first = seen.get(checked.request_id)
         if first is not None:
             error = InputError(
                 "duplicate-id", f"the id '{checked.request_id}' was already used by {first}", item.doc.locate(("id",))
             )
-            yield Result(item.source, checked.location, errors=(error,))
+            yield Result(item.source, checked.location, errors=(error,), item=item)
             continue
         seen[checked.request_id] = checked.location.prefix()
         try:
             decision = engine.decide(checked, when, source)
         except RuleConflict as exc:
-            yield Result(item.source, checked.location, record=checked.record, errors=(exc,))
+            yield Result(item.source, checked.location, record=checked.record, errors=(exc,), item=item)
             continue
-        yield Result(item.source, checked.location, decision, checked.record)
+        yield Result(item.source, checked.location, decision, checked.record, item=item)

@@ -64,7 +64,8 @@ def version_text() -> str:
     return f"engage {__version__} (durable-rules {durable_version()}, Python {platform.python_version()})"
 
 
-def build_parser(streams: Streams) -> _Parser:
+def build_parser(streams: Streams, argv: Sequence[str] = ()) -> _Parser:
+    """The parser; only the verb named in ``argv`` (if any) has its module loaded and its options added."""
     parser = _Parser(
         prog="engage",
         description="Triage requests for technical cooperation against the engagement criteria of E/CN.4/2006/104.",
@@ -72,10 +73,14 @@ def build_parser(streams: Streams) -> _Parser:
     )
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     for command in COMMANDS:
-        child = sub.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION, streams=streams)
-        command.add_arguments(child)
-        child.set_defaults(run=command.run)
+        child = sub.add_parser(command.name, help=command.help, streams=streams)
+        if command.name == chosen:
+            module = command.load()
+            child.description = module.DESCRIPTION
+            module.add_arguments(child)
+            child.set_defaults(run=module.run)
     return parser
 
 
@@ -86,9 +91,10 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     streams = Streams(stdout or sys.stdout, stderr or sys.stderr, stdin if stdin is not None else sys.stdin)
-    parser = build_parser(streams)
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        parser = build_parser(streams, words)
+        args = parser.parse_args(words)
         if not getattr(args, "command", None):
             parser.print_help(streams.stdout)
             return EXIT_INPUT

@@ -70,13 +70,21 @@ _CoreResolver.add_implicit_resolver(
     list("-+0123456789."),
 )
 
-if hasattr(yaml, "CParser"):  # libyaml: about ten times faster
+_CParser: Any
+try:  # libyaml: several times faster than PyYAML's own scanner (it lives in yaml.cyaml, not yaml)
+    import yaml.cyaml
 
-    class _NodeLoader(yaml.CParser, _CoreResolver):  # type: ignore[misc, name-defined]
+    _CParser = yaml.cyaml.CParser  # type: ignore[attr-defined]
+except (ImportError, AttributeError):  # pragma: no cover - only where PyYAML was built without libyaml
+    _CParser = None
+
+if _CParser is not None:
+
+    class _NodeLoader(_CParser, _CoreResolver):  # type: ignore[misc]
         """Composes nodes only; values are built by :func:`_build`."""
 
         def __init__(self, stream: str) -> None:
-            yaml.CParser.__init__(self, stream)  # type: ignore[attr-defined]
+            _CParser.__init__(self, stream)
             _CoreResolver.__init__(self)
 
 else:  # pragma: no cover - only where PyYAML was built without libyaml

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from .decision import Decision, Reason
@@ -84,13 +84,10 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
     return "\n".join(lines)
 
 
-def render_summary(decisions: Sequence[Decision], invalid: int, policy: Policy) -> str:
-    counts: dict[str, int] = {}
-    for d in decisions:
-        counts[d.outcome] = counts.get(d.outcome, 0) + 1
-    order = list(policy.vocab.outcomes)
-    parts = [f"{counts[o]} {o}" for o in order if o in counts]
-    text = f"{len(decisions)} evaluated"
+def render_summary(outcomes: Mapping[str, int], invalid: int, policy: Policy) -> str:
+    """``9 evaluated: 2 engage, ...; 1 invalid``, outcomes in the vocabulary's order."""
+    parts = [f"{outcomes[o]} {o}" for o in policy.vocab.outcomes if outcomes.get(o)]
+    text = f"{sum(outcomes.values())} evaluated"
     if parts:
         text += ": " + ", ".join(parts)
     if invalid:

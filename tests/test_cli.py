@@ -177,7 +177,8 @@ def test_duplicate_ids_in_a_batch(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(GOOD)
     code, out, err = run("evaluate", str(tmp_path), "--as-of", "2026-11-24")
     assert code == 2
-    assert "b.yaml:2:5: duplicate-id: id: the id 'REQ-2026-0101' was already used by" in err
+    line = next(i for i, text in enumerate(GOOD.splitlines(), 1) if text.startswith("id:"))
+    assert f"b.yaml:{line}:5: duplicate-id: id: the id 'REQ-2026-0101' was already used by" in err
     assert out.count("REQ-2026-0101: ENGAGE") == 1
 
 
@@ -237,3 +238,29 @@ def test_runs_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     code, out, _ = run("evaluate", "r.yaml")
     assert code == 0 and "ASSESS NEEDS FIRST" in out
+
+
+def test_every_verb_is_listed_with_its_modules_help_line() -> None:
+    from engine.commands import COMMANDS
+
+    code, out, _ = run("--help")
+    assert code == 0
+    for command in COMMANDS:
+        module = command.load()
+        assert module.NAME == command.name and module.HELP == command.help
+        assert command.name in out
+
+
+def test_evaluating_one_file_loads_no_database_spreadsheet_or_web_library() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, io\n"
+        "from engine.cli import main\n"
+        f"code = main(['evaluate', {str(EXAMPLES / '01-engage-nhri-programme.yaml')!r}], io.StringIO(), io.StringIO())\n"
+        "heavy = ('sqlalchemy', 'alembic', 'psycopg', 'openpyxl', 'tqdm', 'fastapi', 'uvicorn', 'engine.domains')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "0 []"

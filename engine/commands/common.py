@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from ..errors import EngageError
 from ..evaluator import Engine
-from ..store import LogStore
 
 if TYPE_CHECKING:
     from ..cli import Streams
+    from ..store import LogStore
 
 
 def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +75,8 @@ def current_user(args: argparse.Namespace) -> str:
 
 
 def open_store(args: argparse.Namespace) -> LogStore:
+    from ..store import LogStore  # the database layer loads only for the verbs that need it
+
     """The decision log named by ``--db`` (or ``ENGAGE_DB``, or the default), created or upgraded on first use."""
     return LogStore.open(getattr(args, "db", None))
 

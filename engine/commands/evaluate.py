@@ -18,10 +18,8 @@ from ..decision import Decision, canonical_json
 from ..errors import EngageError
 from ..evaluator import Engine
 from ..inputs import expected_count, read_requests
-from ..outputs import DecisionWriter, check_out_path
 from ..progress import open_progress
 from ..render import render_decision, render_summary
-from ..store import Draft, LogStore, decision_draft
 from .common import (
     add_as_of_argument,
     add_db_argument,
@@ -34,6 +32,9 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..cli import Streams
+    from ..store import Draft, LogStore
+
+# --out and --record bring in openpyxl and SQLAlchemy: they are imported only when asked for.
 
 NAME = "evaluate"
 HELP = "evaluate requests and print the recommendation for each"
@@ -79,6 +80,8 @@ class _Recorder:
         self.recorded: list[int] = []
 
     def add(self, result: Result) -> None:
+        from ..store import decision_draft
+
         assert result.decision is not None
         received = result.item.doc.data if result.item is not None and result.item.doc is not None else result.record
         self.pending.append(decision_draft(received, result.decision, self.user, result.source))
@@ -92,6 +95,8 @@ class _Recorder:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    from ..outputs import check_out_path
+
     out = check_out_path(args.out, args.paths) if args.out else None  # a bad name fails before any work
     engine = load_engine(args, streams)
     if engine is None:
@@ -116,7 +121,11 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         count=lambda: expected_count(args.paths),
         stdout=streams.stdout if out is None and args.format == "text" else None,
     )
-    writer = DecisionWriter(out, engine.policy, args.as_of or date.today()) if out is not None else None
+    writer = None
+    if out is not None:
+        from ..outputs import DecisionWriter
+
+        writer = DecisionWriter(out, engine.policy, args.as_of or date.today())
     outcomes: Counter[str] = Counter()
     inputs = invalid = internal = 0
     collected: list[Decision] = []  # --format json only
