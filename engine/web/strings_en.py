@@ -184,7 +184,7 @@ EN: dict[str, str] = {
     "help.priority.recommendations": "Recommendations of human rights mechanisms that the request follows up: the"
     " mechanism, and the document or paragraph if known.",
     "field.priority.recommendations.mechanism": "Mechanism",
-    "field.priority.recommendations.reference": "Reference",
+    "field.priority.recommendations.reference": "Document or paragraph",
     "field.expertise_available": "Expertise available at once",
     "help.expertise_available": "The Office can provide the expertise at once.",
     "field.exception.waives": "Conditions to set aside",
