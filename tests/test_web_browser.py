@@ -112,8 +112,8 @@ class User:
         self.shots = shots
         self.name = name
 
-    def shot(self, label: str) -> None:
-        self.page.screenshot(path=str(self.shots / f"{label}.png"), full_page=True)
+    def shot(self, label: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(self.shots / f"{label}.png"), full_page=full_page)
 
     def sign_in(self, keyboard: bool = False) -> None:
         page = self.page
@@ -267,6 +267,7 @@ def test_a_board_member_records_a_human_decision_and_verifies_the_log(user: Any)
     nav(page, "Rules")
     assert "No problems" in page.locator(".lint").inner_text()
     boris.shot("15-rules")
+    boris.shot("15b-rules-top", full_page=False)
 
 
 def test_a_board_member_cannot_open_the_rules_upload(user: Any) -> None:

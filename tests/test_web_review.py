@@ -47,7 +47,7 @@ def test_a_csv_batch_with_one_bad_row_records_every_valid_row_and_explains_the_b
     assert "2 requests evaluated and recorded." in page and "1 row could not be evaluated" in page
     rows = re.findall(r'<tr class="(ok|invalid)">(.*?)</tr>', page, re.S)
     assert [kind for kind, _ in rows] == ["ok", "invalid", "ok"]
-    assert "row 3" in rows[1][1] and "not-yes-no" in rows[1][1] and "&#39;maybe&#39; is not yes or no" in rows[1][1]
+    assert "row 3" in rows[1][1] and "Column requester.government_endorsed" in rows[1][1] and "&#39;maybe&#39; is not yes or no" in rows[1][1]
     assert 'href="/decisions/1"' in rows[0][1] and 'href="/decisions/2"' in rows[2][1]
     with web.store.reading() as conn:
         found = entries(web.store, conn)
@@ -71,10 +71,10 @@ def test_an_xlsx_and_a_jsonl_batch_are_read_by_the_same_readers(web: Site, tmp_p
     buffer = io.BytesIO()
     book.save(buffer)
     page = upload(client, "intake.xlsx", buffer.getvalue()).text
-    assert "1 request evaluated and recorded." in page and "Decline" in page and "not-a-date" in page or "bad-date" in page
+    assert "1 request evaluated and recorded." in page and "Decline" in page and "is not a date" in page
     lines = [json.dumps({"id": "REQ-J-1", "received": "2026-11-04"}), "{not json", json.dumps({"id": "REQ-J-2", "received": "2026-11-04", "colour": "x"})]
     page = upload(client, "batch.jsonl", ("\n".join(lines) + "\n").encode()).text
-    assert "1 request evaluated and recorded." in page and "line 2" in page and "unknown-field" in page
+    assert "1 request evaluated and recorded." in page and "line 2" in page and "colour: not a request field" in page
     refused = upload(client, "notes.txt", b"hello")
     assert refused.status_code == 422 and "Engage reads .xlsx, .csv and .jsonl files" in refused.text
 

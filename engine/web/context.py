@@ -20,6 +20,7 @@ from .auth import LoginLimiter, Sessions
 from .db import utc_now
 from .drafts import Drafts
 from .forms import RequestForm
+from .i18n import Translator
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -68,7 +69,7 @@ class Web:
         self.sessions = Sessions(self.store, self.accounts, self.config.now)
         self.limiter = LoginLimiter(self.store, self.config.now)
         self.drafts = Drafts(self.store, self.config.now)
-        self.form = RequestForm(self.engine.policy.request_schema)
+        self.form = RequestForm(self.engine.policy.request_schema, Translator()("form.leave_blank"))
         self.labels = Labels.of(self.engine.policy)
         self.repo = self.config.repo or git_toplevel(self.engine.policy.rules_dir or ".")
 

@@ -124,7 +124,8 @@ def _leaf(path: str, node: Mapping[str, Any], required: bool) -> Field:
 class RequestForm:
     """The form of one effective request schema: its groups and fields, reading and filling."""
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any], blank_words: str = "(or leave it blank when unknown)") -> None:
+        self.blank_words = blank_words  # what the engine's "(or leave it out when unknown)" says on a form
         self.groups: tuple[Group, ...] = tuple(self._groups(schema))
         self.fields: dict[str, Field] = {f.path: f for g in self.groups for f in g.fields}
 
@@ -229,10 +230,11 @@ class RequestForm:
         for error in errors:
             path = error.location.path
             target = self._target(path) if path else None
+            message = error.message.replace("(or leave it out when unknown)", self.blank_words)
             if target is None:
-                out.general.append((path, error.message))
+                out.general.append((path, message))
             else:
-                out.add(target, error.message)
+                out.add(target, message)
         return out
 
     def _target(self, path: str) -> str | None:

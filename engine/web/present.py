@@ -142,8 +142,15 @@ class ChangeView:
     more: int
 
 
+WAYS_SHOWN = 3  # ways shown per outcome; the others are counted
+
+
 def changes_view(t: Translator, policy: Policy, alternatives: Sequence[Alternative]) -> list[ChangeView]:
-    return [ChangeView(a.outcome, tuple(option_words(t, policy, o) for o in a.options), a.more) for a in alternatives]
+    out = []
+    for a in alternatives:
+        ways = tuple(option_words(t, policy, o) for o in a.options)
+        out.append(ChangeView(a.outcome, ways[:WAYS_SHOWN], a.more + max(0, len(ways) - WAYS_SHOWN)))
+    return out
 
 
 def factor_label(policy: Policy, factor: str) -> str:

@@ -16,6 +16,7 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...batch import evaluate_items
+from ...errors import EngageError
 from ...inputs import Item
 from ...logview import superseded
 from ...store import DECISION, decision_draft, records
@@ -53,6 +54,14 @@ def _problem(text: str, name: str) -> str:
     return text[len(name) + 1 :] if text.startswith(name + ":") else text
 
 
+def _message(error: EngageError, t: Translator) -> str:
+    """One problem of a row in words: the column (or field) it is about and what is wrong, without the code."""
+    path = error.location.path
+    if path and error.location.row:
+        return f"{t('batch.column', column=path)}: {error.message}"
+    return f"{path}: {error.message}" if path else error.message
+
+
 def _where(where: str, name: str, t: Translator) -> str:
     """``intake.csv:row 7`` -> ``row 7``; ``batch.jsonl:12:1`` -> ``line 12``."""
     rest = _problem(where, name).strip()
@@ -82,9 +91,7 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
         if result.decision is None:
             for error in result.errors:
                 for one in getattr(error, "errors", [error]):
-                    text = str(one)
-                    text = _problem(text, item.where) if text.startswith(item.where + ":") else _problem(text, name)
-                    row.problems.append(text.strip())
+                    row.problems.append(_message(one, t))
         elif result.decision.request_id in known:
             row.problems.append(t("batch.already_recorded", seq=known[result.decision.request_id]))
         else:
