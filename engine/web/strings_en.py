@@ -231,6 +231,7 @@ EN: dict[str, str] = {
     "drafts.request": "Request",
     "drafts.saved": "Last saved",
     "drafts.by": "By",
+    "drafts.when": "{at} UTC",
     "drafts.actions": "Actions",
     "drafts.resume": "Resume",
     "drafts.delete": "Delete",
