@@ -247,7 +247,7 @@ def test_every_verb_is_listed_with_its_modules_help_line() -> None:
     assert code == 0
     for command in COMMANDS:
         module = command.load()
-        assert module.NAME == command.name and module.HELP == command.help
+        assert command.name == module.NAME and command.help == module.HELP
         assert command.name in out
 
 

@@ -97,12 +97,24 @@ def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
 
 def test_engage_users_add_list_password_disable(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
-    code, out, err = run("users", "add", "A.Officer", "--role", "intake", "--role", "board", "--password-stdin", "--db", db, stdin="long enough pw\n")
+    code, out, err = run(
+        "users",
+        "add",
+        "A.Officer",
+        "--role",
+        "intake",
+        "--role",
+        "board",
+        "--password-stdin",
+        "--db",
+        db,
+        stdin="long enough pw\n",
+    )
     assert code == 0, err
     assert out == f"added a.officer (intake, board) to {tmp_path / 'log.sqlite3'}\n"
-    assert run("users", "add", "a.officer", "--role", "intake", "--password-stdin", "--db", db, stdin="long enough pw\n")[2].endswith(
-        "a.officer: name-taken: an account with this name already exists\n"
-    )
+    assert run("users", "add", "a.officer", "--role", "intake", "--password-stdin", "--db", db, stdin="long enough pw\n")[
+        2
+    ].endswith("a.officer: name-taken: an account with this name already exists\n")
     code, _, err = run("users", "add", "b", "--role", "boss", "--password-stdin", "--db", db, stdin="long enough pw\n")
     assert code == 2 and err == "--role: bad-role: 'boss' is not a role; choose from: intake, board, author, admin\n"
     code, _, err = run("users", "add", "b", "--role", "board", "--password-stdin", "--db", db, stdin="short\n")

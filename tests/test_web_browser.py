@@ -202,7 +202,9 @@ def test_intake_fills_in_a_request_with_one_unknown_answer_and_sees_the_decision
     table = page.locator("table.conditions")
     assert "Unknown" in table.inner_text() and "Met" in table.inner_text()
     assert page.locator("table.conditions a[href='https://undocs.org/E/CN.4/2006/104']").count() >= 3
-    assert "Long-term programming" in page.locator("#missing ~ ul").inner_text() or "Long-term programming" in page.inner_text("main")
+    assert "Long-term programming" in page.locator("#missing ~ ul").inner_text() or "Long-term programming" in page.inner_text(
+        "main"
+    )
     assert "Engage if Long-term programming is Yes" in page.locator("ul.changes").inner_text().replace("\n", " ")
     ines.shot("06-decision-request-information")
     page.emulate_media(media="print")

@@ -102,7 +102,7 @@ def test_every_status_is_shown_with_a_word_and_an_icon_not_colour_alone(web: Sit
     badges = re.findall(r'<span class="status status-([a-z]+)">(.*?)</span> ([^<]*)</span>', page)
     assert len(badges) >= 4
     for code, icon, word in badges:
-        assert icon.endswith(('\u2714', '\u25d0', '\u2716', '?')) and word.strip(), code
+        assert icon.endswith(("\u2714", "\u25d0", "\u2716", "?")) and word.strip(), code
 
 
 def test_the_templates_hold_no_words_outside_the_catalogue() -> None:
@@ -141,7 +141,7 @@ def test_the_language_is_negotiated_among_the_catalogues() -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
-def test_a_request_filled_into_the_form_and_read_back_is_the_same_request(request: dict[str, object]) -> None:  # noqa: PLR0914
+def test_a_request_filled_into_the_form_and_read_back_is_the_same_request(request: dict[str, object]) -> None:
     engine = shipped_engine()
     form = RequestForm(engine.policy.request_schema)
     expected = _as_a_form_says_it(engine.check(request).record)

@@ -42,7 +42,10 @@ def test_a_request_with_an_unknown_answer_is_evaluated_recorded_and_shown_with_i
     assert entry.outcome == "request_information" and entry.record.recorded_by == "intake"
     stored = json.loads(entry.record.request or "{}")
     assert stored["presence"] == {"type": "country_office", "adequately_staffed": True}  # unknown: absent, never guessed
-    assert stored["request"]["duration_months"] == 24 and stored["request"]["themes"] == ["legislative_reform", "nhri"]  # in the vocabulary's order
+    assert stored["request"]["duration_months"] == 24 and stored["request"]["themes"] == [
+        "legislative_reform",
+        "nhri",
+    ]  # in the vocabulary's order
     assert stored["priority"]["recommendations"] == [{"mechanism": "upr", "reference": "A/HRC/44/5 para 12"}]
     assert verify(web.store).ok
     # the page: the recommendation, the four conditions with word and icon, the reasons with linked citations
@@ -52,9 +55,10 @@ def test_a_request_with_an_unknown_answer_is_evaluated_recorded_and_shown_with_i
     assert 'href="https://undocs.org/E/CN.4/2006/104"' in page and "E/CN.4/2006/104 para 19(a)</a>" in page
     assert "Long-term programming" in page and "What is missing" in page  # the missing field, by its label
     assert "What would change the recommendation" in page and "Long-term programming is Yes" in page
-    assert "Notice" not in page and "The request is evaluated and its decision is recorded" in client.get(
-        "/decisions/1?notice=recorded"
-    ).text
+    assert (
+        "Notice" not in page
+        and "The request is evaluated and its decision is recorded" in client.get("/decisions/1?notice=recorded").text
+    )
 
 
 def test_invalid_answers_come_back_next_to_their_fields_with_what_was_typed(web: Site) -> None:

@@ -47,7 +47,11 @@ def test_a_csv_batch_with_one_bad_row_records_every_valid_row_and_explains_the_b
     assert "2 requests evaluated and recorded." in page and "1 row could not be evaluated" in page
     rows = re.findall(r'<tr class="(ok|invalid)">(.*?)</tr>', page, re.S)
     assert [kind for kind, _ in rows] == ["ok", "invalid", "ok"]
-    assert "row 3" in rows[1][1] and "Column requester.government_endorsed" in rows[1][1] and "&#39;maybe&#39; is not yes or no" in rows[1][1]
+    assert (
+        "row 3" in rows[1][1]
+        and "Column requester.government_endorsed" in rows[1][1]
+        and "&#39;maybe&#39; is not yes or no" in rows[1][1]
+    )
     assert 'href="/decisions/1"' in rows[0][1] and 'href="/decisions/2"' in rows[2][1]
     with web.store.reading() as conn:
         found = entries(web.store, conn)
@@ -64,7 +68,11 @@ def test_an_xlsx_and_a_jsonl_batch_are_read_by_the_same_readers(web: Site, tmp_p
     sheet = book["Requests"]
     columns = [c.value for c in sheet[1]]
     for n, values in enumerate(
-        [{"id": "REQ-X-1", "received": "2026-11-03", "requester.government_endorsed": "no"}, {"id": "REQ-X-2", "received": "bad"}], 2
+        [
+            {"id": "REQ-X-1", "received": "2026-11-03", "requester.government_endorsed": "no"},
+            {"id": "REQ-X-2", "received": "bad"},
+        ],
+        2,
     ):
         for key, value in values.items():
             sheet.cell(row=n, column=columns.index(key) + 1, value=value)
@@ -72,7 +80,11 @@ def test_an_xlsx_and_a_jsonl_batch_are_read_by_the_same_readers(web: Site, tmp_p
     book.save(buffer)
     page = upload(client, "intake.xlsx", buffer.getvalue()).text
     assert "1 request evaluated and recorded." in page and "Decline" in page and "is not a date" in page
-    lines = [json.dumps({"id": "REQ-J-1", "received": "2026-11-04"}), "{not json", json.dumps({"id": "REQ-J-2", "received": "2026-11-04", "colour": "x"})]
+    lines = [
+        json.dumps({"id": "REQ-J-1", "received": "2026-11-04"}),
+        "{not json",
+        json.dumps({"id": "REQ-J-2", "received": "2026-11-04", "colour": "x"}),
+    ]
     page = upload(client, "batch.jsonl", ("\n".join(lines) + "\n").encode()).text
     assert "1 request evaluated and recorded." in page and "line 2" in page and "colour: not a request field" in page
     refused = upload(client, "notes.txt", b"hello")
@@ -115,7 +127,9 @@ def test_a_human_decision_is_recorded_through_the_review_module_and_a_departure_
     token = token_of(board, "/decisions/1")
     refused = board.post("/decisions/1/human", data={"csrf_token": token, "outcome": "decline", "justification": " "})
     assert refused.status_code == 422 and "departs from the recommendation: write the justification" in refused.text
-    done = board.post("/decisions/1/human", data={"csrf_token": token, "outcome": "decline", "justification": "No funds this cycle"})
+    done = board.post(
+        "/decisions/1/human", data={"csrf_token": token, "outcome": "decline", "justification": "No funds this cycle"}
+    )
     assert done.headers["location"] == "/decisions/1?notice=human_recorded"
     page = board.get("/decisions/1").text
     assert "Decided by board" in page and "No funds this cycle" in page and "departs from the recommendation" in page
@@ -177,9 +191,13 @@ def test_the_rules_page_lists_every_rule_with_lint_status_and_citations(web: Sit
 def test_the_impact_of_an_uploaded_rule_file_is_a_transitions_table_and_nothing_goes_live(web: Site) -> None:
     record(web, 1, **{"presence.type": "regional_office"})  # assess needs
     author = web.client("author")
-    changed = (ROOT / "rules" / "in_country_presence.yaml").read_text().replace(
-        "    when: {field: presence.type, in: [regional_office, human_rights_adviser]}\n    status: partial",
-        "    when: {field: presence.type, in: [regional_office, human_rights_adviser]}\n    status: met",
+    changed = (
+        (ROOT / "rules" / "in_country_presence.yaml")
+        .read_text()
+        .replace(
+            "    when: {field: presence.type, in: [regional_office, human_rights_adviser]}\n    status: partial",
+            "    when: {field: presence.type, in: [regional_office, human_rights_adviser]}\n    status: met",
+        )
     )
     token = token_of(author, "/rules/impact")
     upload = {"file": ("in_country_presence.yaml", changed.encode())}
@@ -192,7 +210,9 @@ def test_the_impact_of_an_uploaded_rule_file_is_a_transitions_table_and_nothing_
     assert "1 requests (the requests in the decision log) evaluated" in page
     assert re.search(r'<tr class="changed"><td>Assess needs first</td><td>Engage</td><td class="num">1</td>', page)
     assert web.app.state.web.engine.policy.rule("presence.regional_or_adviser").status == "partial"  # nothing went live
-    broken = author.post("/rules/impact", data={"csrf_token": token}, files={"file": ("outcome.yaml", b"stage: outcome\nrules: [")})
+    broken = author.post(
+        "/rules/impact", data={"csrf_token": token}, files={"file": ("outcome.yaml", b"stage: outcome\nrules: [")}
+    )
     assert broken.status_code == 422 and "do not load" in broken.text and "rules/outcome.yaml" in broken.text
     neither = author.post("/rules/impact", data={"csrf_token": token})
     assert neither.status_code == 422 and "one of the two" in neither.text
@@ -228,10 +248,19 @@ def test_the_impact_of_a_git_revision(tmp_path: Path, db: str) -> None:
 def test_accounts_are_added_changed_and_disabled_by_an_administrator(web: Site) -> None:
     admin = web.client("admin")
     token = token_of(admin, "/accounts")
-    data = {"csrf_token": token, "name": "New.Officer", "roles": ["intake", "board"], "password": "long enough pw", "password_again": "long enough pw"}
+    data = {
+        "csrf_token": token,
+        "name": "New.Officer",
+        "roles": ["intake", "board"],
+        "password": "long enough pw",
+        "password_again": "long enough pw",
+    }
     assert admin.post("/accounts", data=data).headers["location"] == "/accounts?notice=account_added"
     assert admin.post("/accounts", data=data).status_code == 422  # the name is taken
-    assert "at least 10 characters" in admin.post("/accounts", data=dict(data, name="x", password="short", password_again="short")).text
+    assert (
+        "at least 10 characters"
+        in admin.post("/accounts", data=dict(data, name="x", password="short", password_again="short")).text
+    )
     officer = web.client()
     from .websupport import sign_in
 

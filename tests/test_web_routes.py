@@ -69,7 +69,9 @@ def test_every_route_declares_exactly_the_roles_the_issue_gives_it(web: Site) ->
 
 @pytest.mark.parametrize(("method", "path", "allowed"), GUARDED, ids=[f"{m} {p}" for m, p, _ in GUARDED])
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_reaches_what_it_may_and_is_refused_the_rest(web: Site, method: str, path: str, allowed: tuple[str, ...], role: str) -> None:
+def test_each_role_reaches_what_it_may_and_is_refused_the_rest(
+    web: Site, method: str, path: str, allowed: tuple[str, ...], role: str
+) -> None:
     client = web.client(role)
     address = concrete(path)
     if method == "GET":
@@ -87,7 +89,9 @@ def test_each_role_reaches_what_it_may_and_is_refused_the_rest(web: Site, method
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), GUARDED, ids=[f"{m} {p}" for m, p, _ in GUARDED])
-def test_without_signing_in_every_guarded_route_sends_to_the_sign_in_page(web: Site, method: str, path: str, allowed: tuple[str, ...]) -> None:
+def test_without_signing_in_every_guarded_route_sends_to_the_sign_in_page(
+    web: Site, method: str, path: str, allowed: tuple[str, ...]
+) -> None:
     client = web.client()
     address = concrete(path)
     response = client.get(address + "?x=1") if method == "GET" else client.post(address, data={"csrf_token": "x"})
@@ -103,7 +107,9 @@ POSTS = [(p, roles) for (m, p), roles in EXPECTED.items() if m == "POST" and rol
 
 @pytest.mark.parametrize(("path", "allowed"), POSTS, ids=[p for p, _ in POSTS])
 @pytest.mark.parametrize("token", ["missing", "wrong", "another session's"])
-def test_every_state_changing_form_refuses_a_missing_or_wrong_csrf_token(web: Site, path: str, allowed: tuple[str, ...], token: str) -> None:
+def test_every_state_changing_form_refuses_a_missing_or_wrong_csrf_token(
+    web: Site, path: str, allowed: tuple[str, ...], token: str
+) -> None:
     client = web.client(allowed[0])
     data: dict[str, str] = {}
     if token == "wrong":
@@ -119,7 +125,10 @@ def test_every_state_changing_form_refuses_a_missing_or_wrong_csrf_token(web: Si
 def test_the_sign_in_form_refuses_a_missing_or_wrong_csrf_token(web: Site) -> None:
     client = web.client()
     client.get("/login")  # sets the sign-in CSRF cookie
-    for data in ({"name": "intake", "password": "correct horse battery"}, {"name": "intake", "password": "correct horse battery", "csrf_token": "wrong"}):
+    for data in (
+        {"name": "intake", "password": "correct horse battery"},
+        {"name": "intake", "password": "correct horse battery", "csrf_token": "wrong"},
+    ):
         response = client.post("/login", data=data)
         assert response.status_code == 403
         assert "engage_session" not in response.cookies

@@ -26,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_argument(parser)
     add_policy_arguments(parser)
     parser.add_argument(
-        "--repo", metavar="DIR", help="the git repository whose revisions the impact page offers (default: the one holding --rules)"
+        "--repo",
+        metavar="DIR",
+        help="the git repository whose revisions the impact page offers (default: the one holding --rules)",
     )
 
 

@@ -86,9 +86,7 @@ def _account(row: sa.Row[tuple[object, ...]]) -> Account:
 class Accounts:
     """The accounts kept in a decision store."""
 
-    def __init__(
-        self, store: LogStore, hasher: PasswordHasher | None = None, clock: Callable[[], datetime] = utc_now
-    ) -> None:
+    def __init__(self, store: LogStore, hasher: PasswordHasher | None = None, clock: Callable[[], datetime] = utc_now) -> None:
         self.tables = WebTables(store)
         self.hasher = hasher or PasswordHasher()
         self.clock = clock

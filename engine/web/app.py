@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
@@ -75,4 +76,3 @@ def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None)
         return response
 
     return app
-

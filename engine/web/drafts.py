@@ -34,7 +34,7 @@ def _draft(row: sa.Row[tuple[object, ...]]) -> Draft:
     m = row._mapping
     values = json.loads(str(m["form"]))
     return Draft(
-        int(m["id"]),  # type: ignore[call-overload]
+        int(str(m["id"])),
         str(m["label"]),
         values if isinstance(values, dict) else {},
         str(m["created_by"]),
@@ -56,14 +56,14 @@ class Drafts:
         with self.tables.writing() as conn:
             if draft_id is not None:
                 done = conn.execute(
-                    sa.update(drafts).where(drafts.c.id == draft_id).values(label=label, form=text, updated_by=user, updated_at=now)
+                    sa.update(drafts)
+                    .where(drafts.c.id == draft_id)
+                    .values(label=label, form=text, updated_by=user, updated_at=now)
                 )
                 if done.rowcount:
                     return draft_id
             result = conn.execute(
-                sa.insert(drafts).values(
-                    label=label, form=text, created_by=user, created_at=now, updated_by=user, updated_at=now
-                )
+                sa.insert(drafts).values(label=label, form=text, created_by=user, created_at=now, updated_by=user, updated_at=now)
             )
             key = result.inserted_primary_key
             assert key is not None

@@ -118,7 +118,9 @@ def _leaf(path: str, node: Mapping[str, Any], required: bool) -> Field:
     if node.get("format") == "date":
         return Field(path, "date", required, description=description)
     length = node.get("maxLength")
-    return Field(path, "longtext" if length and length > LONG_TEXT else "text", required, maxlength=length, description=description)
+    return Field(
+        path, "longtext" if length and length > LONG_TEXT else "text", required, maxlength=length, description=description
+    )
 
 
 class RequestForm:
@@ -220,7 +222,9 @@ class RequestForm:
     def rows(self, f: Field, values: Mapping[str, Any], extra: int = 1) -> int:
         """How many rows a repeatable field shows: those filled in, and ``extra`` blank ones."""
         prefix = f"{f.path}["
-        indexes = [int(m.group("i")) for k in values if k.startswith(prefix) and (m := _INDEX.match(k)) and m.group("list") == f.path]
+        indexes = [
+            int(m.group("i")) for k in values if k.startswith(prefix) and (m := _INDEX.match(k)) and m.group("list") == f.path
+        ]
         return (max(indexes) + 1 if indexes else 0) + extra
 
     # -- the engine's errors, next to their fields ------------------------------------------------

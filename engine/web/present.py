@@ -199,7 +199,9 @@ def condition_view(t: Translator, policy: Policy, cond: Condition) -> ConditionV
     if isinstance(cond, Test):
         if cond.op == "is":
             return ConditionView("test", t(f"rules.op.is_{cond.value}", field=cond.field))
-        return ConditionView("test", t(f"rules.op.{cond.op}", field=cond.field, value=_expected(t, policy, cond.field, cond.value)))
+        return ConditionView(
+            "test", t(f"rules.op.{cond.op}", field=cond.field, value=_expected(t, policy, cond.field, cond.value))
+        )
     if isinstance(cond, All):
         return ConditionView("all", t("rules.all"), tuple(condition_view(t, policy, c) for c in cond.items))
     if isinstance(cond, AnyOf):

@@ -42,7 +42,8 @@ EN: dict[str, str] = {
     "error.forbidden.title": "Not allowed",
     "error.forbidden.text": "Your account does not have a role that may open this page. Ask an administrator if you need it.",
     "error.csrf.title": "The form could not be accepted",
-    "error.csrf.text": "The form was not sent from this page of Engage, or it has expired. Go back, reload the page and try again.",
+    "error.csrf.text": "The form was not sent from this page of Engage, or it has expired."
+    " Go back, reload the page and try again.",
     "error.not_found.title": "Not found",
     "error.not_found.text": "There is no such page or record.",
     "error.not_allowed.title": "Not allowed",
@@ -56,7 +57,8 @@ EN: dict[str, str] = {
     "error.no_draft.title": "No such draft",
     "error.no_draft.text": "This draft does not exist any more: it was recorded or deleted.",
     "error.not_correctable.title": "This record cannot be corrected",
-    "error.not_correctable.text": "Only a recommendation that is still in force can be updated; it may have been corrected already.",
+    "error.not_correctable.text": "Only a recommendation that is still in force can be updated;"
+    " it may have been corrected already.",
     # -- signing in ------------------------------------------------------------------------
     "login.title": "Sign in",
     "login.intro": "Sign in with the name and password your administrator gave you.",

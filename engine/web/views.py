@@ -13,9 +13,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from .auth import CSRF_FIELD, Session
-
-from .i18n import Translator, negotiate
 from .forms import get_path, html_id
+from .i18n import Translator, negotiate
 from .present import citation_href, field_help, field_label, option_label, options, shown, status_badge
 from .routing import session_of, web
 

@@ -38,9 +38,7 @@ def register(pages: Pages) -> None:
         if password != str(form.get("password_again") or ""):
             return _page(request, error=t("accounts.passwords_differ"), status=422)
         try:
-            w.accounts.add(
-                str(form.get("name") or ""), [str(r) for r in form.getlist("roles")], password, session.account.name
-            )
+            w.accounts.add(str(form.get("name") or ""), [str(r) for r in form.getlist("roles")], password, session.account.name)
         except AccountError as exc:
             return _page(request, error=t.maybe(f"accounts.error.{exc.code}", exc.message), status=422)
         return redirect("/accounts", notice="account_added")

@@ -72,7 +72,9 @@ def _where(where: str, name: str, t: Translator) -> str:
 def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[Row]:
     """Evaluate every request of the table at ``path``; record the valid ones; one row per input."""
     w = web(request)
-    items = [Item(name, doc=read) if not isinstance(read, Exception) else Item(name, error=read) for read in read_table(path, name)]
+    items = [
+        Item(name, doc=read) if not isinstance(read, Exception) else Item(name, error=read) for read in read_table(path, name)
+    ]
     results = list(evaluate_items(w.engine, items, w.config.today()))
     rows: list[Row] = []
     ids = [r.decision.request_id for r in results if r.decision is not None]
@@ -145,4 +147,3 @@ def register(pages: Pages) -> None:
             data = path.read_bytes()
         headers = {"Content-Disposition": 'attachment; filename="intake.xlsx"'}
         return Response(data, media_type=XLSX, headers=headers)
-

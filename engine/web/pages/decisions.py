@@ -53,7 +53,9 @@ def _alternatives(request: Request, record: LogRecord, decision: Decision) -> tu
             loaded.engine.close()
 
 
-def _page(request: Request, seq: int, *, error: str | None = None, chosen: str = "", text: str = "", status: int = 200) -> Response:
+def _page(
+    request: Request, seq: int, *, error: str | None = None, chosen: str = "", text: str = "", status: int = 200
+) -> Response:
     w = web(request)
     with w.store.reading() as conn:
         record = w.store.get(seq, conn)

@@ -54,28 +54,23 @@ def register(pages: Pages) -> None:
     def queue(request: Request) -> Response:
         w = web(request)
         q = request.query_params
-        chosen = {
-            "outcome": q.get("outcome") or None,
-            "region": q.get("region") or None,
-            "country": (q.get("country") or "").upper() or None,
-            "date_from": _day(q.get("from")),
-            "date_to": _day(q.get("to")),
-            "human": q.get("human") or None,
-        }
+        outcome, region = q.get("outcome") or None, q.get("region") or None
+        country = (q.get("country") or "").upper() or None
+        human = q.get("human") or None
         with w.store.reading() as conn:
             found = entries(
                 w.store,
                 conn,
-                date_from=chosen["date_from"],
-                date_to=chosen["date_to"],
-                outcome=chosen["outcome"],
-                country=chosen["country"],
-                region=chosen["region"],
+                date_from=_day(q.get("from")),
+                date_to=_day(q.get("to")),
+                outcome=outcome,
+                country=country,
+                region=region,
             )
             every = entries(w.store, conn)
-        if chosen["human"] == "awaiting":
+        if human == "awaiting":
             found = [e for e in found if e.human is None]
-        elif chosen["human"] == "decided":
+        elif human == "decided":
             found = [e for e in found if e.human is not None]
         order = list(w.engine.policy.vocab.outcomes)
         order += sorted({e.outcome for e in found} - set(order))
@@ -92,7 +87,6 @@ def register(pages: Pages) -> None:
             {
                 "groups": groups,
                 "total": len(found),
-                "chosen": chosen,
                 "raw": {k: q.get(k, "") for k in ("outcome", "region", "country", "from", "to", "human")},
                 "outcomes": order,
                 "regions": regions,

@@ -69,7 +69,9 @@ def _form_page(
 ) -> Response:
     w = web(request)
     form = w.form
-    rows = {f.path: form.rows(f, values, BLANK_ROWS + (extra_rows or {}).get(f.path, 0)) for f in form.fields.values() if f.repeated}
+    rows = {
+        f.path: form.rows(f, values, BLANK_ROWS + (extra_rows or {}).get(f.path, 0)) for f in form.fields.values() if f.repeated
+    }
     return render(
         request,
         "request_form.html",

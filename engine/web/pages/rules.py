@@ -59,7 +59,9 @@ def revisions(repo: Path | None, rules_dir: str, criteria_dir: str) -> list[Revi
     inside = [str(Path(p).resolve().relative_to(repo.resolve())) for p in (rules_dir, criteria_dir) if _inside(p, repo)]
     paths = inside or ["rules", "criteria"]  # a repository given with --repo: its own rules/ and criteria/
     if paths:
-        for line in git("log", "--branches", "--tags", f"-n{MAX_REVISIONS}", "--format=%H%x1f%h%x1f%ad%x1f%s", "--date=short", "--", *paths):
+        for line in git(
+            "log", "--branches", "--tags", f"-n{MAX_REVISIONS}", "--format=%H%x1f%h%x1f%ad%x1f%s", "--date=short", "--", *paths
+        ):
             full, short, day, subject = (line.split("\x1f") + ["", "", ""])[:4]
             out.append(Revision(full, f"{short} {day} {subject}"))
     return out
@@ -130,11 +132,23 @@ def register(pages: Pages) -> None:
             }
 
         groups = [
-            {"title": labels.criterion(c.name), "summary": c.summary, "rules": [view(r) for r in policy.condition_rules.get(c.name, ())]}
+            {
+                "title": labels.criterion(c.name),
+                "summary": c.summary,
+                "rules": [view(r) for r in policy.condition_rules.get(c.name, ())],
+            }
             for c in policy.criteria
         ]
-        groups.append({"title": t("rules.exceptions"), "summary": t("rules.exceptions_intro"), "rules": [view(r) for r in policy.exception_rules]})
-        groups.append({"title": t("rules.outcomes"), "summary": t("rules.outcomes_intro"), "rules": [view(r) for r in policy.outcome_rules]})
+        groups.append(
+            {
+                "title": t("rules.exceptions"),
+                "summary": t("rules.exceptions_intro"),
+                "rules": [view(r) for r in policy.exception_rules],
+            }
+        )
+        groups.append(
+            {"title": t("rules.outcomes"), "summary": t("rules.outcomes_intro"), "rules": [view(r) for r in policy.outcome_rules]}
+        )
         return render(
             request, "rules.html", {"groups": groups, "lint_report": w.lint(), "policy": policy, "today": w.config.today()}
         )
@@ -184,12 +198,19 @@ def register(pages: Pages) -> None:
                     found = resolve(revision, w.repo, folder)
                 except EngageError as exc:
                     return _impact_page(request, error=exc.message, status=422)
-                candidate = RuleSet(t("impact.revision", revision=revision[:12]), found.rules_dir, found.criteria_dir, found.revision)
+                candidate = RuleSet(
+                    t("impact.revision", revision=revision[:12]), found.rules_dir, found.criteria_dir, found.revision
+                )
             report: LintReport = lint(candidate.rules_dir, candidate.criteria_dir)
             lint_lines = [(f.severity, _clean(f.line(), folder)) for f in report.findings]
             if report.rules == 0:  # the candidate does not load: there is nothing to compare
                 return _impact_page(
-                    request, error=t("impact.does_not_load"), lint_report=report, lint_lines=lint_lines, candidate=candidate.label, status=422
+                    request,
+                    error=t("impact.does_not_load"),
+                    lint_report=report,
+                    lint_lines=lint_lines,
+                    candidate=candidate.label,
+                    status=422,
                 )
             items, kind = corpus(request)
             head = Engine.load(candidate.rules_dir, candidate.criteria_dir)
@@ -200,5 +221,11 @@ def register(pages: Pages) -> None:
             finally:
                 head.close()
         return _impact_page(
-            request, report=result, lint_report=report, lint_lines=lint_lines, candidate=candidate.label, corpus_kind=kind, as_of=as_of.isoformat()
+            request,
+            report=result,
+            lint_report=report,
+            lint_lines=lint_lines,
+            candidate=candidate.label,
+            corpus_kind=kind,
+            as_of=as_of.isoformat(),
         )
