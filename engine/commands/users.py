@@ -7,7 +7,7 @@ import getpass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngageError, Location
-from .common import add_db_argument, current_user, open_store
+from .common import action_adder, current_user, open_store
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -24,14 +24,7 @@ ROLE_HELP = "intake, board, author or admin (repeat --role for several)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    streams = getattr(parser, "streams", None)
-    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(parser))
-
-    def action(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        child: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text, streams=streams)
-        add_db_argument(child)
-        child.set_defaults(run=run)
-        return child
+    action = action_adder(parser)
 
     add = action("add", "add an account", run_add)
     add.add_argument("name", metavar="NAME", help="the sign-in name (lower case letters, digits, . _ @ -)")

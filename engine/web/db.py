@@ -13,10 +13,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
-from ..database import APPEND_LOCK, database_error, read_transaction, write_transaction
-from ..errors import EngageError
+from ..database import APPEND_LOCK, write_transaction
 from ..store import LogStore
 
 WEB_LOCK = APPEND_LOCK + 2  # PostgreSQL advisory lock key for the web tables (never the log's)
@@ -81,19 +79,10 @@ class WebTables:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        with self._guard(), read_transaction(self.store.engine) as conn:
+        with self.store.reading() as conn:
             yield conn
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        with self._guard(), write_transaction(self.store.engine, WEB_LOCK) as conn:
+        with self.store._guard(), write_transaction(self.store.engine, WEB_LOCK) as conn:
             yield conn
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except EngageError:
-            raise
-        except (SQLAlchemyError, OSError) as exc:
-            raise database_error(exc, self.store.where) from None

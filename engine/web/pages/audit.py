@@ -7,7 +7,7 @@ the verification is ``engage log verify`` (:func:`engine.audit.verify`), chain a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -141,24 +141,19 @@ def register(pages: Pages) -> None:
 
     @pages.get("/audit/decisions.csv", roles=AUDIT_ROLES)
     def export_csv(request: Request) -> Response:
-        start, end = _period(request)
-        w = web(request)
-        data = gather(w.store, start, end, w.config.today())
-        name = f"decisions-{data.date_from.isoformat()}-{data.date_to.isoformat()}.csv"
-        return Response(
-            render_csv(data.entries, data.criteria),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return _download(request, "decisions", "csv", lambda data: render_csv(data.entries, data.criteria))
 
     @pages.get("/audit/report.html", roles=AUDIT_ROLES)
     def full_report(request: Request) -> Response:
-        start, end = _period(request)
-        w = web(request)
-        data = gather(w.store, start, end, w.config.today())
-        name = f"report-{data.date_from.isoformat()}-{data.date_to.isoformat()}.html"
-        return Response(
-            report_html(w.store, data),
-            media_type="text/html; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return _download(request, "report", "html", lambda data: report_html(web(request).store, data))
+
+
+def _download(request: Request, stem: str, kind: str, make: Callable[[ReportData], str]) -> Response:
+    """A file of the period's decisions, named by its period."""
+    start, end = _period(request)
+    w = web(request)
+    data = gather(w.store, start, end, w.config.today())
+    name = f"{stem}-{data.date_from.isoformat()}-{data.date_to.isoformat()}.{kind}"
+    return Response(
+        make(data), media_type=f"text/{kind}; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
