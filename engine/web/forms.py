@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EngageError
+from ..logic import lookup
 
 FormValues = dict[str, str | list[str]]
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -201,7 +202,7 @@ class RequestForm:
         """The form's values for a request (the inverse of :meth:`parse` for a valid request)."""
         values: FormValues = {}
         for f in self.fields.values():
-            value = get_path(request, f.path)
+            value = lookup(request, f.path)
             if value is None:
                 continue
             if f.kind == "choices" and isinstance(value, list):
@@ -306,12 +307,3 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
     for group in groups:
         node = node.setdefault(group, {})
     node[last] = value
-
-
-def get_path(data: Mapping[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(part)
-    return node

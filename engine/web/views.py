@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from ..logic import lookup
 from .auth import CSRF_FIELD, Session
-from .forms import get_path, html_id
+from .forms import html_id
 from .i18n import Translator, negotiate
 from .present import citation_href, field_help, field_label, option_label, options, shown, status_badge
 from .routing import session_of, web
@@ -96,7 +97,7 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "badge": lambda code: status_badge(w.labels.statuses, t, code),
         "option_label": lambda path, code: option_label(t, policy, path, code),
         "shown": lambda path, value: shown(t, policy, path, value),
-        "lookup": get_path,
+        "lookup": lookup,
     }
     values.update(context or {})
     html = environment.get_template(template).render(values)
