@@ -36,10 +36,11 @@ sessions = sa.Table(
     "web_sessions",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
-    sa.Column("user_name", sa.String(100), nullable=False),
+    sa.Column("user_name", sa.String(100), sa.ForeignKey("web_users.name", ondelete="CASCADE"), nullable=False),
     sa.Column("csrf_token", sa.String(64), nullable=False),
     sa.Column("created_at", STAMP, nullable=False),
     sa.Column("last_seen", STAMP, nullable=False),
+    sa.Index("web_sessions_user", "user_name"),
 )
 login_failures = sa.Table(
     "web_login_failures",
@@ -48,6 +49,8 @@ login_failures = sa.Table(
     sa.Column("user_name", sa.String(100), nullable=False),
     sa.Column("client", sa.String(100), nullable=False),
     sa.Column("at", STAMP, nullable=False),
+    sa.Index("web_login_failures_user", "user_name", "at"),
+    sa.Index("web_login_failures_client", "client", "at"),
 )
 drafts = sa.Table(
     "web_drafts",
