@@ -11,13 +11,16 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
 
 from .charts import Series, lines, stacked_bars, stacked_columns
-from .figures import Figures, Labels
-from .logview import Entry
-from .register import RegisterEntry
+from .figures import Figures, Labels, compute, register_in_period
+from .logview import Entry, entries, superseded
+from .register import RegisterEntry, build_register
+from .rulesets import load_stored
+from .store import LogStore, records
 
 OUTCOME_COLORS = {
     "engage": "#009E73",
@@ -474,3 +477,59 @@ def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+# -- gathering what the report shows (engage report and the web application's audit page) --------
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The decisions in force in a period, the exception register, and the words of the ruleset in force."""
+
+    entries: list[Entry]
+    register: list[RegisterEntry]  # entries used by a decision of the period
+    labels: Labels
+    criteria: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    date_from: date
+    date_to: date
+
+    def figures(self) -> Figures:
+        return compute(self.entries, self.date_from, self.date_to, outcome_order=self.outcomes, criteria_order=self.criteria)
+
+
+def gather(store: LogStore, date_from: date | None = None, date_to: date | None = None, today: date | None = None) -> ReportData:
+    """What the report of a period shows; the period defaults to the first and last evaluation dates."""
+    with store.reading() as conn:
+        found = entries(store, conn, date_from=date_from, date_to=date_to)
+        every_decision = store.select(conn, records.c.decision.isnot(None))
+        gone = superseded(conn)
+    dates = sorted(e.as_of for e in found)
+    start = date_from or (date.fromisoformat(dates[0]) if dates else today or date.today())
+    end = date_to or (date.fromisoformat(dates[-1]) if dates else start)
+    policy = None
+    if found:
+        newest = max(found, key=lambda e: (e.as_of, e.seq))
+        loaded = load_stored(store, newest.record.ruleset_hash or "", cache_size=0)
+        policy = loaded.policy
+        if loaded.engine is not None:
+            loaded.engine.close()
+    register = register_in_period(build_register(every_decision, gone), start, end)
+    return ReportData(
+        found,
+        register,
+        Labels.of(policy),
+        policy.criterion_names if policy else (),
+        tuple(policy.vocab.outcomes) if policy else (),
+        start,
+        end,
+    )
+
+
+def report_html(store: LogStore, data: ReportData) -> str:
+    """The whole report as one HTML page, with the state of the chain (checked without replay)."""
+    from .audit import verify
+
+    chain = verify(store, replay=False)
+    info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
+    return render_html(data.figures(), data.entries, data.register, data.labels, info)

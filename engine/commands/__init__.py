@@ -38,4 +38,6 @@ COMMANDS: tuple[Command, ...] = (
         "bench",
         "measure decisions per second (against hand-written Python and bare durable-rules), --jobs, memory and start-up",
     ),
+    Command("serve", "start the web application (sign in with an account made by 'engage users add')"),
+    Command("users", "accounts of the web application (engage serve): add, list, password, disable, enable"),
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EngageError
 from ..evaluator import Engine
@@ -57,6 +58,20 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
         help="the decision log: a file path, sqlite:///PATH or postgresql://USER@HOST/DB"
         " (default: $ENGAGE_DB, else a SQLite file in your data directory)",
     )
+
+
+def action_adder(parser: argparse.ArgumentParser) -> Callable[[str, str, Any], argparse.ArgumentParser]:
+    """For a verb with actions (``engage log list``): adds one action, with ``--db``, running ``run``."""
+    streams = getattr(parser, "streams", None)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(parser))
+
+    def action(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
+        child: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text, streams=streams)
+        add_db_argument(child)
+        child.set_defaults(run=run)
+        return child
+
+    return action
 
 
 def add_user_argument(parser: argparse.ArgumentParser) -> None:

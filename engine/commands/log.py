@@ -20,8 +20,8 @@ from ..rulesets import load_stored
 from ..store import DECISION, HUMAN_DECISION, LogRecord, LogStore
 from ..stored_decision import decision_from_dict
 from .common import (
+    action_adder,
     add_as_of_argument,
-    add_db_argument,
     add_policy_arguments,
     add_user_argument,
     current_user,
@@ -42,14 +42,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    streams = getattr(parser, "streams", None)
-    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(parser))
-
-    def action(name: str, help_text: str, run: Any) -> argparse.ArgumentParser:
-        child: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text, streams=streams)
-        add_db_argument(child)
-        child.set_defaults(run=run)
-        return child
+    action = action_adder(parser)
 
     listing = action("list", "list the decisions in force (newest last)", run_list)
     listing.add_argument("--from", dest="date_from", type=day, metavar="YYYY-MM-DD", help="evaluated on or after this day")

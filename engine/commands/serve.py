@@ -1,0 +1,55 @@
+"""``engage serve``: the web application for intake staff, the Board and policy authors."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .common import add_db_argument, add_policy_arguments, load_engine, open_store
+
+if TYPE_CHECKING:
+    from ..cli import Streams
+
+NAME = "serve"
+HELP = "start the web application (sign in with an account made by 'engage users add')"
+DESCRIPTION = (
+    "Serve the web application on HOST:PORT: new requests, batch uploads, the queue, decisions, the audit and"
+    " the rules, for the accounts made with 'engage users add'. Decisions are recorded in the decision log"
+    " (--db). Stop it with Ctrl+C."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this computer only)")
+    parser.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000)")
+    add_db_argument(parser)
+    add_policy_arguments(parser)
+    parser.add_argument(
+        "--repo",
+        metavar="DIR",
+        help="the git repository whose revisions the impact page offers (default: the one holding --rules)",
+    )
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    import uvicorn
+
+    from ..web.app import create_app
+    from ..web.context import WebConfig
+
+    engine = load_engine(args, streams)
+    if engine is None:
+        return 2
+    store = open_store(args)
+    app = create_app(engine, store, WebConfig(repo=Path(args.repo) if args.repo else None))
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    streams.stderr.write(f"engage: serving the decision log {store.where} at http://{shown_host}:{args.port}/ (Ctrl+C stops)\n")
+    if app.state.web.accounts.count() == 0:
+        streams.stderr.write("engage: there is no account yet: create one with 'engage users add NAME --role admin'\n")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, server_header=False)
+    finally:
+        store.close()
+        engine.close()
+    return 0

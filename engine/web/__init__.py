@@ -1,0 +1,9 @@
+"""``engage serve``: the web application for intake staff, the Board and policy authors.
+
+One module per job: :mod:`.db` (the web tables in the decision-store database),
+:mod:`.accounts` (accounts and password hashes), :mod:`.auth` (sessions, CSRF, failed
+sign-ins, the role each page allows), :mod:`.drafts`, :mod:`.forms` (the request form
+generated from the request schema), :mod:`.i18n` (every interface string), :mod:`.present`
+(decisions and rules as the pages show them), :mod:`.app` (the application factory) and
+:mod:`.pages` (one module per page).
+"""

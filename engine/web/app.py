@@ -1,0 +1,78 @@
+"""The application factory: ``create_app(engine, store)`` -> a FastAPI application.
+
+Pages are server-rendered (Jinja2, autoescaped); the one stylesheet and the one small
+script are served by the application itself, so it works on a closed network.  Every
+response carries a Content-Security-Policy that allows nothing from elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from ..evaluator import Engine
+from ..store import LogStore
+from .context import Web, WebConfig
+from .pages import PAGE_MODULES
+from .routing import Forbidden, NotSignedIn, Pages
+from .views import redirect, render
+
+STATIC = Path(__file__).resolve().parent / "static"
+SECURITY_HEADERS = {
+    # styles: 'unsafe-inline' for the style attributes of the inline SVG charts; scripts: only our file
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None) -> FastAPI:
+    """The web application over ``engine`` (the rules in force) and ``store`` (the decision log)."""
+    app = FastAPI(title="Engage", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = Web(engine, store, config or WebConfig())
+    pages = Pages(app.router)
+    for module in PAGE_MODULES:
+        module.register(pages)
+    app.state.declared = pages.declared
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+        target = request.url.path if request.method == "GET" else "/"
+        if request.method == "GET" and request.url.query:
+            target += "?" + request.url.query
+        return redirect("/login", next=target)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(request, "error.html", {"kind": "csrf" if exc.reason == "csrf" else "forbidden"}, status=403)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        kind = {404: "not_found", 405: "not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+        return render(request, "error.html", {"kind": kind}, status=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, _exc: RequestValidationError) -> Response:
+        return render(request, "error.html", {"kind": "bad_request"}, status=400)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            if name == "Cache-Control" and request.url.path.startswith("/static/"):
+                continue
+            response.headers.setdefault(name, value)
+        return response
+
+    return app

@@ -1,0 +1,91 @@
+"""The web application's tables in the decision-store database (created by migration 0002).
+
+They hold working data (accounts, sessions, failed sign-ins, drafts) that may change; the
+decision log's own tables stay append-only.  Writes take the database's writer lock
+(``BEGIN IMMEDIATE`` on SQLite) so that a read followed by a write never fails half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..database import APPEND_LOCK, write_transaction
+from ..store import LogStore
+
+WEB_LOCK = APPEND_LOCK + 2  # PostgreSQL advisory lock key for the web tables (never the log's)
+STAMP = sa.String(40)
+
+metadata = sa.MetaData()
+users = sa.Table(
+    "web_users",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("roles", sa.String(100), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", STAMP, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("password_changed_at", STAMP, nullable=False),
+)
+sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.String(100), sa.ForeignKey("web_users.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", STAMP, nullable=False),
+    sa.Column("last_seen", STAMP, nullable=False),
+    sa.Index("web_sessions_user", "user_name"),
+)
+login_failures = sa.Table(
+    "web_login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_name", sa.String(100), nullable=False),
+    sa.Column("client", sa.String(100), nullable=False),
+    sa.Column("at", STAMP, nullable=False),
+    sa.Index("web_login_failures_user", "user_name", "at"),
+    sa.Index("web_login_failures_client", "client", "at"),
+)
+drafts = sa.Table(
+    "web_drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("form", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", STAMP, nullable=False),
+    sa.Column("updated_by", sa.String(100), nullable=False),
+    sa.Column("updated_at", STAMP, nullable=False),
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(when: datetime) -> str:
+    """A time as stored: ISO 8601 in UTC with microseconds (sorts as text)."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class WebTables:
+    """Reading and writing the web tables of one decision store."""
+
+    def __init__(self, store: LogStore) -> None:
+        self.store = store
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.store.reading() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        with self.store._guard(), write_transaction(self.store.engine, WEB_LOCK) as conn:
+            yield conn

@@ -1,0 +1,9 @@
+"""One module per page; each has ``register(pages)`` declaring its routes and their roles."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from . import accounts, audit, batch, decisions, home, queue, requests, rules
+
+PAGE_MODULES: tuple[ModuleType, ...] = (home, requests, batch, queue, decisions, audit, rules, accounts)

@@ -1,0 +1,159 @@
+"""The audit (Board, admin): the decision log's figures and charts, the exception register,
+chain verification, and the decisions as CSV or as the whole report.
+
+Figures and charts are those of ``engage report`` (:mod:`engine.figures`, :mod:`engine.charts`);
+the verification is ``engage log verify`` (:func:`engine.audit.verify`), chain and replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from fastapi import Request, Response
+from markupsafe import Markup
+
+from ...audit import AuditResult, verify
+from ...charts import Series, stacked_bars, stacked_columns
+from ...figures import Figures, Labels
+from ...register import RegisterEntry
+from ...report import OUTCOME_COLORS, STATUS_COLORS, ReportData, gather, render_csv, report_html
+from ..routing import Pages, web
+from ..views import render, translator
+
+AUDIT_ROLES = ("board", "admin")
+EXTRA = "#777777"
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    entry: RegisterEntry
+    days_left: int | None
+    state: str  # expired, expiring, in_force, no_date
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _period(request: Request) -> tuple[date | None, date | None]:
+    q = request.query_params
+    start, end = _day(q.get("from")), _day(q.get("to"))
+    if start and end and start > end:
+        start, end = end, start
+    return start, end
+
+
+def register_lines(register: list[RegisterEntry], today: date, within: int) -> list[RegisterLine]:
+    out = []
+    for entry in register:
+        left = entry.days_left(today)
+        if left is None:
+            state = "no_date"
+        elif left < 0:
+            state = "expired"
+        elif left <= within:
+            state = "expiring"
+        else:
+            state = "in_force"
+        out.append(RegisterLine(entry, left, state))
+    rank = {"expiring": 0, "in_force": 1, "no_date": 2, "expired": 3}
+    return sorted(out, key=lambda r: (rank[r.state], r.entry.expires or "", r.entry.request_id))
+
+
+def charts(figures: Figures, labels: Labels, t_title: Mapping[str, str]) -> dict[str, Markup]:
+    """The report's charts as inline SVG (charts.py escapes every text it writes)."""
+    series = [Series(o, labels.outcome(o), OUTCOME_COLORS.get(o, EXTRA)) for o in figures.outcomes]
+    out = {
+        "over_time": stacked_columns(
+            t_title["over_time"], [b.label for b in figures.buckets], series, [b.by_outcome for b in figures.buckets]
+        ),
+        "scores": stacked_columns(
+            t_title["scores"],
+            [b for b, _ in figures.score_bins],
+            [Series("n", t_title["decisions"], "#0b5e8c")],
+            [{"n": n} for _, n in figures.score_bins],
+        ),
+    }
+    if figures.regions:
+        rows = [(labels.region(r), figures.by_region[r]) for r in figures.regions]
+        out["regions"] = stacked_bars(t_title["regions"], rows, series)
+    if figures.total:
+        status_series = [Series(k, labels.statuses.get(k, k), c) for k, c in STATUS_COLORS.items()]
+        rows = [
+            (labels.criterion_short(c.name), {"unmet": c.unmet, "partial": c.partial, "unknown": c.unknown})
+            for c in figures.conditions
+        ]
+        out["conditions"] = stacked_bars(t_title["conditions"], rows, status_series, label_width=260)
+    return {k: Markup(v) for k, v in out.items()}
+
+
+def _page(request: Request, result: AuditResult | None = None) -> Response:
+    w, t = web(request), translator(request)
+    start, end = _period(request)
+    data: ReportData = gather(w.store, start, end, w.config.today())
+    figures = data.figures()
+    labels = data.labels if data.labels.outcomes else w.labels
+    today = w.config.today()
+    titles = {
+        "over_time": t(f"audit.chart_over_time.{figures.granularity}"),
+        "scores": t("audit.chart_scores"),
+        "decisions": t("audit.decisions"),
+        "regions": t("audit.chart_regions"),
+        "conditions": t("audit.chart_conditions"),
+    }
+    series = [(labels.outcome(o), OUTCOME_COLORS.get(o, EXTRA)) for o in figures.outcomes]
+    status_series = [(labels.statuses.get(k, k), c) for k, c in STATUS_COLORS.items()]
+    query = request.url.query
+    return render(
+        request,
+        "audit.html",
+        {
+            "data": data,
+            "figures": figures,
+            "labels": labels,
+            "charts": charts(figures, labels, titles),
+            "outcome_legend": series,
+            "status_legend": status_series,
+            "register": register_lines(data.register, today, w.config.expiring_days),
+            "within": w.config.expiring_days,
+            "today": today,
+            "result": result,
+            "raw_from": request.query_params.get("from", ""),
+            "raw_to": request.query_params.get("to", ""),
+            "query": ("?" + query) if query else "",
+        },
+    )
+
+
+def register(pages: Pages) -> None:
+    @pages.get("/audit", roles=AUDIT_ROLES)
+    def audit(request: Request) -> Response:
+        return _page(request)
+
+    @pages.post("/audit/verify", roles=AUDIT_ROLES)
+    def verify_log(request: Request) -> Response:
+        return _page(request, verify(web(request).store, replay=True))
+
+    @pages.get("/audit/decisions.csv", roles=AUDIT_ROLES)
+    def export_csv(request: Request) -> Response:
+        return _download(request, "decisions", "csv", lambda data: render_csv(data.entries, data.criteria))
+
+    @pages.get("/audit/report.html", roles=AUDIT_ROLES)
+    def full_report(request: Request) -> Response:
+        return _download(request, "report", "html", lambda data: report_html(web(request).store, data))
+
+
+def _download(request: Request, stem: str, kind: str, make: Callable[[ReportData], str]) -> Response:
+    """A file of the period's decisions, named by its period."""
+    start, end = _period(request)
+    w = web(request)
+    data = gather(w.store, start, end, w.config.today())
+    name = f"{stem}-{data.date_from.isoformat()}-{data.date_to.isoformat()}.{kind}"
+    return Response(
+        make(data), media_type=f"text/{kind}; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

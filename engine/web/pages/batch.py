@@ -1,0 +1,149 @@
+"""Batch upload: a .csv, .xlsx or .jsonl file of requests, read by the same readers as ``engage evaluate``.
+
+Every row gets a line: its outcome (recorded in the decision log, with a link to its
+decision page) or why it could not be evaluated.  An invalid row never stops the others,
+and a row whose request is already in the log is not recorded twice.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import Depends, Request, Response
+from starlette.datastructures import FormData, UploadFile
+
+from ...batch import evaluate_items
+from ...errors import EngageError
+from ...inputs import Item
+from ...logview import superseded
+from ...store import DECISION, decision_draft, records
+from ...tables import TABLE_SUFFIXES, read_table
+from ...template import write_template
+from ...workbooks import save_workbook
+from ..auth import Session
+from ..i18n import Translator
+from ..routing import Pages, form_of, signed_in, web
+from ..views import render, translator
+
+INTAKE = ("intake",)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Row:
+    where: str  # file:row N (or file:line:col)
+    request_id: str | None
+    outcome: str | None = None
+    seq: int | None = None
+    priority: float | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def safe_name(filename: str) -> str:
+    """The uploaded file's own name, without any folder, safe to write in a temporary folder."""
+    base = re.split(r"[\\/]", filename or "")[-1].strip()
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).lstrip(".") or "upload"
+    return base[:120]
+
+
+def _problem(text: str, name: str) -> str:
+    """A reader's message without the file name the page already shows."""
+    return text[len(name) + 1 :] if text.startswith(name + ":") else text
+
+
+def _message(error: EngageError, t: Translator) -> str:
+    """One problem of a row in words: the column (or field) it is about and what is wrong, without the code."""
+    path = error.location.path
+    if path and error.location.row:
+        return f"{t('batch.column', column=path)}: {error.message}"
+    return f"{path}: {error.message}" if path else error.message
+
+
+def _where(where: str, name: str, t: Translator) -> str:
+    """``intake.csv:row 7`` -> ``row 7``; ``batch.jsonl:12:1`` -> ``line 12``."""
+    rest = _problem(where, name).strip()
+    line = re.match(r"^(\d+)(:\d+)?$", rest)
+    return t("batch.line", number=line.group(1)) if line else rest or name
+
+
+def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[Row]:
+    """Evaluate every request of the table at ``path``; record the valid ones; one row per input."""
+    w = web(request)
+    items = [
+        Item(name, doc=read) if not isinstance(read, Exception) else Item(name, error=read) for read in read_table(path, name)
+    ]
+    results = list(evaluate_items(w.engine, items, w.config.today()))
+    rows: list[Row] = []
+    ids = [r.decision.request_id for r in results if r.decision is not None]
+    known: dict[str, int] = {}
+    if ids:
+        with w.store.reading() as conn:
+            gone = superseded(conn)
+            for rec in w.store.select(conn, records.c.request_id.in_(ids), records.c.decision.isnot(None)):
+                if rec.role == DECISION and rec.seq not in gone:
+                    known[rec.request_id] = rec.seq
+    drafts = []
+    pending: list[Row] = []
+    t = translator(request)
+    for item, result in zip(items, results, strict=True):
+        row = Row(_where(item.where, name, t), item.request_id)
+        if result.decision is None:
+            for error in result.errors:
+                for one in getattr(error, "errors", [error]):
+                    row.problems.append(_message(one, t))
+        elif result.decision.request_id in known:
+            row.problems.append(t("batch.already_recorded", seq=known[result.decision.request_id]))
+        else:
+            row.outcome = result.decision.outcome
+            row.priority = result.decision.priority_score
+            received = item.doc.data if item.doc is not None else result.record
+            drafts.append(decision_draft(received, result.decision, user, f"web upload {name}"))
+            pending.append(row)
+        rows.append(row)
+    if drafts:
+        w.store.save_ruleset(w.engine.policy, user)
+        for row, stored in zip(pending, w.store.append(drafts), strict=True):
+            row.seq = stored.seq
+    return rows
+
+
+def register(pages: Pages) -> None:
+    @pages.get("/batch", roles=INTAKE)
+    def batch_form(request: Request) -> Response:
+        return render(request, "batch.html", {"rows": None, "error": None, "filename": None})
+
+    @pages.post("/batch", roles=INTAKE)
+    def upload(
+        request: Request,
+        form: FormData = Depends(form_of),  # noqa: B008
+        session: Session = Depends(signed_in),  # noqa: B008
+    ) -> Response:
+        w, t = web(request), translator(request)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return render(request, "batch.html", {"rows": None, "error": t("batch.no_file"), "filename": None}, 422)
+        name = safe_name(upload.filename)
+        if Path(name).suffix.lower() not in TABLE_SUFFIXES:
+            return render(request, "batch.html", {"rows": None, "error": t("batch.wrong_kind"), "filename": name}, 422)
+        data = upload.file.read(w.config.max_upload_bytes + 1)
+        if len(data) > w.config.max_upload_bytes:
+            limit = w.config.max_upload_bytes // (1024 * 1024)
+            return render(request, "batch.html", {"rows": None, "error": t("batch.too_large", mb=limit), "filename": name}, 413)
+        with tempfile.TemporaryDirectory(prefix="engage-upload-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(data)
+            rows = evaluate_upload(request, path, name, session.account.name)
+        status = 200 if all(r.outcome for r in rows) else 422
+        return render(request, "batch.html", {"rows": rows, "error": None, "filename": name}, status)
+
+    @pages.get("/batch/template.xlsx", roles=INTAKE)
+    def template(request: Request) -> Response:
+        with tempfile.TemporaryDirectory(prefix="engage-template-") as folder:
+            path = Path(folder) / "intake.xlsx"
+            save_workbook(write_template(web(request).engine.policy), path)
+            data = path.read_bytes()
+        headers = {"Content-Disposition": 'attachment; filename="intake.xlsx"'}
+        return Response(data, media_type=XLSX, headers=headers)

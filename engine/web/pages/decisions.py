@@ -1,0 +1,133 @@
+"""The decision page (every role) and recording the human decision on it (intake, board).
+
+The page shows the four conditions with a status word and icon (never colour alone), the
+reasons with their citations linking to the official documents, what is missing, the
+exceptions, what would change the outcome (:func:`engine.explain.what_would_change`, with
+the rules that made the decision), the priority breakdown and the request as received.
+A human decision goes through :func:`engine.review.decide`, as ``engage log decide`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request, Response
+from starlette.datastructures import FormData
+
+from ...decision import Decision
+from ...errors import EngageError
+from ...explain import what_would_change
+from ...logview import HumanDecision, human_decisions, superseded
+from ...review import decide
+from ...rulesets import load_stored
+from ...store import DECISION, LogRecord
+from ...stored_decision import decision_from_dict
+from ..accounts import ROLES
+from ..auth import Session
+from ..present import changes_view, factor_label
+from ..routing import Pages, form_of, signed_in, web
+from ..views import redirect, render, translator
+
+DECIDERS = ("intake", "board")
+
+
+def _alternatives(request: Request, record: LogRecord, decision: Decision) -> tuple[list[Any], tuple[str, ...], bool]:
+    """What would change the outcome, worked out with the rules that made the decision."""
+    w, t = web(request), translator(request)
+    served = w.engine
+    loaded = None
+    engine = served
+    if record.ruleset_hash != served.policy.hash:
+        loaded = load_stored(w.store, record.ruleset_hash or "", cache_size=0)
+        engine = loaded.engine  # type: ignore[assignment]
+    try:
+        if engine is None:
+            return [], (), False
+        checked = engine.check(record.request_data())
+        alternatives, unreached = what_would_change(engine, checked.record, decision.as_of)
+        return changes_view(t, engine.policy, alternatives), unreached, True
+    except EngageError:
+        return [], (), False
+    finally:
+        if loaded is not None and loaded.engine is not None:
+            loaded.engine.close()
+
+
+def _page(
+    request: Request, seq: int, *, error: str | None = None, chosen: str = "", text: str = "", status: int = 200
+) -> Response:
+    w = web(request)
+    with w.store.reading() as conn:
+        record = w.store.get(seq, conn)
+        if record is not None and record.role != DECISION and record.decides is not None:
+            return redirect(f"/decisions/{record.decides}")
+        if record is None or record.role != DECISION:
+            return render(request, "error.html", {"kind": "not_found"}, 404)
+        gone = superseded(conn)
+        human: HumanDecision | None = human_decisions(w.store, conn, [seq]).get(seq)
+        replaced_from = record.supersedes
+    decision = decision_from_dict(record.decision_data(), w.engine.policy.criterion_names)
+    changes, unreached, explained = _alternatives(request, record, decision)
+    data = record.request_data()
+    policy = w.engine.policy
+    return render(
+        request,
+        "decision.html",
+        {
+            "record": record,
+            "decision": decision,
+            "request_data": data if isinstance(data, dict) else {},
+            "human": human,
+            "superseded_by": gone.get(seq),
+            "replaces": replaced_from,
+            "changes": changes,
+            "unreached": unreached,
+            "explained": explained,
+            "outcomes": list(policy.vocab.outcomes),
+            "factor_label": lambda f: factor_label(policy, f),
+            "criterion": {c.name: c for c in policy.criteria},
+            "form": w.form,
+            "policy": policy,
+            "error": error,
+            "chosen": chosen or decision.outcome,
+            "justification": text,
+            "deciders": DECIDERS,
+        },
+        status,
+    )
+
+
+def _review_message(request: Request, exc: EngageError, outcome: str) -> str:
+    """The review module's refusal in the interface's words where it has them."""
+    t, labels = translator(request), web(request).labels
+    if exc.code == "justification-required":
+        return t("decision.justification_required", outcome=labels.outcome(outcome))
+    if exc.code == "already-decided":
+        return t("decision.already_decided")
+    if exc.code == "unknown-outcome":
+        return t("decision.unknown_outcome")
+    return exc.message
+
+
+def register(pages: Pages) -> None:
+    @pages.get("/decisions/{seq}", roles=ROLES)
+    def show(request: Request, seq: int) -> Response:
+        return _page(request, seq)
+
+    @pages.post("/decisions/{seq}/human", roles=DECIDERS)
+    def record_human(
+        request: Request,
+        seq: int,
+        form: FormData = Depends(form_of),  # noqa: B008
+        session: Session = Depends(signed_in),  # noqa: B008
+    ) -> Response:
+        w = web(request)
+        outcome = str(form.get("outcome") or "").strip()
+        text = str(form.get("justification") or "")
+        if not outcome:
+            return _page(request, seq, error=translator(request)("decision.choose_outcome"), text=text, status=422)
+        try:
+            decide(w.store, str(seq), outcome, session.account.name, text, session.account.name)
+        except EngageError as exc:
+            return _page(request, seq, error=_review_message(request, exc, outcome), chosen=outcome, text=text, status=422)
+        return redirect(f"/decisions/{seq}", notice="human_recorded")

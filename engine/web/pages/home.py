@@ -1,0 +1,89 @@
+"""Signing in and out, and the start page (what the user's roles let them do)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request, Response
+from starlette.datastructures import FormData
+
+from ...logview import entries
+from ..accounts import ROLES
+from ..auth import CSRF_COOKIE, SESSION_COOKIE, Session, new_token
+from ..routing import PUBLIC, Pages, form_of, session_of, signed_in, web
+from ..views import redirect, render, translator
+
+EVERYONE = ROLES
+
+
+def login_target(path: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never another site)."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+def _secure(request: Request) -> bool:
+    configured = web(request).config.secure_cookies
+    return request.url.scheme == "https" if configured is None else configured
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _login_page(request: Request, *, error: str | None = None, name: str = "", status: int = 200) -> Response:
+    token = request.cookies.get(CSRF_COOKIE) or new_token()
+    response = render(
+        request,
+        "login.html",
+        {"error": error, "name": name, "login_csrf": token, "next": login_target(request.query_params.get("next"))},
+        status,
+    )
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/")
+    return response
+
+
+def register(pages: Pages) -> None:
+    @pages.get("/login", roles=PUBLIC)
+    def login_form(request: Request) -> Response:
+        if session_of(request) is not None:
+            return redirect(login_target(request.query_params.get("next")))
+        return _login_page(request)
+
+    @pages.post("/login", roles=PUBLIC)
+    def login(request: Request, form: FormData = Depends(form_of)) -> Response:  # noqa: B008
+        w, t = web(request), translator(request)
+        name = str(form.get("name") or "").strip()
+        password = str(form.get("password") or "")
+        client = _client(request)
+        wait = w.limiter.wait(name, client)
+        if wait is not None:
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            return _login_page(request, error=t.plural("login.too_many", minutes), name=name, status=429)
+        account = w.accounts.authenticate(name, password) if name and password else None
+        if account is None:
+            w.limiter.failed(name or "(none)", client)
+            return _login_page(request, error=t("login.wrong"), name=name, status=401)
+        w.limiter.cleared(account.name)
+        session = w.sessions.start(account)
+        response = redirect(login_target(str(form.get("next") or "")))
+        response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", secure=_secure(request), path="/")
+        return response
+
+    @pages.post("/logout", roles=EVERYONE)
+    def logout(request: Request, session: Session = Depends(signed_in)) -> Response:  # noqa: B008
+        web(request).sessions.end(session.token)
+        response = redirect("/login", notice="signed_out")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @pages.get("/", roles=EVERYONE)
+    def home(request: Request, session: Session = Depends(signed_in)) -> Response:  # noqa: B008
+        w = web(request)
+        with w.store.reading() as conn:
+            found = entries(w.store, conn)
+        awaiting = sum(1 for e in found if e.human is None)
+        return render(
+            request,
+            "home.html",
+            {"recorded": len(found), "awaiting": awaiting, "drafts": len(w.drafts.all()) if session.account.has("intake") else 0},
+        )

@@ -1,0 +1,231 @@
+"""Words for what the pages show: field labels, option labels, status badges, citations, changes.
+
+The policy's own words (outcome, region, theme, mechanism and status labels, condition
+titles) come from the loaded rule files (:class:`engine.figures.Labels` and the
+vocabularies); the interface's words from the catalogue (:mod:`.i18n`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from ..decision import CitationRef
+from ..explain import Alternative, Change, Option
+from ..model import AS_OF, All, AnyOf, Condition, Not, Policy, Rule, Test
+from .forms import Field
+from .i18n import Translator
+
+STATUS_ICONS = {"met": "\u2714", "partial": "\u25d0", "unmet": "\u2716", "unknown": "?"}  # check, half circle, cross
+
+
+@cache
+def country_names() -> Mapping[str, str]:
+    import pycountry
+
+    return {c.alpha_3: c.name for c in pycountry.countries}
+
+
+def field_label(t: Translator, path: str) -> str:
+    """The label of a field path (``priority.recommendations[2].mechanism`` is labelled as its field)."""
+    plain = _plain_path(path)
+    return t.maybe(f"field.{plain}", plain)
+
+
+def field_help(t: Translator, f: Field) -> str:
+    return t.maybe(f"help.{f.path}", f.description)
+
+
+def _plain_path(path: str) -> str:
+    out, depth = [], 0
+    for ch in path:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
+    """The words for one value of a closed list."""
+    vocab = policy.vocab
+    plain = _plain_path(path)
+    if plain == "country":
+        name = country_names().get(code)
+        return f"{name} ({code})" if name else code
+    tables: Mapping[str, Mapping[str, Any]] = {
+        "region": vocab.regions,
+        "request.themes": vocab.themes,
+        "priority.recommendations.mechanism": vocab.mechanisms,
+    }
+    if plain in tables and code in tables[plain]:
+        return str(tables[plain][code].label)
+    if plain == "exception.waives":
+        for c in policy.criteria:
+            if c.name == code:
+                return f"({c.letter}) {c.title}"
+    return t.maybe(f"value.{plain}.{code}", code.replace("_", " "))
+
+
+def options(t: Translator, policy: Policy, f: Field) -> list[tuple[str, str]]:
+    """(value, label) for each choice of a field; countries sorted by name."""
+    pairs = [(code, option_label(t, policy, f.path, code)) for code in f.options]
+    if f.path == "country":
+        pairs.sort(key=lambda p: p[1].casefold())
+    return pairs
+
+
+@dataclass(frozen=True)
+class Badge:
+    code: str
+    icon: str
+    word: str
+
+
+def status_badge(policy_labels: Mapping[str, str], t: Translator, code: str) -> Badge:
+    return Badge(code, STATUS_ICONS.get(code, "?"), policy_labels.get(code) or t.maybe(f"status.{code}", code))
+
+
+def citation_href(c: CitationRef | Mapping[str, Any]) -> str | None:
+    """The link of a citation: the official document (undocs.org) when the source has one."""
+    url = c.get("url") if isinstance(c, Mapping) else c.url
+    return str(url) if url and str(url).startswith("https://") else None
+
+
+# -- what would change it, in words -----------------------------------------------------------
+
+
+def value_words(t: Translator, policy: Policy, path: str, value: Any) -> str:
+    if value is True:
+        return t("value.yes")
+    if value is False:
+        return t("value.no")
+    if value is None:
+        return t("value.unknown")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return ", ".join(value_words(t, policy, path, v) for v in value) if value else t("value.none")
+    if isinstance(value, str):
+        return option_label(t, policy, path, value)
+    return str(value)
+
+
+def _group_words(t: Translator, policy: Policy, group: Sequence[Change], every: bool) -> str:
+    first = group[0]
+    label = field_label(t, first.field)
+    if every:
+        return t("change.any_other" if first.before is not None else "change.given", field=label)
+    if first.only_known:
+        return t("change.given", field=label)
+    values = t("change.or").join(value_words(t, policy, first.field, c.after) for c in group)
+    return t("change.is" if first.before is None else "change.becomes", field=label, value=values)
+
+
+def option_words(t: Translator, policy: Policy, option: Option) -> str:
+    parts = []
+    for i, group in enumerate(option.changes):
+        every = i < len(option.any_value) and option.any_value[i]
+        parts.append(_group_words(t, policy, group, every))
+    return t("change.and").join(parts)
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    outcome: str
+    ways: tuple[str, ...]
+    more: int
+
+
+WAYS_SHOWN = 3  # ways shown per outcome; the others are counted
+
+
+def changes_view(t: Translator, policy: Policy, alternatives: Sequence[Alternative]) -> list[ChangeView]:
+    out = []
+    for a in alternatives:
+        ways = tuple(option_words(t, policy, o) for o in a.options)
+        out.append(ChangeView(a.outcome, ways[:WAYS_SHOWN], a.more + max(0, len(ways) - WAYS_SHOWN)))
+    return out
+
+
+def factor_label(policy: Policy, factor: str) -> str:
+    """The words for one line of the priority breakdown (a condition, or a factor of criteria/priority.yaml)."""
+    if factor.startswith("condition."):
+        name = factor.split(".", 1)[1]
+        for c in policy.criteria:
+            if c.name == name:
+                return f"({c.letter}) {c.title}"
+    for f in policy.priority.factors:
+        if f.id == factor:
+            return f.label or f.id.replace("_", " ")
+    return factor.replace("_", " ")
+
+
+def shown(t: Translator, policy: Policy, path: str, value: Any) -> str:
+    """A request's value in words (lists of records one per entry: ``Universal periodic review (A/HRC/44/5)``)."""
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        entries = []
+        for item in value:
+            words = [value_words(t, policy, f"{path}.{k}", v) for k, v in item.items() if v is not None]
+            entries.append(f"{words[0]} ({', '.join(words[1:])})" if len(words) > 1 else "".join(words))
+        return "; ".join(entries)
+    return value_words(t, policy, path, value)
+
+
+# -- rules in words ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConditionView:
+    kind: str  # all, any, not, test, always
+    text: str = ""
+    children: tuple[ConditionView, ...] = ()
+
+
+def _expected(t: Translator, policy: Policy, path: str, value: Any) -> str:
+    if value == AS_OF:
+        return t("rules.as_of")
+    if isinstance(value, tuple):
+        return ", ".join(t("value.unknown") if v is None else value_words(t, policy, path, v) for v in value)
+    return value_words(t, policy, path, value)
+
+
+def condition_view(t: Translator, policy: Policy, cond: Condition) -> ConditionView:
+    if isinstance(cond, Test):
+        if cond.op == "is":
+            return ConditionView("test", t(f"rules.op.is_{cond.value}", field=cond.field))
+        return ConditionView(
+            "test", t(f"rules.op.{cond.op}", field=cond.field, value=_expected(t, policy, cond.field, cond.value))
+        )
+    if isinstance(cond, All):
+        return ConditionView("all", t("rules.all"), tuple(condition_view(t, policy, c) for c in cond.items))
+    if isinstance(cond, AnyOf):
+        return ConditionView("any", t("rules.any"), tuple(condition_view(t, policy, c) for c in cond.items))
+    if isinstance(cond, Not):
+        return ConditionView("not", t("rules.not"), (condition_view(t, policy, cond.item),))
+    return ConditionView("always", t("rules.always"))
+
+
+def effect_words(t: Translator, labels: Mapping[str, str], rule: Rule, outcome_label: str | None) -> str:
+    if rule.status is not None:
+        return labels.get(rule.status, rule.status)
+    if rule.outcome is not None:
+        return outcome_label or rule.outcome
+    if rule.exception is not None:
+        return t(f"rules.exception_state.{rule.exception}")
+    if rule.covers is not None:
+        return t("rules.covers", condition=rule.covers.replace("_", " "))
+    return ""
+
+
+def rule_citations(policy: Policy, rule: Rule) -> list[CitationRef]:
+    refs = []
+    for c in rule.cite:
+        source = policy.sources.get(c.source)
+        refs.append(CitationRef(c.source, c.para, c.text(), source.url if source else None))
+    return refs

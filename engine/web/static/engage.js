@@ -1,0 +1,41 @@
+// Engage: small progressive enhancements.  Every page works without this script.
+"use strict";
+(function () {
+  // "Add another" in repeatable rows: copy the last row, empty it and renumber it, without a round trip.
+  function renumber(node, from, to) {
+    var pattern = new RegExp("\\[" + from + "\\]", "g");
+    var idPattern = new RegExp("-" + from + "(?=-|$)", "g");
+    node.querySelectorAll("[name],[id],[for],[aria-describedby]").forEach(function (el) {
+      if (el.name) { el.name = el.name.replace(pattern, "[" + to + "]"); }
+      if (el.id) { el.id = el.id.replace(idPattern, "-" + to); }
+      if (el.htmlFor) { el.htmlFor = el.htmlFor.replace(idPattern, "-" + to); }
+      el.removeAttribute("aria-describedby");
+      el.removeAttribute("aria-invalid");
+    });
+    if (node.id) { node.id = node.id.replace(idPattern, "-" + to); }
+    node.querySelectorAll("label").forEach(function (label) {
+      label.textContent = label.textContent.replace(new RegExp("\\b" + (from + 1) + "\\b"), String(to + 1));
+    });
+  }
+  document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      var fieldset = button.closest("[data-repeat]");
+      var rows = fieldset && fieldset.querySelector(".rows");
+      if (!rows || !rows.lastElementChild) { return; }
+      event.preventDefault();
+      var last = rows.lastElementChild;
+      var index = rows.children.length - 1;
+      var copy = last.cloneNode(true);
+      copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      copy.querySelectorAll("input").forEach(function (el) { el.value = ""; });
+      copy.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; });
+      renumber(copy, index, index + 1);
+      rows.appendChild(copy);
+      var first = copy.querySelector("input, select");
+      if (first) { first.focus(); }
+    });
+  });
+  // Move the keyboard focus to the list of problems when a form comes back with errors.
+  var problems = document.getElementById("problems");
+  if (problems) { problems.focus(); }
+})();

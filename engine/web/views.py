@@ -1,0 +1,116 @@
+"""Rendering pages: the Jinja2 environment (autoescaping everything) and what every page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from ..logic import lookup
+from .auth import CSRF_FIELD, Session
+from .forms import html_id
+from .i18n import Translator, negotiate
+from .present import citation_href, field_help, field_label, option_label, options, shown, status_badge
+from .routing import session_of, web
+
+# The navigation: (catalogue key, path); an item shows when the user has a role its page allows.
+NAVIGATION = (
+    ("nav.new_request", "/requests/new"),
+    ("nav.batch", "/batch"),
+    ("nav.drafts", "/drafts"),
+    ("nav.queue", "/queue"),
+    ("nav.audit", "/audit"),
+    ("nav.rules", "/rules"),
+    ("nav.impact", "/rules/impact"),
+    ("nav.accounts", "/accounts"),
+)
+# Notices shown after a redirect (?notice=KEY): only these keys, so a link cannot inject text.
+NOTICES = (
+    "signed_out",
+    "draft_saved",
+    "draft_deleted",
+    "human_recorded",
+    "recorded",
+    "corrected",
+    "account_added",
+    "account_changed",
+    "password_changed",
+)
+
+environment = Environment(
+    loader=PackageLoader("engine.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    current: bool
+
+
+def translator(request: Request) -> Translator:
+    return Translator(negotiate(request.headers.get("accept-language")))
+
+
+def navigation(request: Request, session: Session | None, t: Translator) -> list[NavItem]:
+    if session is None:
+        return []
+    declared = request.app.state.declared
+    path = request.url.path
+    return [
+        NavItem(t(key), href, path == href or (href != "/" and path.startswith(href + "/") and href != "/rules"))
+        for key, href in NAVIGATION
+        if session.account.has(*declared[("GET", href)])
+    ]
+
+
+def render(request: Request, template: str, context: Mapping[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+    t = translator(request)
+    session = session_of(request)
+    notice = request.query_params.get("notice")
+    w = web(request)
+    policy = w.engine.policy
+    values: dict[str, Any] = {
+        "t": t,
+        "lang": t.lang,
+        "session": session,
+        "csrf": session.csrf if session else "",
+        "csrf_field": CSRF_FIELD,
+        "nav": navigation(request, session, t),
+        "notice": t(f"notice.{notice}") if notice in NOTICES else None,
+        "labels": w.labels,
+        "path": request.url.path,
+        "field_label": lambda path: field_label(t, path),
+        "field_help": lambda f: field_help(t, f),
+        "field_options": lambda f: options(t, policy, f),
+        "badge": lambda code: status_badge(w.labels.statuses, t, code),
+        "option_label": lambda path, code: option_label(t, policy, path, code),
+        "shown": lambda path, value: shown(t, policy, path, value),
+        "lookup": lookup,
+    }
+    values.update(context or {})
+    html = environment.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status)
+
+
+def redirect(path: str, **params: str | int) -> RedirectResponse:
+    query = urlencode({k: v for k, v in params.items() if v is not None})
+    return RedirectResponse(path + ("?" + query if query else ""), status_code=303)
+
+
+def csrf_input(token: str) -> Markup:
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
+
+
+environment.globals.update(csrf_input=csrf_input, html_id=html_id, citation_href=citation_href)
