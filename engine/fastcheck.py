@@ -93,9 +93,62 @@ def _specialised(node: Mapping[str, Any]) -> Checker | None:
             raise _Invalid
 
         return choice
+    if (
+        keys <= {"type", "enum", "minLength", "maxLength", "pattern"}
+        and "enum" in keys
+        and types <= {"string", "null"}
+        and all(o is None or type(o) is str for o in node["enum"])
+    ):
+        options = frozenset(o for o in node["enum"] if o is not None)
+        null_allowed = None in node["enum"] and (not types or "null" in types)
+        shortest_, longest_, search_ = node.get("minLength", 0), node.get("maxLength"), _searcher(node.get("pattern"))
+
+        def text_choice(v: Any) -> Any:
+            if type(v) is str and v in options:
+                if len(v) < shortest_ or (longest_ is not None and len(v) > longest_) or (search_ is not None and not search_(v)):
+                    raise _Invalid
+                return v
+            if v is None and null_allowed:
+                return _DROP
+            raise _Invalid
+
+        return text_choice
+    if types in ({"array"}, {"array", "null"}) and keys <= {"type", "items", "uniqueItems", "maxItems", "minItems"}:
+        item = _compile(node["items"]) if "items" in node else (lambda x: x)
+        unique, most, least = node.get("uniqueItems", False), node.get("maxItems"), node.get("minItems")
+
+        def array(v: Any) -> Any:
+            if type(v) is not list:
+                if v is None and nullable:
+                    return _DROP
+                raise _Invalid
+            if (most is not None and len(v) > most) or (least is not None and len(v) < least):
+                raise _Invalid
+            if unique:
+                try:
+                    distinct = len(set(v)) == len(v) and not _bools_and_numbers_mixed(v)
+                except TypeError:
+                    raise _Invalid from None  # lists of mappings: leave uniqueness to jsonschema
+                if not distinct:
+                    raise _Invalid
+            out = None
+            for i, entry in enumerate(v):
+                kept = item(entry)
+                if entry is None:
+                    kept = None  # the normal form keeps a null inside a list
+                elif kept is _DROP:
+                    kept = {}
+                if out is None:
+                    if kept is entry:
+                        continue
+                    out = v[:i]
+                out.append(kept)
+            return v if out is None else out
+
+        return array
     if types in ({"string"}, {"string", "null"}) and keys <= {"type", "minLength", "maxLength", "pattern", "format"}:
         shortest, longest = node.get("minLength", 0), node.get("maxLength")
-        pattern = re.compile(node["pattern"]).search if "pattern" in node else None
+        pattern = _searcher(node.get("pattern"))
         fmt = node.get("format")
         if fmt not in (None, "date"):
             return None
@@ -141,8 +194,8 @@ def _specialised(node: Mapping[str, Any]) -> Checker | None:
     if types in ({"object"}, {"object", "null"}) and keys <= {"type", "properties", "additionalProperties", "required"}:
         if node.get("additionalProperties", True) is not False:
             return None
-        fields = {name: _compile(sub) for name, sub in node.get("properties", {}).items()}
-        allowed = frozenset(fields)
+        steps = {name: _step(sub) for name, sub in node.get("properties", {}).items()}
+        allowed = frozenset(steps)
         required = tuple(node.get("required", ()))
 
         def mapping(v: Any) -> Any:
@@ -157,7 +210,33 @@ def _specialised(node: Mapping[str, Any]) -> Checker | None:
                     raise _Invalid
             out: dict[str, Any] | None = None  # built only when something changes: most requests hold no null
             for name, value in v.items():
-                kept = fields[name](value)
+                how, arg, null_ok = steps[name]
+                # The common leaves are checked here rather than through a call: this loop runs
+                # for every field of every request.
+                if value is None:
+                    if not null_ok:
+                        raise _Invalid
+                    kept: Any = _DROP
+                elif how == _BOOL:
+                    if type(value) is not bool:
+                        raise _Invalid
+                    kept = value
+                elif how == _CHOICE:
+                    if type(value) is not str or value not in arg:
+                        raise _Invalid
+                    kept = value
+                elif how == _TEXT:
+                    shortest, longest, search = arg
+                    if (
+                        type(value) is not str
+                        or len(value) < shortest
+                        or (longest is not None and len(value) > longest)
+                        or (search is not None and not search(value))
+                    ):
+                        raise _Invalid
+                    kept = value
+                else:
+                    kept = arg(value)
                 if out is None:
                     if kept is value:
                         continue
@@ -174,6 +253,37 @@ def _specialised(node: Mapping[str, Any]) -> Checker | None:
 
         return mapping
     return None
+
+
+_BOOL, _CHOICE, _TEXT, _CALL = range(4)
+
+
+def _not_blank(value: str) -> bool:
+    return not value.isspace() and value != ""
+
+
+def _searcher(pattern: str | None) -> Callable[[str], Any] | None:
+    """``re.search`` for ``pattern``; the schema's "not blank" pattern is tested without a regex."""
+    if pattern is None:
+        return None
+    if pattern == "\\S":  # same answer as re.search("\\S", v) for every string: tests/test_fastcheck.py
+        return _not_blank
+    return re.compile(pattern).search
+
+
+def _step(node: Mapping[str, Any]) -> tuple[int, Any, bool]:
+    """How an object checks one of its fields: a common leaf inline, anything else by its checker."""
+    keys = set(node) - _ANNOTATIONS
+    raw = node.get("type")
+    types = set([raw] if isinstance(raw, str) else (raw or []))
+    if keys == {"type"} and types in ({"boolean"}, {"boolean", "null"}):
+        return _BOOL, None, "null" in types
+    if keys == {"enum"} and all(o is None or type(o) is str for o in node["enum"]):
+        return _CHOICE, frozenset(o for o in node["enum"] if o is not None), None in node["enum"]
+    if types in ({"string"}, {"string", "null"}) and keys <= {"type", "minLength", "maxLength", "pattern"}:
+        return _TEXT, (node.get("minLength", 0), node.get("maxLength"), _searcher(node.get("pattern"))), "null" in types
+    null_ok = ("null" in types if types else True) and (None in node["enum"] if "enum" in node else True)
+    return _CALL, _compile(node), null_ok
 
 
 def _compile(node: Mapping[str, Any]) -> Checker:

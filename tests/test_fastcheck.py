@@ -97,3 +97,14 @@ def _leaves(value: Any) -> list[Any]:
 def test_a_schema_keyword_it_does_not_know_turns_it_off() -> None:
     assert compile_checker({"type": "object", "properties": {"a": {"type": "string", "const": "x"}}}) is None
     assert compile_checker({"type": "object", "patternProperties": {}}) is None
+
+
+def test_the_not_blank_pattern_is_tested_exactly_as_the_regex_would() -> None:
+    import re
+
+    from engine.fastcheck import _not_blank
+
+    whitespace = re.compile(r"\s")
+    assert all((whitespace.match(chr(c)) is not None) == chr(c).isspace() for c in range(0x110000))
+    for text in ["", " ", "\u00a0", "\u2003x", "x", "\t\n", "\u200b"]:
+        assert _not_blank(text) == (re.search(r"\S", text) is not None), repr(text)
