@@ -26,15 +26,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from .errors import PolicyError
 from .logic import getter, nnf
 from .matcher import DurableRuleset, guarded
 from .model import AS_OF, All, Always, AnyOf, Condition, Policy, Rule, Test, tests_in
-from .schema import FieldCatalog
+from .schema import FieldCatalog, FieldSpec
 
 AS_OF_FIELD = "_asof"
+# A field the rules only compare for equality is projected onto the values they name; any
+# other value becomes this marker, which equals none of them (nor anything a request holds),
+# so the same rules fire and far fewer projections are distinct.
+OTHER = "\u0000engage:any-other-value"
+_EQUALITY = {"equals", "not_equals", "in", "not_in"}
 # durable-rules refuses a fact with 255 properties or more (error 302; measured in
 # tests/test_matcher.py).  A stage's fact holds its projected fields plus sid, id, the
 # marker and as_of; keep well below the limit.
@@ -53,9 +59,9 @@ class Projection:
     """How one leaf field is written into a stage's fact."""
 
     path: str
-    mode: str  # "value", "members", "present" or "versus_as_of"
+    mode: str  # "value", "choice", "members", "present" or "versus_as_of"
     is_date: bool = False
-    members: tuple[Any, ...] = ()  # mode "members": the values the rules ask about
+    members: tuple[Any, ...] = ()  # modes "members" and "choice": the values the rules ask about
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "project", _projector(self))
@@ -64,33 +70,83 @@ class Projection:
         raise NotImplementedError
 
 
-def _projector(p: Projection) -> Callable[[Mapping[str, Any], date], Any]:
-    """One closure per projection: this runs for every field of every request."""
-    get = getter(p.path)
-    if p.mode == "value" and not p.is_date:
-        return lambda record, _as_of: get(record)
+def _finisher(p: Projection) -> Callable[[Any, date], Any]:
+    """What a projection makes of a known value."""
+    if p.mode == "members":
+        members = p.members
+        return lambda value, _as_of: tuple(m in value for m in members)
+    if p.mode == "choice":
+        named = frozenset(p.members)
+        return lambda value, _as_of: value if value in named else OTHER
     if p.mode == "present":
-        return lambda record, _as_of: None if get(record) is None else True
-    members = p.members
+        return lambda _value, _as_of: True
+    if p.mode == "value" and not p.is_date:
+        return lambda value, _as_of: value
 
-    def other(record: Mapping[str, Any], as_of: date) -> Any:
-        value = get(record)
-        if value is None:
-            return None
-        if p.mode == "members":
-            return tuple(m in value for m in members)
-        day = date.fromisoformat(value).toordinal()
+    def day(value: Any, as_of: date) -> Any:
+        ordinal = date.fromisoformat(value).toordinal()
         if p.mode == "value":
-            return day
-        delta = day - as_of.toordinal()  # versus_as_of: only before, on or after the evaluation date counts
+            return ordinal
+        delta = ordinal - as_of.toordinal()  # versus_as_of: only before, on or after the evaluation date counts
         return (delta > 0) - (delta < 0)
 
-    return other
+    return day
+
+
+def _projector(p: Projection) -> Callable[[Mapping[str, Any], date], Any]:
+    get, finish = getter(p.path), _finisher(p)
+
+    def project(record: Mapping[str, Any], as_of: date) -> Any:
+        value = get(record)
+        return None if value is None else finish(value, as_of)
+
+    return project
+
+
+# How keys are computed without a call per field: the common modes inline, others through the
+# finisher.  This runs for every field of every request.
+_VALUE, _PRESENT, _CHOICE, _OTHERWISE = range(4)
+Run = tuple[str | None, tuple[tuple[str, int, Any], ...]]
+Step = tuple[str, int, Any]
+
+
+def _step(p: Projection, name: str) -> Step:
+    if p.mode == "value" and not p.is_date:
+        return (name, _VALUE, None)
+    if p.mode == "present":
+        return (name, _PRESENT, None)
+    if p.mode == "choice":
+        return (name, _CHOICE, frozenset(p.members))
+    return (name, _OTHERWISE, _finisher(p))
+
+
+def _split(path: str) -> tuple[str | None, str] | None:
+    parts = path.split(".")
+    if len(parts) > 2:
+        return None
+    return (None, parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+
+
+def _key_plan(projections: Sequence[Projection]) -> tuple[Run, ...] | None:
+    """The projections as runs of fields of one group (paths are sorted, so a group's fields are together)."""
+    runs: list[tuple[str | None, list[tuple[str, int, Any]]]] = []
+    for p in projections:
+        where = _split(p.path)
+        if where is None:
+            return None  # deeper paths than the request schema has: use the projectors
+        group, name = where
+        step = _step(p, name)
+        if runs and runs[-1][0] == group:
+            runs[-1][1].append(step)
+        else:
+            runs.append((group, [step]))
+    return tuple((group, tuple(steps)) for group, steps in runs)
 
 
 def _projections(rules: Sequence[Rule], catalog: FieldCatalog) -> tuple[Projection, ...]:
     modes: dict[str, set[str]] = {}
     members: dict[str, set[Any]] = {}
+    named: dict[str, set[Any]] = {}
     for rule in rules:
         for test in tests_in(rule.when):
             spec = catalog.get(test.field)
@@ -99,6 +155,10 @@ def _projections(rules: Sequence[Rule], catalog: FieldCatalog) -> tuple[Projecti
                 kind = "present"
                 if test.op in _COMPARISON and test.value == AS_OF:
                     kind = "versus_as_of"
+                elif test.op in _EQUALITY and not (spec is not None and spec.kind == "date"):
+                    kind = "choice"
+                    values = test.value if isinstance(test.value, tuple) else (test.value,)
+                    named.setdefault(leaf, set()).update(v for v in values if v is not None)
                 elif test.op in _VALUE_OPS:
                     kind = "value"
                 elif test.op in ("contains", "not_contains"):
@@ -112,6 +172,8 @@ def _projections(rules: Sequence[Rule], catalog: FieldCatalog) -> tuple[Projecti
         found = modes[path]
         if "value" in found:
             out.append(Projection(path, "value", is_date))
+        elif "choice" in found:
+            out.append(Projection(path, "choice", members=tuple(sorted(named[path], key=repr))))
         elif "versus_as_of" in found:
             out.append(Projection(path, "versus_as_of", is_date))
         elif "members" in found:
@@ -137,6 +199,14 @@ class Stage:
                 self.rules[0].location,
             )
         self._by_path = {p.path: p for p in self.projections}
+        self._projectors = tuple(p.project for p in self.projections)
+        self._plan = _key_plan(self.projections)
+        # Facts hold floats only through numbers read as values; without those, plain JSON is safe.
+        numeric = ("integer", "number")
+        self._plain = not any(
+            p.mode in ("value", "choice") and (catalog.get(p.path) or FieldSpec(p.path, "")).kind in numeric
+            for p in self.projections
+        )
         # A date compared only with as_of is projected as before/on/after it; as_of itself
         # matters then only when a rule has effective dates or compares another date with it.
         sign_only = {p.path for p in self.projections if p.mode == "versus_as_of"}
@@ -156,10 +226,37 @@ class Stage:
 
     # -- the fact -----------------------------------------------------------
 
-    def key(self, record: Mapping[str, Any], as_of: date) -> tuple[Any, ...]:
+    def key(self, record: Mapping[str, Any], as_of: date, overlay: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
         """Everything the stage's rules can see of ``record`` on ``as_of``; equal keys fire equal rules."""
-        values = tuple(p.project(record, as_of) for p in self.projections)
-        return (as_of.toordinal(), *values) if self.uses_as_of else values
+        plan = self._plan
+        if plan is None:
+            merged = {**record, **overlay} if overlay else record
+            values = [project(merged, as_of) for project in self._projectors]
+        else:
+            values = [as_of.toordinal()] if self.uses_as_of else []
+            append = values.append
+            for group, steps in plan:
+                if overlay is not None and group is not None and group in overlay:
+                    node = overlay[group]  # groups computed by earlier stages (status, covers)
+                else:
+                    node = record.get(group) if group is not None else record
+                if node is None:
+                    values.extend([None] * len(steps))
+                    continue
+                for name, how, arg in steps:
+                    value = node.get(name)
+                    if value is None:
+                        append(None)
+                    elif how == _VALUE:
+                        append(value)
+                    elif how == _CHOICE:
+                        append(value if value in arg else OTHER)
+                    elif how == _PRESENT:
+                        append(True)
+                    else:
+                        append(arg(value, as_of))
+            return tuple(values)
+        return (as_of.toordinal(), *values) if self.uses_as_of else tuple(values)
 
     def fact(self, key: tuple[Any, ...]) -> dict[str, Any]:
         values = key[1:] if self.uses_as_of else key
@@ -177,9 +274,28 @@ class Stage:
             fact[AS_OF_FIELD] = key[0]
         return fact
 
+    def line_keys(self) -> list[Callable[[tuple[Any, ...]], Any]]:
+        """For each rule in order, a function taking a full key to the part of it read by this rule and
+        every earlier one.  In a first-match table, when line k decides, its result depends on that part only.
+        """
+        index = {p.path: i for i, p in enumerate(self.projections)}
+        offset = 1 if self.uses_as_of else 0
+        seen: list[int] = [0] if self.uses_as_of else []
+        getters: list[Callable[[tuple[Any, ...]], Any]] = []
+        for rule in self.rules:
+            for test in tests_in(rule.when):
+                spec = self.catalog.get(test.field)
+                leaves = spec.leaves if spec is not None and spec.kind == "object" else (test.field,)
+                for leaf in leaves:
+                    position = index[leaf] + offset
+                    if position not in seen:
+                        seen.append(position)
+            getters.append(_picker(tuple(seen)))
+        return getters
+
     def match(self, key: tuple[Any, ...]) -> tuple[Rule, ...]:
         """The rules that fire for ``key``, in policy order, as durable-rules decides."""
-        names = self.ruleset.match(self.fact(key))
+        names = self.ruleset.match(self.fact(key), plain=self._plain)
         return tuple(sorted({self.rule_names[n] for n in names}, key=lambda r: r.order))
 
     def close(self) -> None:
@@ -292,6 +408,16 @@ def _dnf(node: Any, rule: Rule) -> list[list[Any]]:
     return [[node]]
 
 
+def _picker(positions: tuple[int, ...]) -> Callable[[tuple[Any, ...]], Any]:
+    if len(positions) > 1:
+        return itemgetter(*positions)
+
+    def pick(key: tuple[Any, ...]) -> Any:
+        return tuple(key[i] for i in positions)
+
+    return pick
+
+
 def _scalar(value: Any) -> Any:
     return value.toordinal() if isinstance(value, date) else value
 
@@ -311,14 +437,64 @@ class CompiledPolicy:
     exception: Stage
     outcome: Stage
 
+    def __post_init__(self) -> None:
+        self._front = [stage for _, stage in self.conditions] + [self.exception]
+        self._plan = _merged_plan(self._front)
+
     def stages(self) -> Iterable[Stage]:
         yield from (stage for _, stage in self.conditions)
         yield self.exception
         yield self.outcome
 
+    def front_keys(self, record: Mapping[str, Any], as_of: date) -> list[tuple[Any, ...]]:
+        """The keys of the condition stages and the exception stage (in that order), in one pass.
+
+        Equal to ``[stage.key(record, as_of) for stage in ...]``: each stage's fields are a
+        subsequence of all of them in path order, so one walk in path order fills every key.
+        """
+        plan = self._plan
+        if plan is None:
+            return [stage.key(record, as_of) for stage in self._front]
+        ordinal = as_of.toordinal()
+        values: list[list[Any]] = [[ordinal] if stage.uses_as_of else [] for stage in self._front]
+        for group, steps in plan:
+            node = record.get(group) if group is not None else record
+            for target, name, how, arg in steps:
+                value = node.get(name) if node is not None else None
+                if value is None:
+                    values[target].append(None)
+                elif how == _VALUE:
+                    values[target].append(value)
+                elif how == _CHOICE:
+                    values[target].append(value if value in arg else OTHER)
+                elif how == _PRESENT:
+                    values[target].append(True)
+                else:
+                    values[target].append(arg(value, as_of))
+        return [tuple(v) for v in values]
+
     def close(self) -> None:
         for stage in self.stages():
             stage.close()
+
+
+def _merged_plan(stages: Sequence[Stage]) -> tuple[tuple[str | None, tuple[tuple[int, str, int, Any], ...]], ...] | None:
+    entries: list[tuple[str, int, Projection]] = []
+    for target, stage in enumerate(stages):
+        entries.extend((p.path, target, p) for p in stage.projections)
+    entries.sort(key=lambda e: (e[0], e[1]))
+    runs: list[tuple[str | None, list[tuple[int, str, int, Any]]]] = []
+    for path, target, p in entries:
+        where = _split(path)
+        if where is None:
+            return None
+        group, name = where
+        step = (target, *_step(p, name))
+        if runs and runs[-1][0] == group:
+            runs[-1][1].append(step)
+        else:
+            runs.append((group, [step]))
+    return tuple((group, tuple(steps)) for group, steps in runs)
 
 
 def compile_policy(policy: Policy) -> CompiledPolicy:

@@ -6,8 +6,8 @@ rules and ``as_of`` always give the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -110,19 +110,17 @@ class Decision:
     ruleset_hash: str
     engine_version: str
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Cached JSON halves are not part of the decision: leave them out when it is pickled.
-        return {k: v for k, v in self.__dict__.items() if k != "_json_parts"}
+    @classmethod
+    def build(cls, **fields: Any) -> Decision:
+        """A decision from its fields, without the frozen dataclass's one setattr per field.
 
-    def for_request(self, request_id: str, priority_score: float, score_breakdown: tuple[ScoreItem, ...]) -> Decision:
-        """This decision for a request with the same decisive content: a cheap copy with its id and score."""
-        copy = object.__new__(Decision)
-        copy.__dict__.update(self.__dict__)
-        copy.__dict__["request_id"] = request_id
-        copy.__dict__["priority_score"] = priority_score
-        copy.__dict__["score_breakdown"] = score_breakdown
-        copy.__dict__["_template"] = self.__dict__.get("_template", self)
-        return copy
+        The engine makes one for every request: this is the same object, made faster.
+        """
+        decision = object.__new__(cls)
+        decision.__dict__.update(fields)
+        if decision.__dict__.keys() != _FIELD_SET:
+            raise TypeError(f"Decision.build needs exactly the fields {', '.join(_FIELDS)}")
+        return decision
 
     @property
     def decisive_rule(self) -> str:
@@ -151,43 +149,49 @@ class Decision:
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        template: Decision | None = self.__dict__.get("_template")
-        if template is None:
-            return canonical_json(self.to_dict(), indent=indent)
-        # A copy made by for_request differs from its template in three values only: the
-        # template's JSON is cut once around sentinels in their places, and each copy's JSON is
-        # the pieces joined with its own values.
-        cache: dict[int | None, list[str] | None] = template.__dict__.setdefault("_json_parts", {})
-        if indent not in cache:
-            data = template.to_dict()
-            data.update(request_id=_SENTINEL[0], priority_score=_SENTINEL[1], priority_breakdown=_SENTINEL[2])
-            text = canonical_json(data, indent=indent)
-            pieces: list[str] = []
-            for marker in _ORDER:
-                before, found, text = text.partition(json.dumps(marker))
-                if not found:  # pragma: no cover - the sentinels cannot occur in a decision
-                    break
-                pieces.append(before)
-            cache[indent] = [*pieces, text] if len(pieces) == len(_ORDER) else None
-        cut = cache[indent]
-        if cut is None:  # pragma: no cover
-            return canonical_json(self.to_dict(), indent=indent)
-        # The keys are sorted, so the three places come in this order: breakdown, score, id.
-        breakdown = canonical_json([s.to_dict() for s in self.score_breakdown], indent=indent)
+        """Canonical JSON: sorted keys; compact when ``indent`` is None (one line, as in JSON Lines)."""
         if indent is not None:
-            breakdown = breakdown.replace("\n", "\n" + " " * indent)
-        values = {
-            _SENTINEL[0]: json.dumps(self.request_id, ensure_ascii=False),
-            _SENTINEL[1]: json.dumps(self.priority_score),
-            _SENTINEL[2]: breakdown,
-        }
-        return cut[0] + values[_ORDER[0]] + cut[1] + values[_ORDER[1]] + cut[2] + values[_ORDER[2]] + cut[3]
+            return canonical_json(self.to_dict(), indent=indent)
+        # Compact JSON is joined from the pieces' own (cached) JSON: the pieces are shared by
+        # many decisions, and this is what a batch writes for every request.  The keys are
+        # listed in sorted order; tests check the bytes against json.dumps of to_dict().
+        criteria = ",".join(f"{_text(c.name)}:{compact(c)}" for c in sorted(self.criteria, key=lambda c: c.name))
+        return (
+            f'{{"as_of":"{self.as_of.isoformat()}","as_of_source":{_text(self.as_of_source)},'
+            f'"criteria":{{{criteria}}},"exceptions":[{",".join(compact(e) for e in self.exceptions)}],'
+            f'"missing":{_list(self.missing)},"outcome":{_text(self.outcome)},'
+            f'"priority_breakdown":[{",".join(_item(s) for s in self.score_breakdown)}],'
+            f'"priority_score":{_NUMBER(self.priority_score)},"reasons":[{",".join(compact(r) for r in self.reasons)}],'
+            f'"request_id":{_text(self.request_id)},"rules_fired":{_list(self.rules_fired)},'
+            f'"ruleset":{{"engine_version":{_text(self.engine_version)},"hash":{_text(self.ruleset_hash)}}}}}'
+        )
 
 
-# Random markers for this process: no decision can hold them, so cutting at them is unambiguous.
-_TOKEN = uuid.uuid4().hex
-_SENTINEL = (f"engage-request-id-{_TOKEN}", f"engage-priority-score-{_TOKEN}", f"engage-priority-breakdown-{_TOKEN}")
-_ORDER = (_SENTINEL[2], _SENTINEL[1], _SENTINEL[0])  # where they stand in JSON with sorted keys
+# One encoder each: json.dumps with options builds a new encoder on every call.
+_text = json.JSONEncoder(ensure_ascii=False).encode
+_LIST = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_NUMBER = json.JSONEncoder().encode
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Decision))
+_FIELD_SET = frozenset(_FIELDS)
+
+
+def _list(values: Any) -> str:
+    return _LIST(list(values))
+
+
+def _item(item: ScoreItem) -> str:
+    return f'{{"factor":{_text(item.factor)},"points":{_NUMBER(item.points)}}}'
+
+
+def compact(piece: Any) -> str:
+    """The compact canonical JSON of a decision's piece, made once per piece object."""
+    found: str | None = piece.__dict__.get("_compact")
+    if found is None:
+        found = canonical_json(piece.to_dict(), indent=None)
+        object.__setattr__(piece, "_compact", found)
+    return found
 
 
 def canonical_json(data: Any, *, indent: int | None = 2) -> str:

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .compiler import CompiledPolicy, Projection, Stage, compile_policy
-from .decision import CitationRef, ConditionResult, Decision, ExceptionResult, Reason
+from .compiler import CompiledPolicy, Stage, compile_policy
+from .decision import CitationRef, ConditionResult, Decision, ExceptionResult, Reason, ScoreItem
 from .documents import Document
 from .errors import EngageError, InvalidRequest, Location, RuleConflict
 from .fastcheck import compile_checker
@@ -32,13 +32,15 @@ from .logic import lookup, trace
 from .model import Citation, Policy, Rule
 from .request import check_request
 from .schema import FieldCatalog, validator_for
-from .score import priority_score
+from .score import Scorer
 from .shipped import shipped_dir
 
 DEFAULT_CACHE_SIZE = 50_000
-# The two decision-level caches hold larger objects; their bounds keep memory flat.
-SKELETON_CACHE_SIZE = 8_192
-DECISION_CACHE_SIZE = 4_096
+# The caches of the decision's parts and of whole decisions hold larger objects; their
+# bounds keep memory flat however many distinct requests go through.
+PART_CACHE_SIZE = 8_192
+PIECES_PER_PART = 64  # rendered reasons kept per part (more only when reasons quote free text)
+PIECES_CACHE_SIZE = 32_768  # combinations of parts; about 10 MB when full (engage bench measures RSS)
 
 
 class _BoundedCache:
@@ -77,22 +79,41 @@ class Checked:
         return self.doc.locate(()) if self.doc is not None else Location("<request>")
 
 
-@dataclass(frozen=True)
-class _Skeleton:
-    """Everything a decision says that depends only on what the rules read of the request."""
+@dataclass(frozen=True, eq=False)
+class _ConditionPart:
+    """What one condition's rules say for one projection of a request."""
 
-    statuses: Mapping[str, str]
-    by_criterion: Mapping[str, tuple[Rule, ...]]
-    exception_rules: tuple[Rule, ...]
-    exception_state: str
+    status: str
+    rules: tuple[Rule, ...]
+    missing: tuple[str, ...]  # the unknown fields its unknown-status rules name
+    quoted: tuple[str, ...]  # the fields its rules' reasons quote
+    quotes_as_of: bool
+    results: dict[Any, ConditionResult] = field(default_factory=dict)  # rendered, by the quoted values
+
+
+@dataclass(frozen=True, eq=False)
+class _ExceptionPart:
+    state: str  # absent, valid or invalid
+    rules: tuple[Rule, ...]
     covered: frozenset[str]
+    quoted: tuple[str, ...]
+    quotes_as_of: bool
+    reasons: dict[Any, tuple[Reason, ...]] = field(default_factory=dict)  # rendered, by the quoted values
+
+
+@dataclass(frozen=True, eq=False)
+class _OutcomePart:
+    """The outcome table's answer for one combination of statuses, exception and request fields."""
+
     decisive: Rule
-    reason_rules: tuple[Rule, ...]  # the decision's reasons, decisive line first
-    missing_by: Mapping[str, tuple[str, ...]]
-    missing: tuple[str, ...]
-    rules_fired: tuple[str, ...]
-    uncovered: tuple[str, ...]
-    quoted: tuple[str, ...]  # fields the decision's reasons quote ({field} placeholders)
+    supports: tuple[str, ...]  # what the decisive line rested on, in order: criterion names, or "exception"
+    blocking: tuple[str, ...]  # criteria whose unknown status blocked the decision
+    quoted: tuple[str, ...]
+    quotes_as_of: bool
+    reasons: dict[Any, Reason] = field(default_factory=dict)
+
+
+_NOTHING_QUOTED: tuple[()] = ()  # the key of a part's rendering when its reasons quote nothing
 
 
 def _frozen(value: Any) -> Any:
@@ -106,12 +127,11 @@ def _frozen(value: Any) -> Any:
 class Engine:
     """A compiled policy.  Thread-safe: share one engine between threads.
 
-    A decision is assembled in two steps, each reused when it can be: the *skeleton*
-    (which rules fire, the statuses, the outcome, what is missing) depends only on the
-    projections the stages read (:meth:`_skeleton_key`); the rendered decision depends on
-    the skeleton, the evaluation date and the values its reasons quote.  The request id and
-    the priority score (cheap to compute, and different for most requests) are then set on
-    a copy.
+    A decision is assembled from parts, each reused when it can be: each condition's result
+    depends only on its stage's projection of the request; the exception's likewise; the
+    outcome table's on the statuses, the exception and the few request fields it reads.
+    Each part keeps the reasons it rendered, by the values they quote; a decision is then
+    put together from these pieces, with its own id and priority score.
     """
 
     def __init__(self, policy: Policy, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
@@ -122,13 +142,17 @@ class Engine:
         self.catalog = FieldCatalog(policy.request_schema, policy.criterion_names)
         self.cache_size = cache_size
         self._caches = {stage.name: _BoundedCache(cache_size) for stage in self.compiled.stages()}
-        self._skeletons = _BoundedCache(min(cache_size, SKELETON_CACHE_SIZE))
-        self._decisions = _BoundedCache(min(cache_size, DECISION_CACHE_SIZE))
+        self._score = Scorer(policy.priority)
+        self._parts = {stage.name: _BoundedCache(min(cache_size, PART_CACHE_SIZE)) for stage in self.compiled.stages()}
+        # The outcome table's parts, by decisive line, each under the fields read down to that line.
+        self._line_keys = self.compiled.outcome.line_keys()
+        self._line_parts = [_BoundedCache(min(cache_size, PART_CACHE_SIZE)) for _ in self._line_keys]
+        self._outcome_seen = _BoundedCache(min(cache_size, PART_CACHE_SIZE))  # exact keys seen before
+        self._pieces = _BoundedCache(min(cache_size, PIECES_CACHE_SIZE))  # what decisions take from their parts
         self._waivable = tuple(c.name for c in policy.criteria if c.waivable)
         self._order = {path: i for i, path in enumerate(self.catalog.request_paths)}
         self._reasons: dict[Rule, Reason] = {}
         self._quotes = {r: tuple(PLACEHOLDER.findall(r.reason)) for r in policy.all_rules()}
-        self._key_parts, self._key_uses_as_of = self._skeleton_key_parts()
 
     @classmethod
     def load(
@@ -151,8 +175,12 @@ class Engine:
 
     def check(self, request: Any, doc: Document | None = None) -> Checked:
         """Validate ``request``; raise :class:`InvalidRequest` listing every problem."""
+        if self.fast_check is not None:
+            record = self.fast_check(request)
+            if record is not None:  # valid: no document needed, positions are for errors
+                return Checked(record, record["id"], doc)
         doc = doc or Document(request, "<request>")
-        record, errors = check_request(request, self.validator, self.policy.criteria, doc, self.fast_check)
+        record, errors = check_request(request, self.validator, self.policy.criteria, doc)
         if errors or record is None:
             raise InvalidRequest(errors)
         return Checked(record, record["id"], doc)
@@ -173,23 +201,54 @@ class Engine:
         source = as_of_source or ("given" if as_of else "today")
         when = as_of or date.today()
         record = checked.record
-        key = self._skeleton_key(record, when)
-        skeleton: _Skeleton | None = self._skeletons.get(key)
-        if skeleton is None:
-            skeleton = _Evaluation(self, checked, when).skeleton()
-            self._skeletons.put(key, skeleton)
-        given = record.get("exception")
-        rendered = (key, when, source, tuple(_frozen(lookup(record, f)) for f in skeleton.quoted), _frozen(given))
-        decision: Decision | None = self._decisions.get(rendered)
-        if decision is None:
-            decision = self._render(skeleton, record, when, source)
-            self._decisions.put(rendered, decision)
-        score, breakdown = priority_score(self.policy.priority, skeleton.statuses, decision.outcome, record)
-        return decision.for_request(checked.request_id, score, breakdown)
+        conditions: dict[str, _ConditionPart] = {}
+        front = self.compiled.front_keys(record, when)
+        for (name, stage), key in zip(self.compiled.conditions, front, strict=False):
+            part: _ConditionPart | None = self._parts[stage.name].get(key)
+            if part is None:
+                part = self._condition_part(name, stage, key, record, when, checked)
+                self._parts[stage.name].put(key, part)
+            conditions[name] = part
+        stage = self.compiled.exception
+        key = front[-1]
+        exception: _ExceptionPart | None = self._parts[stage.name].get(key)
+        if exception is None:
+            exception = self._exception_part(stage, key, checked)
+            self._parts[stage.name].put(key, exception)
+        statuses = {name: part.status for name, part in conditions.items()}
+        overlay = {
+            "status": {**statuses, "exception": exception.state},
+            "covers": {name: name in exception.covered for name in statuses},
+        }
+        stage = self.compiled.outcome
+        key = stage.key(record, when, overlay)
+        outcome = self._outcome_lookup(key)
+        if outcome is None:
+            outcome = self._outcome_part(stage, key, {**record, **overlay}, when, checked)
+        score, breakdown = self._score(statuses, outcome.decisive.outcome or "", record)
+        uncovered = tuple(n for n in self._waivable if statuses[n] != "met" and n not in exception.covered)
+        return self._assemble(
+            checked.request_id, conditions, exception, outcome, uncovered, record, when, source, score, breakdown
+        )
+
+    def _outcome_lookup(self, key: tuple[Any, ...]) -> _OutcomePart | None:
+        """The outcome part for ``key``, found under the fields the decisive line and those above it read."""
+        part: _OutcomePart | None = self._outcome_seen.get(key)
+        if part is not None:
+            return part
+        for narrow, cache in zip(self._line_keys, self._line_parts, strict=True):
+            part = cache.get(narrow(key))
+            if part is not None:
+                self._outcome_seen.put(key, part)
+                return part
+        return None
 
     def fire(self, stage: Stage, record: Mapping[str, Any], as_of: date) -> tuple[Rule, ...]:
         """The rules of ``stage`` that fire for ``record``, reusing an earlier identical match."""
-        key = stage.key(record, as_of)
+        return self.fire_key(stage, stage.key(record, as_of))
+
+    def fire_key(self, stage: Stage, key: tuple[Any, ...]) -> tuple[Rule, ...]:
+        """The rules of ``stage`` that fire for the projection ``key``."""
         cache = self._caches[stage.name]
         rules: tuple[Rule, ...] | None = cache.get(key)
         if rules is None:
@@ -200,73 +259,210 @@ class Engine:
     def cache_entries(self) -> int:
         return sum(len(c) for c in self._caches.values())
 
-    # -- what a skeleton depends on -------------------------------------------------
+    # -- the parts ------------------------------------------------------------------
 
-    def _skeleton_key_parts(self) -> tuple[tuple[Callable[[Mapping[str, Any], date], Any], ...], bool]:
-        """Every projection the stages read: exactly what a skeleton depends on."""
-        parts: list[Callable[[Mapping[str, Any], date], Any]] = []
-        seen: set[Projection] = set()
-        uses_as_of = False
-        for stage in self.compiled.stages():
-            uses_as_of = uses_as_of or stage.uses_as_of
-            for projection in stage.projections:
-                spec = self.catalog.get(projection.path)
-                if projection in seen or (spec is not None and spec.derived):
-                    continue  # derived fields are functions of the other stages' projections
-                seen.add(projection)
-                parts.append(projection.project)
-        return tuple(parts), uses_as_of
+    def _quoted_fields(self, rules: Iterable[Rule]) -> tuple[str, ...]:
+        return tuple(f for r in rules for f in self._quotes[r] if f != "as_of")
 
-    def _skeleton_key(self, record: Mapping[str, Any], as_of: date) -> tuple[Any, ...]:
-        values = tuple(part(record, as_of) for part in self._key_parts)
-        return (as_of.toordinal(), *values) if self._key_uses_as_of else values
+    def _dated(self, rules: Iterable[Rule]) -> bool:
+        return any("as_of" in self._quotes[r] for r in rules)
+
+    # -- the parts ------------------------------------------------------------------
+
+    def _condition_part(
+        self, name: str, stage: Stage, key: tuple[Any, ...], record: Mapping[str, Any], as_of: date, checked: Checked
+    ) -> _ConditionPart:
+        rules = self.fire_key(stage, key)
+        status = _one(name, [(r, r.status) for r in rules], checked)
+        blocking: set[str] = set()
+        for rule in rules:
+            if rule.status != "unknown":
+                continue
+            for test in trace(rule.when, record, as_of).true_tests():
+                names_unknown = (test.op == "is" and test.value == "unknown") or (
+                    test.op == "in" and None in test.value  # type: ignore[operator]
+                )
+                if names_unknown and lookup(record, test.field) is None:
+                    blocking.add(test.field)
+        return _ConditionPart(status, rules, self.ordered(blocking), self._quoted_fields(rules), self._dated(rules))
+
+    def _exception_part(self, stage: Stage, key: tuple[Any, ...], checked: Checked) -> _ExceptionPart:
+        rules = self.fire_key(stage, key)
+        state = _one("the exception", [(r, r.exception) for r in rules if r.exception is not None], checked)
+        covered = frozenset(r.covers for r in rules if r.covers is not None)
+        return _ExceptionPart(state, rules, covered, self._quoted_fields(rules), self._dated(rules))
+
+    def _outcome_part(
+        self,
+        stage: Stage,
+        key: tuple[Any, ...],
+        derived: Mapping[str, Any],
+        as_of: date,
+        checked: Checked,
+    ) -> _OutcomePart:
+        lines = self.fire_key(stage, key)
+        if not lines:
+            raise RuleConflict("rule-gap", "no line of the outcome table applies to this request", checked.location)
+        decisive = lines[0]  # the table's first line that applies; later lines matched too but do not count
+        path = trace(decisive.when, derived, as_of)
+        if path.value is not True:
+            raise RuleConflict(
+                "matcher-disagreement",
+                f"durable-rules fired {decisive.id} but its condition is {path.value} here; please report this",
+                checked.location,
+            )
+        supports: list[str] = []
+        blocking: list[str] = []
+        for test in path.true_tests():
+            if test.field == "status.exception" or test.field.startswith("covers."):
+                supports.append("exception")
+            elif test.field.startswith("status."):
+                name = test.field.split(".", 1)[1]
+                supports.append(name)
+                if test.value == "unknown":
+                    blocking.append(name)
+        part = _OutcomePart(
+            decisive, tuple(dict.fromkeys(supports)), tuple(blocking), self._quoted_fields([decisive]), self._dated([decisive])
+        )
+        line = stage.rules.index(decisive)
+        self._line_parts[line].put(self._line_keys[line](key), part)
+        return part
 
     # -- rendering ----------------------------------------------------------------
 
-    def _render(self, sk: _Skeleton, record: Mapping[str, Any], as_of: date, source: str) -> Decision:
-        policy = self.policy
-        criteria = tuple(
-            ConditionResult(
-                name,
-                sk.statuses[name],
-                policy.vocab.status_scores.get(sk.statuses[name]),
-                tuple(self._reason(r, record, as_of) for r in sk.by_criterion[name]),
-                sk.missing_by.get(name, ()),
-            )
-            for name in policy.criterion_names
-        )
+    def _assemble(
+        self,
+        request_id: str,
+        conditions: Mapping[str, _ConditionPart],
+        exception: _ExceptionPart,
+        outcome: _OutcomePart,
+        uncovered: tuple[str, ...],
+        record: Mapping[str, Any],
+        as_of: date,
+        source: str,
+        score: float,
+        breakdown: tuple[ScoreItem, ...],
+    ) -> Decision:
+        """The decision from its parts, whose rendered pieces are reused while they quote the same values."""
+        decisive = outcome.decisive
+        parts = (*conditions.values(), exception, outcome)  # parts compare by identity: a cheap key
+        quoted = self._quoted_by(parts, record, as_of)
+        pieces = self._pieces.get((parts, quoted))
+        if pieces is None:
+            pieces = self._make_pieces(conditions, exception, outcome, record, as_of)
+            self._pieces.put((parts, quoted), pieces)
+        criteria, reasons, fired, missing, exception_reasons = pieces
         exceptions: tuple[ExceptionResult, ...] = ()
-        if sk.exception_state != "absent":
+        if exception.state != "absent":
             given = record.get("exception", {})
             exceptions = (
                 ExceptionResult(
-                    decision=sk.decisive.exception_decision or "not_considered",
-                    valid=sk.exception_state == "valid",
+                    decision=decisive.exception_decision or "not_considered",
+                    valid=exception.state == "valid",
                     waives=tuple(given.get("waives", ())),
-                    uncovered=sk.uncovered,
-                    reasons=tuple(self._reason(r, record, as_of) for r in sk.exception_rules if r.exception != "absent"),
+                    uncovered=uncovered,
+                    reasons=exception_reasons,
                     justification=given.get("justification"),
                     requested_by=given.get("requested_by"),
                     approved_by=given.get("approved_by"),
                     expires=given.get("expires"),
-                    decided_by=sk.decisive.id,
+                    decided_by=decisive.id,
                 ),
             )
-        return Decision(
-            request_id=record["id"],
-            outcome=sk.decisive.outcome or "",
-            priority_score=0,  # set for each request by decide(): the score is cheap and varies more
+        return Decision.build(
+            request_id=request_id,
+            outcome=decisive.outcome or "",
+            priority_score=score,
             as_of=as_of,
             as_of_source=source,
             criteria=criteria,
-            reasons=tuple(self._reason(r, record, as_of) for r in sk.reason_rules),
-            missing=sk.missing,
+            reasons=reasons,
+            missing=missing,
             exceptions=exceptions,
-            score_breakdown=(),
-            rules_fired=sk.rules_fired,
-            ruleset_hash=policy.hash,
+            score_breakdown=breakdown,
+            rules_fired=fired,
+            ruleset_hash=self.policy.hash,
             engine_version=__version__,
         )
+
+    def _quoted_by(self, parts: tuple[Any, ...], record: Mapping[str, Any], as_of: date) -> Any:
+        """The values all these parts' reasons quote (and the date if one quotes it): usually nothing."""
+        fields = [f for part in parts for f in part.quoted]
+        dated = any(p.quotes_as_of for p in parts)
+        if not fields and not dated:
+            return ()
+        values = tuple(_frozen(lookup(record, f)) for f in fields)
+        return (values, as_of) if dated else values
+
+    def _make_pieces(
+        self,
+        conditions: Mapping[str, _ConditionPart],
+        exception: _ExceptionPart,
+        outcome: _OutcomePart,
+        record: Mapping[str, Any],
+        as_of: date,
+    ) -> tuple[tuple[ConditionResult, ...], tuple[Reason, ...], tuple[str, ...], tuple[str, ...], tuple[Reason, ...]]:
+        """What a decision takes from its parts: condition results, reasons, rules fired, what is missing."""
+        criteria = tuple(self._condition_result(name, part, record, as_of) for name, part in conditions.items())
+        decisive = outcome.decisive
+        exception_reasons = self._exception_reasons(exception, record, as_of)
+        reasons: dict[str, Reason] = {decisive.id: self._outcome_reason(outcome, record, as_of)}
+        by_name = {c.name: c for c in criteria}
+        for support in outcome.supports:
+            for reason in exception_reasons if support == "exception" else by_name[support].reasons:
+                reasons.setdefault(reason.rule, reason)  # a rule is listed where it is first mentioned
+        ids = [r.id for part in conditions.values() for r in part.rules]
+        ids += [r.id for r in exception.rules]
+        ids.append(decisive.id)
+        missing: tuple[str, ...] = ()
+        if outcome.blocking:
+            missing = self.ordered(f for name in outcome.blocking for f in conditions[name].missing)
+        return criteria, tuple(reasons.values()), tuple(ids), missing, exception_reasons
+
+    def _quoted(self, fields: tuple[str, ...], record: Mapping[str, Any], as_of: date, rules: Iterable[Rule]) -> Any:
+        """What the rendered reasons depend on besides the rules: the quoted values (and the date)."""
+        if not fields and not any(self._quotes[r] for r in rules):
+            return ()  # nothing quoted: the usual case
+        values = tuple(_frozen(lookup(record, f)) for f in fields)
+        return (values, as_of) if any("as_of" in self._quotes[r] for r in rules) else values
+
+    def _condition_result(self, name: str, part: _ConditionPart, record: Mapping[str, Any], as_of: date) -> ConditionResult:
+        fixed = part.results.get(_NOTHING_QUOTED)
+        if fixed is not None:
+            return fixed
+        key = self._quoted(part.quoted, record, as_of, part.rules)
+        result = part.results.get(key)
+        if result is None:
+            status = part.status
+            reasons = tuple(self._reason(r, record, as_of) for r in part.rules)
+            result = ConditionResult(name, status, self.policy.vocab.status_scores.get(status), reasons, part.missing)
+            if len(part.results) < PIECES_PER_PART:
+                part.results[key] = result
+        return result
+
+    def _exception_reasons(self, part: _ExceptionPart, record: Mapping[str, Any], as_of: date) -> tuple[Reason, ...]:
+        fixed = part.reasons.get(_NOTHING_QUOTED)
+        if fixed is not None:
+            return fixed
+        key = self._quoted(part.quoted, record, as_of, part.rules)
+        reasons = part.reasons.get(key)
+        if reasons is None:
+            reasons = tuple(self._reason(r, record, as_of) for r in part.rules if r.exception != "absent")
+            if len(part.reasons) < PIECES_PER_PART:
+                part.reasons[key] = reasons
+        return reasons
+
+    def _outcome_reason(self, part: _OutcomePart, record: Mapping[str, Any], as_of: date) -> Reason:
+        fixed = part.reasons.get(_NOTHING_QUOTED)
+        if fixed is not None:
+            return fixed
+        key = self._quoted(part.quoted, record, as_of, (part.decisive,))
+        reason = part.reasons.get(key)
+        if reason is None:
+            reason = self._reason(part.decisive, record, as_of)
+            if len(part.reasons) < PIECES_PER_PART:
+                part.reasons[key] = reason
+        return reason
 
     def _reason(self, rule: Rule, record: Mapping[str, Any], as_of: date) -> Reason:
         if not self._quotes[rule]:
@@ -305,104 +501,16 @@ class Engine:
         return tuple(sorted(set(fields), key=lambda f: (order.get(f, len(order)), f)))
 
 
-class _Evaluation:
-    """Runs the stages for one request and works out its skeleton."""
-
-    def __init__(self, engine: Engine, checked: Checked, as_of: date) -> None:
-        self.engine = engine
-        self.policy = engine.policy
-        self.record = checked.record
-        self.location = checked.location
-        self.as_of = as_of
-
-    def skeleton(self) -> _Skeleton:
-        engine, policy, record = self.engine, self.policy, self.record
-        fired: list[Rule] = []
-        statuses: dict[str, str] = {}
-        by_criterion: dict[str, tuple[Rule, ...]] = {}
-        for name, stage in engine.compiled.conditions:
-            rules = engine.fire(stage, record, self.as_of)
-            by_criterion[name] = rules
-            statuses[name] = self._one(name, [(r, r.status) for r in rules])
-            fired.extend(rules)
-
-        exception_rules = engine.fire(engine.compiled.exception, record, self.as_of)
-        fired.extend(exception_rules)
-        validity = [r for r in exception_rules if r.exception is not None]
-        exception_state = self._one("the exception", [(r, r.exception) for r in validity])
-        covered = frozenset(r.covers for r in exception_rules if r.covers is not None)
-
-        derived = dict(record)
-        derived["status"] = {**statuses, "exception": exception_state}
-        derived["covers"] = {name: name in covered for name in policy.criterion_names}
-        outcome_rules = engine.fire(engine.compiled.outcome, derived, self.as_of)
-        if not outcome_rules:
-            raise RuleConflict("rule-gap", "no line of the outcome table applies to this request", self.location)
-        decisive = outcome_rules[0]  # the table's first line that applies; later lines matched too but do not count
-        fired.append(decisive)
-        path = trace(decisive.when, derived, self.as_of)
-        if path.value is not True:
-            raise RuleConflict(
-                "matcher-disagreement",
-                f"durable-rules fired {decisive.id} but its condition is {path.value} here; please report this",
-                self.location,
-            )
-        true_tests = path.true_tests()
-        blocking = [t.field.split(".", 1)[1] for t in true_tests if t.field.startswith("status.") and t.value == "unknown"]
-        missing_by = {name: self._blocking(by_criterion[name]) for name in statuses if statuses[name] == "unknown"}
-
-        reason_rules: list[Rule] = [decisive]
-        for test in true_tests:
-            if test.field.startswith("status.") and test.field != "status.exception":
-                reason_rules.extend(by_criterion[test.field.split(".", 1)[1]])
-            elif test.field == "status.exception" or test.field.startswith("covers."):
-                reason_rules.extend(r for r in exception_rules if r.exception != "absent")
-        first: dict[str, Rule] = {}
-        for rule in reason_rules:
-            first.setdefault(rule.id, rule)  # a rule is listed where it is first mentioned
-        ordered_reasons = tuple(first.values())
-
-        uncovered = tuple(n for n in engine._waivable if statuses.get(n) != "met" and n not in covered)
-        quoted_rules = [*fired, *ordered_reasons]
-        quoted = sorted({f for r in quoted_rules for f in engine._quotes[r] if f != "as_of"})
-        return _Skeleton(
-            statuses=statuses,
-            by_criterion=by_criterion,
-            exception_rules=exception_rules,
-            exception_state=exception_state,
-            covered=covered,
-            decisive=decisive,
-            reason_rules=ordered_reasons,
-            missing_by=missing_by,
-            missing=engine.ordered(f for name in blocking for f in missing_by.get(name, ())),
-            rules_fired=tuple(r.id for r in fired),
-            uncovered=uncovered,
-            quoted=tuple(quoted),
-        )
-
-    def _one(self, what: str, effects: Sequence[tuple[Rule, str | None]]) -> str:
-        values = {effect for _, effect in effects}
-        if not values:
-            raise RuleConflict("rule-gap", f"no rule gives {what} a status for this request", self.location)
-        if len(values) > 1:
-            listing = ", ".join(f"{r.id} ({effect})" for r, effect in effects)
-            raise RuleConflict("rule-conflict", f"rules disagree on {what} for this request: {listing}", self.location)
-        (value,) = values
-        return value or ""
-
-    def _blocking(self, rules: Sequence[Rule]) -> tuple[str, ...]:
-        """The unknown fields that the unknown-status rules name: what to ask the requester for."""
-        fields: set[str] = set()
-        for rule in rules:
-            if rule.status != "unknown":
-                continue
-            for test in trace(rule.when, self.record, self.as_of).true_tests():
-                names_unknown = (test.op == "is" and test.value == "unknown") or (
-                    test.op == "in" and None in test.value  # type: ignore[operator]
-                )
-                if names_unknown and lookup(self.record, test.field) is None:
-                    fields.add(test.field)
-        return self.engine.ordered(fields)
+def _one(what: str, effects: Sequence[tuple[Rule, str | None]], checked: Checked) -> str:
+    """The one effect the rules agree on; a gap or a disagreement is a defect of the rules."""
+    values = {effect for _, effect in effects}
+    if not values:
+        raise RuleConflict("rule-gap", f"no rule gives {what} a status for this request", checked.location)
+    if len(values) > 1:
+        listing = ", ".join(f"{r.id} ({effect})" for r, effect in effects)
+        raise RuleConflict("rule-conflict", f"rules disagree on {what} for this request: {listing}", checked.location)
+    (value,) = values
+    return value or ""
 
 
 def errors_of(exc: EngageError) -> list[EngageError]:

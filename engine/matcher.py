@@ -97,6 +97,9 @@ def encode(value: Any) -> str:
     raise MatcherError(f"cannot encode {type(value).__name__}")
 
 
+_PLAIN = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def guarded(pattern: Mapping[str, Any] | None) -> dict[str, Any]:
     """A rule whose single fact pattern also requires our marker field."""
     parts: list[Any] = [{MARKER_FIELD: MARKER}]
@@ -124,15 +127,20 @@ class DurableRuleset:
             except _core.error as exc:
                 raise MatcherError(f"durable-rules refused the ruleset {name}: {exc}") from None
 
-    def match(self, fields: Mapping[str, Any]) -> frozenset[str]:
-        """Assert ``fields`` as one fact in a fresh session and collect every rule that fires."""
+    def match(self, fields: Mapping[str, Any], *, plain: bool = False) -> frozenset[str]:
+        """Assert ``fields`` as one fact in a fresh session and collect every rule that fires.
+
+        ``plain``: the caller knows ``fields`` holds no float, so the C JSON encoder writes it
+        (it is :func:`encode`'s care for floats that costs; text, booleans and day numbers are safe).
+        """
         fired: set[str] = set()
         with _LOCK:
             _free_unused()
             if self._handle is None:
                 raise MatcherError(f"the ruleset {self.name} is closed")
             sid = str(next(_SESSIONS))
-            text = encode({**fields, "sid": sid, "id": sid, MARKER_FIELD: MARKER})
+            fact = {**fields, "sid": sid, "id": sid, MARKER_FIELD: MARKER}
+            text = _PLAIN(fact) if plain else encode(fact)
             try:
                 code, state = _core.assert_fact(self._handle, text)
             except _core.error as exc:

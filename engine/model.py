@@ -104,7 +104,7 @@ def tests_in(cond: Condition) -> Iterator[Test]:
         yield from tests_in(cond.item)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a rule is the one object the loader made: identity, and cheap to hash
 class Rule:
     id: str
     stage: str

@@ -228,7 +228,7 @@ def test_an_unexpected_failure_is_one_line_and_exit_1(monkeypatch: pytest.Monkey
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(evaluator._Evaluation, "skeleton", broken)
+    monkeypatch.setattr(evaluator.Engine, "_assemble", broken)
     code, _, err = run("evaluate", str(EXAMPLES / "01-engage-nhri-programme.yaml"))
     assert code == 1 and err == "engage: internal error: RuntimeError: boom\n"
 

@@ -49,7 +49,18 @@ def test_durable_rules_agree_with_the_reference_evaluator(request: dict[str, Any
 @given(requests(), st.integers(-400, 400))
 def test_reusing_results_gives_identical_decisions(request: dict[str, Any], shift: int) -> None:
     as_of = date.fromordinal(AS_OF.toordinal() + shift)
-    assert decide(request, as_of, cached=True).to_json() == decide(request, as_of).to_json()
+    cached, fresh = decide(request, as_of, cached=True), decide(request, as_of)
+    assert cached.to_json() == fresh.to_json()
+    assert cached.to_json(indent=None) == fresh.to_json(indent=None)
+
+
+@MANY
+@given(requests())
+def test_compact_json_is_the_canonical_dump_of_the_decision(request: dict[str, Any]) -> None:
+    from engine.decision import canonical_json
+
+    decision = decide(request, cached=True)
+    assert decision.to_json(indent=None) == canonical_json(decision.to_dict(), indent=None)
 
 
 @SOME
