@@ -355,7 +355,7 @@ def _engage_command() -> list[str]:
 
 
 def measure(
-    n: int = 20_000,
+    n: int = 100_000,
     seed: int = 7,
     *,
     jobs_n: int | None = 100_000,

@@ -35,11 +35,18 @@ DUAL = {
 }
 
 
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
 def lookup(record: Mapping[str, Any], path: str) -> Any:
     """The value at dotted ``path``, or None when it is absent (unknown)."""
+    parts = _PATHS.get(path)
+    if parts is None:
+        parts = _PATHS[path] = tuple(path.split("."))
     node: Any = record
-    for part in path.split("."):
-        if not isinstance(node, Mapping):
+    for part in parts:
+        # Records are plain dicts: the exact type test first (an ABC check costs far more).
+        if type(node) is not dict and not isinstance(node, Mapping):
             return None
         node = node.get(part)
         if node is None:

@@ -20,7 +20,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int, default=20_000, help="requests to time Engage and the baselines on (default 20,000)")
+    parser.add_argument("--n", type=int, default=100_000, help="requests to time Engage and the baselines on (default 100,000)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated requests (default 7)")
     parser.add_argument("--jobs-n", type=int, default=100_000, help="batch size for the --jobs comparison (0 skips it)")
     parser.add_argument("--memory-n", type=int, default=1_000_000, help="evaluations for the memory figure (0 skips it)")
