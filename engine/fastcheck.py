@@ -122,15 +122,7 @@ def _specialised(node: Mapping[str, Any]) -> Checker | None:
                 if v is None and nullable:
                     return _DROP
                 raise _Invalid
-            if (most is not None and len(v) > most) or (least is not None and len(v) < least):
-                raise _Invalid
-            if unique:
-                try:
-                    distinct = len(set(v)) == len(v) and not _bools_and_numbers_mixed(v)
-                except TypeError:
-                    raise _Invalid from None  # lists of mappings: leave uniqueness to jsonschema
-                if not distinct:
-                    raise _Invalid
+            _check_array_size(v, unique, most, least)
             out = None
             for i, entry in enumerate(v):
                 kept = item(entry)
@@ -373,15 +365,7 @@ def _compile(node: Mapping[str, Any]) -> Checker:
         def build(v: Any) -> Any:
             if not isinstance(v, list):
                 return v
-            if (most is not None and len(v) > most) or (least is not None and len(v) < least):
-                raise _Invalid
-            if unique:
-                try:
-                    distinct = len(set(v)) == len(v) and not _bools_and_numbers_mixed(v)
-                except TypeError:
-                    raise _Invalid from None  # lists of mappings: leave uniqueness to jsonschema
-                if not distinct:
-                    raise _Invalid
+            _check_array_size(v, unique, most, least)
             out = []
             for entry in v:
                 kept = item(entry)
@@ -408,6 +392,18 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
     return type(a) is type(b) and a == b
+
+
+def _check_array_size(v: list[Any], unique: bool, most: int | None, least: int | None) -> None:
+    if (most is not None and len(v) > most) or (least is not None and len(v) < least):
+        raise _Invalid
+    if unique:
+        try:
+            distinct = len(set(v)) == len(v) and not _bools_and_numbers_mixed(v)
+        except TypeError:
+            raise _Invalid from None  # lists of mappings: leave uniqueness to jsonschema
+        if not distinct:
+            raise _Invalid
 
 
 def _bools_and_numbers_mixed(values: list[Any]) -> bool:
