@@ -56,7 +56,7 @@ def test_an_edited_row_is_named(db: str) -> None:
     assert problems(lines) == [
         "#8 (REQ-2026-0108): edited: its content does not give its hash: the row was changed after it was recorded"
     ]
-    assert lines[-1].startswith("chain: BROKEN (1 problems")
+    assert lines[-1].startswith("chain: BROKEN (1 problem;")
 
 
 def test_an_edited_row_with_its_hash_recomputed_breaks_the_next_link(db: str) -> None:

@@ -314,19 +314,23 @@ def run_verify(args: argparse.Namespace, streams: Streams) -> int:
     return 0 if result.ok else 1
 
 
+def _problems(n: int) -> str:
+    return f"{n} problem{'s' if n != 1 else ''}"
+
+
 def _verify_summary(result: AuditResult, where: str, *, replay: bool) -> str:
     lines = [f"decision log {where}: {result.records} record{'s' if result.records != 1 else ''}"]
     if result.records:
         lines[0] += f", head #{result.head_seq} {result.head_hash}"
     lines.append(
-        "chain: " + ("intact" if not result.chain else f"BROKEN ({len(result.chain)} problems; the first is listed first)")
+        "chain: " + ("intact" if not result.chain else f"BROKEN ({_problems(len(result.chain))}; the first is listed first)")
     )
     if replay:
         n = len(result.rulesets)
         text = (
             f"replay: {result.replayed} decision{'s' if result.replayed != 1 else ''} with {n} ruleset{'s' if n != 1 else ''}: "
         )
-        text += "every one identical" if not result.replay else f"{len(result.replay)} problems"
+        text += "every one identical" if not result.replay else _problems(len(result.replay))
         if result.other_engine:
             text += f" ({result.other_engine} made by another engine version, identical apart from it)"
         lines.append(text)
