@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 from .decision import Decision
 from .errors import EngageError, InputError, Location, RuleConflict
@@ -29,8 +29,6 @@ class Result:
     item: Item | None = field(default=None, compare=False, repr=False)  # the input as received
     where: Location | None = None  # for an input that gave no document
     rendered: str | None = field(default=None, compare=False, repr=False)  # output a worker process prepared
-    # (request id, outcome) of a decision that stayed in a worker process (engine/parallel.py)
-    summary: tuple[str, str] | None = None
 
     @property
     def location(self) -> Location:
@@ -43,21 +41,17 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return self.decision is not None or self.summary is not None
+        return self.decision is not None
 
     @property
     def outcome(self) -> str | None:
-        if self.decision is not None:
-            return self.decision.outcome
-        return self.summary[1] if self.summary is not None else None
+        return self.decision.outcome if self.decision is not None else None
 
     @property
     def request_id(self) -> str | None:
         """The id of an evaluated request (or of one the rules could not decide)."""
         if self.decision is not None:
             return self.decision.request_id
-        if self.summary is not None:
-            return self.summary[0]
         found = self.record.get("id") if self.record is not None else None
         return found if isinstance(found, str) else None
 
@@ -65,6 +59,29 @@ class Result:
     def internal(self) -> bool:
         """The rules, not the request, are at fault (a conflict or a gap): exit status 1."""
         return any(isinstance(e, RuleConflict) for e in self.errors)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Consecutive decisions that stayed in a worker process, which sent only what is shown of them.
+
+    One object for a run of decisions, not one per decision: with two processes on two cores,
+    the parent's share of each request decides the speed-up (engine/parallel.py).
+    """
+
+    origins: tuple[tuple[str | None, int | None, int | None], ...]  # where each request starts
+    ids: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    texts: tuple[bytes, ...]  # each decision's output, rendered and encoded (UTF-8)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def part(self, start: int, stop: int) -> Decided:
+        return Decided(self.origins[start:stop], self.ids[start:stop], self.outcomes[start:stop], self.texts[start:stop])
+
+    def where(self, index: int) -> Location:
+        return Location(*self.origins[index])
 
 
 def evaluate_items(engine: Engine, items: Iterable[Item], as_of: date | None = None) -> Iterator[Result]:
@@ -95,13 +112,29 @@ def _id_in_document(result: Result) -> Location:
     return doc.locate(("id",)) if doc is not None else result.location
 
 
-def unique_ids(results: Iterable[Result], locate_id: Callable[[Result], Location] | None = None) -> Iterator[Result]:
+@overload
+def unique_ids(results: Iterable[Result], locate_id: Callable[[Result], Location] | None = None) -> Iterator[Result]: ...
+
+
+@overload
+def unique_ids(
+    results: Iterable[Result | Decided], locate_id: Callable[[Result], Location] | None = None
+) -> Iterator[Result | Decided]: ...
+
+
+def unique_ids(
+    results: Iterable[Result | Decided], locate_id: Callable[[Result], Location] | None = None
+) -> Iterator[Result | Decided]:
     """The results in order, a request whose id an earlier valid request used turned into an error.
 
     ``locate_id`` finds the ``id`` key of a repeated request (by default in its document).
     """
-    seen: dict[str, Location] = {}  # id -> where it was first used
+    seen: dict[str, Location | int] = {}  # id -> where it was first used, or its index in ``runs``
+    runs: list[Decided] = []  # only for the positions of ids they used: the rest of each run is dropped
     for result in results:
+        if isinstance(result, Decided):
+            yield from _unique_run(result, seen, runs, locate_id)
+            continue
         request_id = result.request_id
         if request_id is None:
             yield result
@@ -110,8 +143,45 @@ def unique_ids(results: Iterable[Result], locate_id: Callable[[Result], Location
         first = seen.get(request_id)
         if first is not None:
             where = locate_id(result) if locate_id is not None else _id_in_document(result)
-            error = InputError("duplicate-id", f"the id '{request_id}' was already used by {first.prefix()}", where)
+            error = _repeated(request_id, _first_use(first, request_id, runs), where)
             yield Result(result.source, errors=(error,), item=result.item, where=None if doc is not None else result.location)
             continue
         seen[request_id] = doc.origin() if doc is not None else result.location
         yield result
+
+
+def _unique_run(
+    run: Decided, seen: dict[str, Location | int], runs: list[Decided], locate_id: Callable[[Result], Location] | None
+) -> Iterator[Result | Decided]:
+    ids = run.ids
+    if len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):  # nearly always: no per-request work
+        index = len(runs)
+        runs.append(Decided(run.origins, ids, (), ()))
+        seen.update(dict.fromkeys(ids, index))
+        yield run
+        return
+    start = 0
+    for i, request_id in enumerate(ids):
+        first = seen.get(request_id)
+        if first is None:
+            seen[request_id] = run.where(i)
+            continue
+        if start < i:
+            yield run.part(start, i)
+        start = i + 1
+        at = Result(run.origins[i][0] or "", where=run.where(i))
+        where = locate_id(at) if locate_id is not None else at.location
+        yield Result(at.source, errors=(_repeated(request_id, _first_use(first, request_id, runs), where),), where=at.location)
+    if start < len(ids):
+        yield run.part(start, len(ids))
+
+
+def _first_use(first: Location | int, request_id: str, runs: list[Decided]) -> Location:
+    if isinstance(first, Location):
+        return first
+    run = runs[first]
+    return run.where(run.ids.index(request_id))
+
+
+def _repeated(request_id: str, first: Location, where: Location) -> InputError:
+    return InputError("duplicate-id", f"the id '{request_id}' was already used by {first.prefix()}", where)

@@ -3,14 +3,16 @@
 With two processes on two cores, the parent may spend only a few microseconds on each
 request if the batch is to go much faster, so the work is split this way:
 
-* The parent cuts the inputs into *units*: raw lines of a ``.jsonl`` batch and paths of the
-  files in a directory travel as they are, and the workers parse them; other inputs (a
-  ``.csv`` or ``.xlsx`` table, standard input, single files) are read by the parent, as when
-  it works alone, and their items are sent.
-* Each worker loads the rules once and returns, per input, a :class:`~engine.batch.Result`
-  with the decision, the errors and the output already rendered (JSON or text), which is
-  the costly part; the request's own document stays in the worker unless ``--out`` or
-  ``--record`` needs it.
+* The parent cuts the inputs into *units*: the place of a block of whole lines of a
+  ``.jsonl`` batch (the parent counts line ends in place, and the worker reads the bytes
+  itself) and the paths of the files in a directory, which the workers read and parse;
+  other inputs (a ``.csv`` or ``.xlsx`` table, standard input, single files) are read by the
+  parent, as when it works alone, and their items are sent.
+* Each worker (forked from a clean fork server: :mod:`engine.processes`) loads the rules
+  once and renders each decision's output (JSON or text), which
+  is the costly part.  Unless ``--out`` or ``--record`` needs the decisions themselves, a run
+  of decisions comes back as one :class:`~engine.batch.Decided`: their positions, ids,
+  outcomes and output, and nothing per request for the parent to build.
 * The parent hands the results on in input order and makes ids unique across the batch
   (:func:`engine.batch.unique_ids`, which depends on the order).  For the rare repeated id,
   it reads that one input again to point at its ``id`` key, so every message is the one a
@@ -22,36 +24,30 @@ The C core of durable-rules is per process: each worker has its own rulesets and
 
 from __future__ import annotations
 
+import mmap
 import os
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
-from .batch import Result, decide_item, unique_ids
+from .batch import Decided, Result, decide_item, unique_ids
 from .documents import Document, load_file
 from .errors import EngageError, Location
 from .evaluator import Engine
 from .inputs import Item, file_items, read_requests, request_files
 from .loader import display_path
+from .processes import context
 from .render import render_decision
 from .tables import jsonl_empty, jsonl_line
 
 CHUNK = 250  # inputs per unit: large enough to amortise the hand-over, small enough to stream
 FILES_PER_UNIT = 50
-AUTO_JOBS_FROM = 5_000  # below this many requests, starting processes costs more than it gains
-
-
-def default_jobs(expected: int | None) -> int:
-    """All the cores for a batch large enough to gain from them, else one process."""
-    if expected is None or expected < AUTO_JOBS_FROM:
-        return 1
-    return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -68,11 +64,25 @@ class Plan:
 
 @dataclass(frozen=True)
 class Lines:
-    """Raw lines of a JSON Lines batch; ``start`` is the number of the first."""
+    """Whole lines of a JSON Lines batch: ``size`` bytes from ``offset``, the first being line ``start``.
 
-    name: str
+    The worker reads them from the file itself, so a batch's bytes never pass through the parent.
+    """
+
+    name: str  # as messages show it
+    path: str
+    offset: int
+    size: int
     start: int
-    lines: tuple[bytes, ...]
+
+    def lines(self) -> list[bytes]:
+        """Each line with its end, as iterating over the file gives them (only ``\\n`` ends a line)."""
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read(self.size)
+        lines = data.split(b"\n")
+        last = lines.pop()
+        return [line + b"\n" for line in lines] + ([last] if last else [])
 
 
 @dataclass(frozen=True)
@@ -108,15 +118,34 @@ def units(paths: Sequence[str], stdin: TextIO | None) -> Iterator[Unit]:
 
 def _lines(path: Path) -> Iterator[Unit]:
     name = display_path(path)
-    found = False
-    with path.open("rb") as handle:
-        number = 1
-        while block := tuple(islice(handle, CHUNK)):
-            found = found or any(line.strip() for line in block)
-            yield Lines(name, number, block)
-            number += len(block)
+    try:
+        handle = path.open("rb")
+    except OSError:  # the one-line message a single process gives
+        yield Items(tuple(read_requests([str(path)], None)))
+        return
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            yield Items((Item(name, error=jsonl_empty(name)),))
+            return
+        # Cut by counting line ends in place: the parent copies none of the batch's bytes.
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            found = False
+            offset, number = 0, 1
+            while offset < size:
+                end, count = offset, 0
+                while count < CHUNK and end < size:
+                    stop = data.find(b"\n", end)
+                    end = size if stop < 0 else stop + 1
+                    count += 1
+                found = found or _NOT_BLANK.search(data, offset, end) is not None
+                yield Lines(name, str(path), offset, end - offset, number)
+                offset, number = end, number + count
     if not found:
         yield Items((Item(name, error=jsonl_empty(name)),))
+
+
+_NOT_BLANK = re.compile(rb"\S")  # the ASCII whitespace bytes.strip() removes
 
 
 _WORKER: dict[str, Any] = {}  # in a worker process: its engine and plan, loaded once
@@ -134,7 +163,7 @@ def _unit_items(unit: Unit) -> Iterator[Item]:
         for path in unit.paths:
             yield from file_items(Path(path))
     else:
-        for offset, raw in enumerate(unit.lines):
+        for offset, raw in enumerate(unit.lines()):
             read = jsonl_line(raw, unit.name, unit.start + offset)
             if isinstance(read, Document):
                 yield Item(unit.name, doc=read)
@@ -142,15 +171,22 @@ def _unit_items(unit: Unit) -> Iterator[Item]:
                 yield Item(unit.name, error=read)
 
 
-# A decision that stays in the worker: source, (file, line, col), request id, outcome, output.
-Compact = tuple[str, tuple[str | None, int | None, int | None], str, str, str]
-
-
-def _work(unit: Unit) -> list[Result | Compact]:
+def _work(unit: Unit) -> list[Result | Decided]:
     engine: Engine = _WORKER["engine"]
     plan: Plan = _WORKER["plan"]
-    out: list[Result | Compact] = []
+    out: list[Result | Decided] = []
     compact = plan.render != "none" and not plan.keep_documents and not isinstance(unit, Items)
+    origins: list[tuple[str | None, int | None, int | None]] = []
+    ids: list[str] = []
+    outcomes: list[str] = []
+    texts: list[bytes] = []
+
+    def end_run() -> None:
+        if ids:
+            out.append(Decided(tuple(origins), tuple(ids), tuple(outcomes), tuple(texts)))
+            for column in (origins, ids, outcomes, texts):
+                column.clear()
+
     for item in _unit_items(unit):
         result = decide_item(engine, item, plan.as_of, plan.as_of_source)
         rendered = None
@@ -160,18 +196,13 @@ def _work(unit: Unit) -> list[Result | Compact]:
             elif plan.render == "text":
                 rendered = render_decision(result.decision, engine.policy, result.record)
         if compact and result.decision is not None and item.doc is not None and rendered is not None:
-            # Plain tuples cost a tenth of the objects to send: most results travel this way.
             origin = item.doc.origin()
-            out.append(
-                (
-                    result.source,
-                    (origin.file, origin.line, origin.col),
-                    result.decision.request_id,
-                    result.decision.outcome,
-                    rendered,
-                )
-            )
+            origins.append((origin.file, origin.line, origin.col))
+            ids.append(result.decision.request_id)
+            outcomes.append(result.decision.outcome)
+            texts.append(rendered.encode())  # here, in parallel, rather than in the parent
             continue
+        end_run()
         keep = plan.keep_documents or isinstance(unit, Items)
         if result.where is not None:  # an input that gave no document: its error says where
             where: Location | None = result.where
@@ -188,6 +219,7 @@ def _work(unit: Unit) -> list[Result | Compact]:
                 rendered=rendered,
             )
         )
+    end_run()
     return out
 
 
@@ -200,18 +232,21 @@ def evaluate_parallel(
     *,
     render: str = "none",
     keep_documents: bool = False,
-) -> Iterator[Result]:
-    """Each input's result, in input order, computed by ``jobs`` processes (``Result.rendered`` set)."""
+) -> Iterator[Result | Decided]:
+    """Each input's result, in input order, computed by ``jobs`` processes (``Result.rendered`` set).
+
+    Runs of decisions whose output was asked for come as :class:`~engine.batch.Decided`.
+    """
     when = as_of or date.today()
     plan = Plan(engine.policy.rules_dir, engine.policy.criteria_dir, when, "given" if as_of else "today", render, keep_documents)
     return unique_ids(_ordered(units(paths, stdin), plan, jobs), locate_id=_locate_id)
 
 
-def _ordered(stream: Iterable[Unit], plan: Plan, jobs: int) -> Iterator[Result]:
+def _ordered(stream: Iterable[Unit], plan: Plan, jobs: int) -> Iterator[Result | Decided]:
     pending_units = iter(stream)
-    # "spawn": a clean interpreter per worker, never a fork of a parent holding locks or rulesets.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_start, initargs=(plan,)) as pool:
-        pending: deque[tuple[Unit, Future[list[Result | Compact]]]] = deque()
+    # Forked from a clean fork server, never from this process (engine/processes.py).
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context(), initializer=_start, initargs=(plan,)) as pool:
+        pending: deque[tuple[Unit, Future[list[Result | Decided]]]] = deque()
 
         def submit() -> None:
             unit = next(pending_units, None)
@@ -232,12 +267,7 @@ def _ordered(stream: Iterable[Unit], plan: Plan, jobs: int) -> Iterator[Result]:
                         result.source, result.decision, result.record, result.errors, item=item, rendered=result.rendered
                     )
                 continue
-            for result in results:
-                if isinstance(result, Result):
-                    yield result
-                else:
-                    source, (file, line, col), request_id, outcome, rendered = result
-                    yield Result(source, where=Location(file, line, col), rendered=rendered, summary=(request_id, outcome))
+            yield from results
 
 
 def _locate_id(result: Result) -> Location:

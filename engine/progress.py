@@ -15,7 +15,7 @@ LONG_BATCH = 100  # fewer requests than this finish before a bar would help
 
 
 class Progress(Protocol):
-    def advance(self) -> None: ...
+    def advance(self, count: int = 1) -> None: ...
 
     def write(self, line: str) -> None: ...
 
@@ -28,7 +28,7 @@ class NoProgress:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
 
-    def advance(self) -> None:
+    def advance(self, count: int = 1) -> None:
         pass
 
     def write(self, line: str) -> None:
@@ -47,8 +47,8 @@ class Bar:
         self.stream = stream
         self._bar: Any = tqdm(total=total, file=stream, unit=" requests", dynamic_ncols=True, mininterval=0.25, leave=True)
 
-    def advance(self) -> None:
-        self._bar.update(1)
+    def advance(self, count: int = 1) -> None:
+        self._bar.update(count)
 
     def write(self, line: str) -> None:
         self._bar.write(line, file=self.stream)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
+import re
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from engine import parallel, processes
 from engine.bench import generate
 from engine.cli import main
-from engine.parallel import AUTO_JOBS_FROM, default_jobs
+from engine.processes import AUTO_JOBS_FROM, default_jobs
 
 from .support import ROOT
 
@@ -69,6 +74,69 @@ def test_out_files_are_the_same(batch: Path, tmp_path: Path) -> None:
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
 
 
+def _odd_batch(folder: Path) -> Path:
+    """Lines a small unit cuts in awkward places: CRLF ends, a BOM, blank lines, ids repeated near and far."""
+    requests = generate(40, seed=5)
+    lines = [json.dumps(r, ensure_ascii=False) for r in requests]
+    lines[0] = "\ufeff" + lines[0]
+    lines[3] = json.dumps(dict(requests[3], id="REQ-Genève-3"), ensure_ascii=False)  # output is not all ASCII
+    lines[5] = "   "
+    lines[8] = json.dumps(dict(requests[7], request={"kind": "training"}))  # repeats the line before, same unit
+    lines[20] = "{not json"
+    lines[21] = json.dumps(dict(requests[11], request={"kind": "advisory"}))  # repeats a CRLF line
+    lines[30] = json.dumps(dict(requests[2], request={"kind": "advisory"}))  # repeats line 3, an earlier unit
+    lines[33] = json.dumps({"id": requests[20]["id"], "received": "2026-02-30"})  # invalid, and its id unused
+    path = folder / "odd.jsonl"
+    path.write_bytes(("\r\n".join(lines[:12]) + "\n" + "\n".join(lines[12:])).encode())  # no final line end
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "text"])
+def test_units_cut_anywhere_give_the_bytes_of_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    path = _odd_batch(tmp_path)
+    monkeypatch.setattr(parallel, "CHUNK", 3)  # the parent cuts; its workers need not know
+    argv = ("evaluate", str(path), "--format", fmt, "--as-of", "2026-11-24")
+    one = run(*argv, "--jobs", "1")
+    two = run(*argv, "--jobs", "2")
+    assert one == two
+    errors = one[2].splitlines()
+    assert [e.split(": ")[1] for e in errors] == ["duplicate-id", "json-syntax", "duplicate-id", "duplicate-id", "bad-date"]
+    assert ":9:" in errors[0] and "odd.jsonl:8:1" in errors[0]
+    assert ":22:" in errors[2] and "odd.jsonl:12:1" in errors[2]
+    assert ":31:" in errors[3] and "odd.jsonl:3:1" in errors[3]
+    heads = re.findall(r"^(?:BENCH-5-\d+|REQ-Genève-3): " if fmt == "text" else r'"request_id":"', one[1], re.M)
+    assert len(heads) == 34  # every valid request, once
+    assert "Genève" in one[1]
+
+
+def test_the_bytes_a_worker_encoded_reach_a_real_stream_unchanged(tmp_path: Path) -> None:
+    path = _odd_batch(tmp_path)
+    outputs = []
+    for jobs in ("1", "2"):
+        raw = io.BytesIO()
+        stream = io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=False)
+        main(
+            ["evaluate", str(path), "--format", "jsonl", "--as-of", "2026-11-24", "--jobs", jobs],
+            stream,
+            io.StringIO(),
+            io.StringIO(),
+        )
+        stream.flush()
+        outputs.append(raw.getvalue())
+    assert outputs[0] == outputs[1]
+    assert "Genève".encode() in outputs[1]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \n\t\r\n"])
+def test_an_empty_batch_says_so_with_any_number_of_processes(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(content)
+    one = run("evaluate", str(path), "--jobs", "1")
+    two = run("evaluate", str(path), "--jobs", "2")
+    assert one == two
+    assert one[0] == 2 and "empty.jsonl:1:1: empty-file" in one[2]
+
+
 def test_jobs_default_to_the_cores_only_for_large_batches() -> None:
     assert default_jobs(None) == 1
     assert default_jobs(AUTO_JOBS_FROM - 1) == 1
@@ -89,3 +157,14 @@ def test_the_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert figures["handwritten_agrees"] is True  # the baseline does the same job
     assert figures["jobs_identical"] is True
     assert figures["ratio_to_handwritten"] == round(figures["engage_per_s"] / figures["handwritten_per_s"], 4)
+
+
+def test_workers_are_never_forks_of_the_command() -> None:
+    """A worker must not inherit the command's rulesets, threads or unflushed output."""
+    context = processes.context()
+    if "forkserver" in multiprocessing.get_all_start_methods():  # Linux, macOS
+        assert context.get_start_method() == "forkserver"
+    processes.prestart()
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        parent = pool.submit(os.getppid).result()
+    assert parent != os.getpid()  # the fork server's child, or a fresh interpreter

@@ -10,10 +10,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngageError
-from ..evaluator import Engine
 
 if TYPE_CHECKING:
     from ..cli import Streams
+    from ..evaluator import Engine
     from ..store import LogStore
 
 
@@ -43,6 +43,8 @@ def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
 
 def load_engine(args: argparse.Namespace, streams: Streams, **kwargs: object) -> Engine | None:
     """The engine for --rules/--criteria, or None after printing every load error."""
+    from ..evaluator import Engine  # here: a verb's options are added without loading the engine
+
     try:
         return Engine.load(args.rules, args.criteria, **kwargs)  # type: ignore[arg-type]
     except EngageError as exc:

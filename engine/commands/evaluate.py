@@ -8,20 +8,16 @@ every decision before it can be printed.
 from __future__ import annotations
 
 import argparse
+import codecs
+import os
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
-from ..batch import Result, evaluate_items
-from ..decision import Decision, canonical_json
 from ..errors import EngageError
-from ..evaluator import Engine
-from ..inputs import expected_count, read_requests
-from ..parallel import default_jobs, evaluate_parallel
-from ..progress import open_progress
-from ..render import render_decision, render_summary
+from ..processes import prestart
 from .common import (
     add_as_of_argument,
     add_db_argument,
@@ -33,9 +29,13 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from ..batch import Result
     from ..cli import Streams
+    from ..decision import Decision
+    from ..evaluator import Engine
     from ..store import Draft, LogStore
 
+# The engine is imported in run(), after a fork server for --jobs is started (engine/processes.py);
 # --out and --record bring in openpyxl and SQLAlchemy: they are imported only when asked for.
 
 NAME = "evaluate"
@@ -117,7 +117,19 @@ class _Recorder:
             self.pending = []
 
 
+def _write_encoded(stream: TextIO, data: bytes) -> None:
+    """UTF-8 output that worker processes prepared, straight to the bytes under ``stream`` when they fit."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None and os.linesep == "\n" and codecs.lookup(stream.encoding or "ascii").name == "utf-8":
+        stream.flush()
+        buffer.write(data)
+    else:
+        stream.write(data.decode())
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    if args.jobs is not None and args.jobs > 1:
+        prestart()  # first: it imports the engine for the workers while this process does
     from ..outputs import check_out_path
 
     out = check_out_path(args.out, args.paths) if args.out else None  # a bad name fails before any work
@@ -138,6 +150,14 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: Path | None, recorder: _Recorder | None) -> int:
+    from ..batch import Decided, evaluate_items
+    from ..decision import canonical_json
+    from ..inputs import expected_count, read_requests
+    from ..parallel import evaluate_parallel
+    from ..processes import default_jobs
+    from ..progress import open_progress
+    from ..render import render_decision, render_summary
+
     progress = open_progress(
         streams.stderr,
         quiet=args.quiet,
@@ -153,7 +173,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     inputs = invalid = internal = 0
     collected: list[Decision] = []  # --format json only
     jobs = args.jobs or default_jobs(expected_count(args.paths))
-    results: Iterable[Result]
+    results: Iterable[Result | Decided]
     if jobs > 1:
         render = "none" if writer is not None else args.format if args.format in ("jsonl", "text") else "none"
         keep = writer is not None or recorder is not None
@@ -162,6 +182,16 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         results = evaluate_items(engine, read_requests(args.paths, streams.stdin), args.as_of)
     try:
         for result in results:
+            if isinstance(result, Decided):  # from worker processes: only their output
+                inputs += len(result)
+                progress.advance(len(result))
+                if args.format == "text":
+                    before = b"\n" if outcomes.total() else b""
+                    _write_encoded(streams.stdout, before + b"\n\n".join(result.texts) + b"\n")
+                else:
+                    _write_encoded(streams.stdout, b"".join(result.texts))
+                outcomes.update(result.outcomes)
+                continue
             inputs += 1
             for error in result.errors:
                 progress.write(str(error))
