@@ -116,11 +116,17 @@ table.register td:nth-child(2) { min-width: 24mm; }
 .small { font-size: 8.5pt; }
 a { color: #0b5e8c; text-decoration: none; }
 .pagebreak { break-before: page; page-break-before: always; }
+.print-choice { background: #eef2f5; border-radius: 1.5mm; padding: 1.5mm 3mm; font-size: 9.5pt; }
+.print-only { display: none; }
 @media print {
   html { background: #fff; }
   body { max-width: none; margin: 0; padding: 0; font-size: 9.5pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   a { color: inherit; }
+  .no-print { display: none; }
+  /* Section 8 runs to about a page per three decisions: on paper only when asked for. */
+  body:not(:has(#print-reasons:checked)) #reasons { display: none; }
+  body:not(:has(#print-reasons:checked)) .print-only { display: block; }
 }
 """
 
@@ -157,6 +163,11 @@ def render_html(
         f' <span data-figure="log.head_seq">#{log.head_seq}</span>, hash <code class="hash">{escape(log.head_hash)}</code>.'
         " Keep this number and hash: <code>engage log verify --anchor N:HASH</code> shows later whether the log was cut or"
         " rewritten.</p>"
+    )
+    add(
+        '<p class="print-choice no-print"><label><input type="checkbox" id="print-reasons">'
+        f" When printing, include section 8, the reasons for each of the {len(entries)} decisions"
+        " (about a page for every three)</label></p>"
     )
     add("</header>")
 
@@ -350,7 +361,12 @@ def render_html(
             f'<td>{escape(labels.outcome(e.outcome))}</td><td class="num">{_num(e.priority_score)}</td>'
             f"<td>{escape(exc)}</td><td>{escape(human)}</td></tr>"
         )
-    add("</tbody></table></section>")
+    add("</tbody></table>")
+    add(
+        '<p class="print-only meta">The reasons for each decision (section 8) are not in this printout: open the'
+        ' report in a browser, tick "include section 8" at the top, and print again to have them.</p>'
+    )
+    add("</section>")
 
     # 8. reasons
     add('<section id="reasons" class="pagebreak"><h2>8. Reasons for each decision</h2>')

@@ -234,6 +234,14 @@ def test_the_report_renders_and_prints_on_a4(tmp_path: Path) -> None:
     assert boxes == {(595, 842)}  # A4 in points
     pages = len(re.findall(rb"/Type\s*/Page\b", data))
     assert 3 <= pages <= 12, pages
+    # Ticking "include section 8" (as a reader would, before printing) adds the reasons to the paper.
+    ticked = tmp_path / "ticked.html"
+    ticked.write_text(page.read_text("utf-8").replace('id="print-reasons">', 'id="print-reasons" checked>', 1), "utf-8")
+    assert ticked.read_text("utf-8") != page.read_text("utf-8")
+    longer = tmp_path / "ticked.pdf"
+    browse(tmp_path, ticked, f"--print-to-pdf={longer}", "--no-pdf-header-footer")
+    with_reasons = len(re.findall(rb"/Type\s*/Page\b", longer.read_bytes()))
+    assert with_reasons >= pages + 2, (pages, with_reasons)
 
 
 def test_examples_dir_is_what_the_known_set_assumes() -> None:
