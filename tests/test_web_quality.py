@@ -105,6 +105,17 @@ def test_every_status_is_shown_with_a_word_and_an_icon_not_colour_alone(web: Sit
         assert icon.endswith(("\u2714", "\u25d0", "\u2716", "?")) and word.strip(), code
 
 
+def test_icons_are_characters_a_machine_without_emoji_fonts_draws() -> None:
+    """No emoji: a closed network's Linux desks may have no emoji font, and draw an empty box."""
+    # Arrows, maths, box drawing and geometric shapes, dingbats (DejaVu Sans has them all).
+    drawable = [(0x2190, 0x22FF), (0x2500, 0x25FF), (0x2700, 0x27BF)]
+    sources = [*sorted((WEB / "templates").glob("*.html")), WEB / "present.py", WEB / "strings_en.py"]
+    for source in sources:
+        text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), source.read_text("utf-8"))
+        for char in {c for c in text if ord(c) >= 0x2190}:
+            assert any(low <= ord(char) <= high for low, high in drawable), f"{source.name}: U+{ord(char):04X}"
+
+
 def test_the_templates_hold_no_words_outside_the_catalogue() -> None:
     for template in sorted((WEB / "templates").glob("*.html")):
         text = template.read_text()
