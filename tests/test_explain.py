@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from engine.domains import Space
+from engine.errors import RuleConflict
 from engine.evaluator import Checked
-from engine.explain import Change, apply_changes, explain, what_would_change
+from engine.explain import Change, _stage_trace, _verify, apply_changes, explain, what_would_change
 from engine.inputs import read_requests
 
 from .authoring import run_command
@@ -160,3 +161,32 @@ def test_standard_input_and_bad_input(tmp_path: Path) -> None:
     assert err == f"{two}:4:1: several-requests: explain takes one request; this input holds 2\n"
     status, _, err = run(str(tmp_path / "none.yaml"))
     assert (status, err) == (2, f"{tmp_path / 'none.yaml'}: file-not-found: no such file\n")
+
+
+# The two guards below only trip on a bug (durable-rules and engine/logic.py disagreeing); they
+# are driven here by handing them what a disagreement would look like, not by a mock.
+
+
+def test_a_rule_durable_rules_did_not_fire_but_the_trace_says_fires_is_an_internal_error() -> None:
+    engine = shipped_engine()
+    request = checked("07-missing-information.yaml")
+    name, stage = next((n, s) for n, s in engine.compiled.conditions if n == "in_country_presence")
+    fired = engine.fire(stage, request.record, AS_OF)
+    assert [r.id for r in fired] == ["presence.capacity_unknown"]
+    assert _stage_trace(stage.name, name, stage.rules, fired, request.record, AS_OF, request)  # agreeing: a trace
+    with pytest.raises(RuleConflict) as caught:
+        _stage_trace(stage.name, name, stage.rules, [], request.record, AS_OF, request)
+    assert caught.value.code == "matcher-disagreement"
+    assert "did not fire presence.capacity_unknown" in caught.value.message
+    assert caught.value.location.file and caught.value.location.file.endswith("07-missing-information.yaml")
+
+
+def test_a_change_the_engine_does_not_confirm_is_never_offered() -> None:
+    engine = shipped_engine()
+    request = checked("07-missing-information.yaml")
+    to_decline = [Change("request.funding_only", False, True)]
+    _verify(engine, request.record, to_decline, AS_OF, "decline")  # confirmed: no error
+    with pytest.raises(RuleConflict) as caught:
+        _verify(engine, request.record, to_decline, AS_OF, "engage")
+    assert caught.value.code == "matcher-disagreement"
+    assert "found engage if" in caught.value.message and "gives decline" in caught.value.message
