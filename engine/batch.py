@@ -61,6 +61,9 @@ class Result:
         return any(isinstance(e, RuleConflict) for e in self.errors)
 
 
+Origin = tuple[str | None, int | None, int | None]  # file, line, column: a Location not yet made
+
+
 @dataclass(frozen=True)
 class Decided:
     """Consecutive decisions that stayed in a worker process, which sent only what is shown of them.
@@ -69,7 +72,7 @@ class Decided:
     the parent's share of each request decides the speed-up (engine/parallel.py).
     """
 
-    origins: tuple[tuple[str | None, int | None, int | None], ...]  # where each request starts
+    origins: tuple[Origin, ...]  # where each request starts
     ids: tuple[str, ...]
     outcomes: tuple[str, ...]
     texts: tuple[bytes, ...]  # each decision's output, rendered and encoded (UTF-8)
@@ -129,11 +132,10 @@ def unique_ids(
 
     ``locate_id`` finds the ``id`` key of a repeated request (by default in its document).
     """
-    seen: dict[str, Location | int] = {}  # id -> where it was first used, or its index in ``runs``
-    runs: list[Decided] = []  # only for the positions of ids they used: the rest of each run is dropped
+    seen: dict[str, Location | Origin] = {}  # id -> where it was first used
     for result in results:
         if isinstance(result, Decided):
-            yield from _unique_run(result, seen, runs, locate_id)
+            yield from _unique_run(result, seen, locate_id)
             continue
         request_id = result.request_id
         if request_id is None:
@@ -143,7 +145,7 @@ def unique_ids(
         first = seen.get(request_id)
         if first is not None:
             where = locate_id(result) if locate_id is not None else _id_in_document(result)
-            error = _repeated(request_id, _first_use(first, request_id, runs), where)
+            error = _repeated(request_id, first, where)
             yield Result(result.source, errors=(error,), item=result.item, where=None if doc is not None else result.location)
             continue
         seen[request_id] = doc.origin() if doc is not None else result.location
@@ -151,37 +153,29 @@ def unique_ids(
 
 
 def _unique_run(
-    run: Decided, seen: dict[str, Location | int], runs: list[Decided], locate_id: Callable[[Result], Location] | None
+    run: Decided, seen: dict[str, Location | Origin], locate_id: Callable[[Result], Location] | None
 ) -> Iterator[Result | Decided]:
     ids = run.ids
     if len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):  # nearly always: no per-request work
-        index = len(runs)
-        runs.append(Decided(run.origins, ids, (), ()))
-        seen.update(dict.fromkeys(ids, index))
+        seen.update(zip(ids, run.origins, strict=True))
         yield run
         return
     start = 0
     for i, request_id in enumerate(ids):
         first = seen.get(request_id)
         if first is None:
-            seen[request_id] = run.where(i)
+            seen[request_id] = run.origins[i]
             continue
         if start < i:
             yield run.part(start, i)
         start = i + 1
         at = Result(run.origins[i][0] or "", where=run.where(i))
         where = locate_id(at) if locate_id is not None else at.location
-        yield Result(at.source, errors=(_repeated(request_id, _first_use(first, request_id, runs), where),), where=at.location)
+        yield Result(at.source, errors=(_repeated(request_id, first, where),), where=at.location)
     if start < len(ids):
         yield run.part(start, len(ids))
 
 
-def _first_use(first: Location | int, request_id: str, runs: list[Decided]) -> Location:
-    if isinstance(first, Location):
-        return first
-    run = runs[first]
-    return run.where(run.ids.index(request_id))
-
-
-def _repeated(request_id: str, first: Location, where: Location) -> InputError:
-    return InputError("duplicate-id", f"the id '{request_id}' was already used by {first.prefix()}", where)
+def _repeated(request_id: str, first: Location | Origin, where: Location) -> InputError:
+    used = first if isinstance(first, Location) else Location(*first)
+    return InputError("duplicate-id", f"the id '{request_id}' was already used by {used.prefix()}", where)

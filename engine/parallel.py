@@ -36,7 +36,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
-from .batch import Decided, Result, decide_item, unique_ids
+from .batch import Decided, Origin, Result, decide_item, unique_ids
 from .documents import Document, load_file
 from .errors import EngageError, Location
 from .evaluator import Engine
@@ -176,7 +176,7 @@ def _work(unit: Unit) -> list[Result | Decided]:
     plan: Plan = _WORKER["plan"]
     out: list[Result | Decided] = []
     compact = plan.render != "none" and not plan.keep_documents and not isinstance(unit, Items)
-    origins: list[tuple[str | None, int | None, int | None]] = []
+    origins: list[Origin] = []
     ids: list[str] = []
     outcomes: list[str] = []
     texts: list[bytes] = []
