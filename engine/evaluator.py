@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 from .compiler import CompiledPolicy, Stage, compile_policy
@@ -113,6 +113,7 @@ class _OutcomePart:
     reasons: dict[Any, Reason] = field(default_factory=dict)
 
 
+_Piece = TypeVar("_Piece")  # a condition's result, or reasons: what a part renders
 _NOTHING_QUOTED: tuple[()] = ()  # the key of a part's rendering when its reasons quote nothing
 
 
@@ -430,39 +431,55 @@ class Engine:
         fixed = part.results.get(_NOTHING_QUOTED)
         if fixed is not None:
             return fixed
-        key = self._quoted(part.quoted, record, as_of, part.rules)
-        result = part.results.get(key)
-        if result is None:
-            status = part.status
+
+        def build() -> ConditionResult:
             reasons = tuple(self._reason(r, record, as_of) for r in part.rules)
-            result = ConditionResult(name, status, self.policy.vocab.status_scores.get(status), reasons, part.missing)
-            if len(part.results) < PIECES_PER_PART:
-                part.results[key] = result
-        return result
+            return ConditionResult(name, part.status, self.policy.vocab.status_scores.get(part.status), reasons, part.missing)
+
+        return self._piece(part.results, part.quoted, part.rules, record, as_of, build)
 
     def _exception_reasons(self, part: _ExceptionPart, record: Mapping[str, Any], as_of: date) -> tuple[Reason, ...]:
         fixed = part.reasons.get(_NOTHING_QUOTED)
         if fixed is not None:
             return fixed
-        key = self._quoted(part.quoted, record, as_of, part.rules)
-        reasons = part.reasons.get(key)
-        if reasons is None:
-            reasons = tuple(self._reason(r, record, as_of) for r in part.rules if r.exception != "absent")
-            if len(part.reasons) < PIECES_PER_PART:
-                part.reasons[key] = reasons
-        return reasons
+        return self._piece(
+            part.reasons,
+            part.quoted,
+            part.rules,
+            record,
+            as_of,
+            lambda: tuple(self._reason(r, record, as_of) for r in part.rules if r.exception != "absent"),
+        )
 
     def _outcome_reason(self, part: _OutcomePart, record: Mapping[str, Any], as_of: date) -> Reason:
         fixed = part.reasons.get(_NOTHING_QUOTED)
         if fixed is not None:
             return fixed
-        key = self._quoted(part.quoted, record, as_of, (part.decisive,))
-        reason = part.reasons.get(key)
-        if reason is None:
-            reason = self._reason(part.decisive, record, as_of)
-            if len(part.reasons) < PIECES_PER_PART:
-                part.reasons[key] = reason
-        return reason
+        return self._piece(
+            part.reasons, part.quoted, (part.decisive,), record, as_of, lambda: self._reason(part.decisive, record, as_of)
+        )
+
+    def _piece(
+        self,
+        pieces: dict[Any, _Piece],
+        quoted: tuple[str, ...],
+        rules: Iterable[Rule],
+        record: Mapping[str, Any],
+        as_of: date,
+        build: Callable[[], _Piece],
+    ) -> _Piece:
+        """A part's rendering for the values its reasons quote: built once for each, and kept up to a bound.
+
+        The callers look up the rendering that quotes nothing first, themselves: it is the usual
+        case, and this way it costs no call.
+        """
+        key = self._quoted(quoted, record, as_of, rules)
+        piece = pieces.get(key)
+        if piece is None:
+            piece = build()
+            if len(pieces) < PIECES_PER_PART:
+                pieces[key] = piece
+        return piece
 
     def _reason(self, rule: Rule, record: Mapping[str, Any], as_of: date) -> Reason:
         if not self._quotes[rule]:
