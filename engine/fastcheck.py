@@ -25,11 +25,23 @@ _KNOWN = {
     "minimum", "maximum", "minLength", "maxLength", "pattern", "format", "items", "uniqueItems", "maxItems", "minItems",
 }  # fmt: skip
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
 _DROP = object()  # a value that the normal form leaves out (null, or a group left empty)
 
 
 class _Invalid(Exception):
     pass
+
+
+def _check_date(v: str) -> None:
+    """A calendar date written YYYY-MM-DD (fromisoformat alone would take other ISO forms)."""
+    if not _DATE.match(v):
+        raise _Invalid
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        raise _Invalid from None
 
 
 class Unsupported(Exception):
@@ -153,12 +165,7 @@ def _specialised(node: Mapping[str, Any]) -> Checker | None:
             if len(v) < shortest or (longest is not None and len(v) > longest) or (pattern is not None and not pattern(v)):
                 raise _Invalid
             if fmt == "date":
-                if not _DATE.match(v):
-                    raise _Invalid
-                try:
-                    date.fromisoformat(v)
-                except ValueError:
-                    raise _Invalid from None
+                _check_date(v)
             return v
 
         return text
@@ -326,12 +333,7 @@ def _compile(node: Mapping[str, Any]) -> Checker:
             if pattern is not None and not pattern.search(v):
                 raise _Invalid
             if fmt == "date":
-                if not _DATE.match(v):
-                    raise _Invalid
-                try:
-                    date.fromisoformat(v)
-                except ValueError:
-                    raise _Invalid from None
+                _check_date(v)
 
         checks.append(text_check)
 
