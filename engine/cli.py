@@ -59,7 +59,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def version_text() -> str:
-    from .matcher import version as durable_version
+    from .evaluation.matcher import version as durable_version
 
     return f"engage {__version__} (durable-rules {durable_version()}, Python {platform.python_version()})"
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from engine.cases import Case, check_case, load_cases
+from engine.authoring.cases import Case, check_case, load_cases
 from engine.errors import EngageError
 
-from .support import shipped_engine
+from .helpers.support import shipped_engine
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -72,7 +72,7 @@ def _private_log(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     """An empty decision-log database URL, once per backend (the same tests run on both)."""
-    from .logsupport import database
+    from .helpers.logsupport import database
 
     with database(request.param, tmp_path) as url:
         yield url

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ROOT
+from .helpers.support import ROOT
 
 
 @pytest.mark.slow
@@ -29,7 +29,7 @@ def test_the_wheel_carries_rules_and_criteria_and_engage_runs_from_any_directory
     shutil.copy(ROOT / "examples" / "06-exception-expired.yaml", elsewhere / "request.yaml")
     env = dict(os.environ, PYTHONPATH=str(site))
     where = subprocess.run(
-        [sys.executable, "-c", "import engine.shipped as s; print(s.shipped_dir('rules'))"],
+        [sys.executable, "-c", "import engine.policy.shipped as s; print(s.shipped_dir('rules'))"],
         cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert where.stdout.strip() == str(site / "engine" / "_shipped" / "rules")

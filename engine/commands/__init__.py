@@ -5,6 +5,8 @@ Each module has ``NAME``, ``HELP``, ``DESCRIPTION``, ``add_arguments(parser)`` a
 ``engage evaluate`` then never loads the decision log's database layer or the report's
 charts, which keeps its start-up short.  Adding a verb means adding its module and a line
 here (a test checks that the help line matches the module's ``HELP``).
+
+May import: every part.  Nothing but ``engine.cli`` imports this package.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    from ..bench import measure, render_text
+    from ..bench.decisions import measure, render_text
 
     def report(line: str) -> None:
         if args.format == "text":

@@ -13,8 +13,8 @@ from ..errors import EngageError
 
 if TYPE_CHECKING:
     from ..cli import Streams
-    from ..evaluator import Engine
-    from ..store import LogStore
+    from ..evaluation.evaluator import Engine
+    from ..log.store import LogStore
 
 
 def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +43,7 @@ def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
 
 def load_engine(args: argparse.Namespace, streams: Streams, **kwargs: object) -> Engine | None:
     """The engine for --rules/--criteria, or None after printing every load error."""
-    from ..evaluator import Engine  # here: a verb's options are added without loading the engine
+    from ..evaluation.evaluator import Engine  # here: a verb's options are added without loading the engine
 
     try:
         return Engine.load(args.rules, args.criteria, **kwargs)  # type: ignore[arg-type]
@@ -92,7 +92,7 @@ def current_user(args: argparse.Namespace) -> str:
 
 
 def open_store(args: argparse.Namespace) -> LogStore:
-    from ..store import LogStore  # the database layer loads only for the verbs that need it
+    from ..log.store import LogStore  # the database layer loads only for the verbs that need it
 
     """The decision log named by ``--db`` (or ``ENGAGE_DB``, or the default), created or upgraded on first use."""
     return LogStore.open(getattr(args, "db", None))

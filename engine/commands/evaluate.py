@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from ..batches.processes import prestart
 from ..errors import EngageError
-from ..processes import prestart
 from .common import (
     add_as_of_argument,
     add_db_argument,
@@ -29,13 +29,13 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..batch import Result
+    from ..batches.batch import Result
     from ..cli import Streams
-    from ..decision import Decision
-    from ..evaluator import Engine
-    from ..store import Draft, LogStore
+    from ..evaluation.decision import Decision
+    from ..evaluation.evaluator import Engine
+    from ..log.store import Draft, LogStore
 
-# The engine is imported in run(), after a fork server for --jobs is started (engine/processes.py);
+# The engine is imported in run(), after a fork server for --jobs is started (engine/batches/processes.py);
 # --out and --record bring in openpyxl and SQLAlchemy: they are imported only when asked for.
 
 NAME = "evaluate"
@@ -103,7 +103,7 @@ class _Recorder:
         self.recorded: list[int] = []
 
     def add(self, result: Result) -> None:
-        from ..store import decision_draft
+        from ..log.store import decision_draft
 
         assert result.decision is not None
         received = result.item.doc.data if result.item is not None and result.item.doc is not None else result.record
@@ -130,7 +130,7 @@ def _write_encoded(stream: TextIO, data: bytes) -> None:
 def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.jobs is not None and args.jobs > 1:
         prestart()  # first: it imports the engine for the workers while this process does
-    from ..outputs import check_out_path
+    from ..batches.outputs import check_out_path
 
     out = check_out_path(args.out, args.paths) if args.out else None  # a bad name fails before any work
     engine = load_engine(args, streams)
@@ -150,13 +150,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: Path | None, recorder: _Recorder | None) -> int:
-    from ..batch import Decided, evaluate_items
-    from ..decision import canonical_json
-    from ..inputs import expected_count, read_requests
-    from ..parallel import evaluate_parallel
-    from ..processes import default_jobs
-    from ..progress import open_progress
-    from ..render import render_decision, render_summary
+    from ..batches.batch import Decided, evaluate_items
+    from ..batches.inputs import expected_count, read_requests
+    from ..batches.parallel import evaluate_parallel
+    from ..batches.processes import default_jobs
+    from ..batches.progress import open_progress
+    from ..evaluation.decision import canonical_json
+    from ..evaluation.render import render_decision, render_summary
 
     progress = open_progress(
         streams.stderr,
@@ -166,7 +166,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     )
     writer = None
     if out is not None:
-        from ..outputs import DecisionWriter
+        from ..batches.outputs import DecisionWriter
 
         writer = DecisionWriter(out, engine.policy, args.as_of or date.today())
     outcomes: Counter[str] = Counter()

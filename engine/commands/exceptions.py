@@ -6,10 +6,10 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..decision import canonical_json
-from ..logview import superseded
-from ..register import RegisterEntry, build_register, expiring
-from ..store import records
+from ..evaluation.decision import canonical_json
+from ..log.logview import superseded
+from ..log.register import RegisterEntry, build_register, expiring
+from ..log.store import records
 from .common import add_as_of_argument, add_db_argument, open_store
 
 if TYPE_CHECKING:

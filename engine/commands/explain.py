@@ -6,10 +6,10 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..decision import canonical_json
+from ..authoring.explain import MAX_FIELDS, explain, render_text
+from ..batches.inputs import read_requests
 from ..errors import EngageError, InputError, Location
-from ..explain import MAX_FIELDS, explain, render_text
-from ..inputs import read_requests
+from ..evaluation.decision import canonical_json
 from .common import add_as_of_argument, add_policy_arguments, load_engine
 
 if TYPE_CHECKING:

@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..authoring.impact import RuleSet, compare, read_items, render_csv, render_json, render_text, resolve
 from ..errors import EngageError
-from ..evaluator import Engine
-from ..impact import RuleSet, compare, read_items, render_csv, render_json, render_text, resolve
-from ..loader import display_path
-from ..shipped import shipped_dir
+from ..evaluation.evaluator import Engine
+from ..policy.loader import display_path
+from ..policy.shipped import shipped_dir
 from .common import add_as_of_argument
 
 if TYPE_CHECKING:

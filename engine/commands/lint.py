@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..lint import lint, render_json, render_text
-from ..shipped import shipped_dir
+from ..authoring.lint import lint, render_json, render_text
+from ..policy.shipped import shipped_dir
 from .common import add_policy_arguments
 
 if TYPE_CHECKING:

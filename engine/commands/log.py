@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..audit import Anchor, AuditResult, verify
-from ..decision import canonical_json
+from ..batches.inputs import read_requests
 from ..errors import EngageError, Location
-from ..inputs import read_requests
-from ..logview import Entry, HumanDecision, entries, find_decision, history, human_decisions, superseded
-from ..render import render_decision
-from ..review import correct, decide
-from ..rulesets import load_stored
-from ..store import DECISION, HUMAN_DECISION, LogRecord, LogStore
-from ..stored_decision import decision_from_dict
+from ..evaluation.decision import canonical_json
+from ..evaluation.render import render_decision
+from ..evaluation.stored_decision import decision_from_dict
+from ..log.audit import Anchor, AuditResult, verify
+from ..log.logview import Entry, HumanDecision, entries, find_decision, history, human_decisions, superseded
+from ..log.review import correct, decide
+from ..log.rulesets import load_stored
+from ..log.store import DECISION, HUMAN_DECISION, LogRecord, LogStore
 from .common import (
     action_adder,
     add_as_of_argument,
@@ -385,7 +385,7 @@ def run_correct(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def _evaluate_one(args: argparse.Namespace, streams: Streams) -> Any:
-    from ..batch import evaluate_items
+    from ..batches.batch import evaluate_items
 
     engine = load_engine(args, streams)
     if engine is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import EngageError, Location
-from ..report import gather, render_csv, report_html
+from ..report.document import gather, render_csv, report_html
 from .common import add_db_argument, day, open_store
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from ..schema import load_schema
+from ..policy.schema import load_schema
 from .common import add_policy_arguments, load_engine
 
 if TYPE_CHECKING:

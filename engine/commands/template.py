@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..batches.template import csv_header, template_columns, write_template
+from ..batches.workbooks import save_workbook, write_atomically
 from ..errors import EngageError
-from ..loader import load_policy
-from ..shipped import shipped_dir
-from ..template import csv_header, template_columns, write_template
-from ..workbooks import save_workbook, write_atomically
+from ..policy.loader import load_policy
+from ..policy.shipped import shipped_dir
 
 if TYPE_CHECKING:
     from ..cli import Streams

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..casetest import case_files, default_case_dir, render_text, run_cases
-from ..shipped import shipped_dir
+from ..authoring.casetest import case_files, default_case_dir, render_text, run_cases
+from ..policy.shipped import shipped_dir
 from .common import add_policy_arguments, load_engine
 
 if TYPE_CHECKING:

@@ -6,4 +6,7 @@ sign-ins, the role each page allows), :mod:`.drafts`, :mod:`.forms` (the request
 generated from the request schema), :mod:`.i18n` (every interface string), :mod:`.present`
 (decisions and rules as the pages show them), :mod:`.app` (the application factory) and
 :mod:`.pages` (one module per page).
+
+May import: every part below it (policy, evaluation, batches, log, report, authoring),
+never ``engine.commands`` or ``engine.bench``.
 """

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ..errors import EngageError, Location
-from ..store import LogStore
+from ..log.store import LogStore
 from .db import WebTables, stamp, users, utc_now
 
 ROLES = ("intake", "board", "author", "admin")

@@ -15,8 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from ..evaluator import Engine
-from ..store import LogStore
+from ..evaluation.evaluator import Engine
+from ..log.store import LogStore
 from .context import Web, WebConfig
 from .pages import PAGE_MODULES
 from .routing import Forbidden, NotSignedIn, Pages

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ..store import LogStore
+from ..log.store import LogStore
 from .accounts import Account, Accounts, normal_name
 from .db import WebTables, login_failures, sessions, stamp, utc_now
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from ..evaluator import Engine
-from ..figures import Labels
-from ..lint import LintReport, lint_policy
-from ..store import LogStore
+from ..authoring.lint import LintReport, lint_policy
+from ..evaluation.evaluator import Engine
+from ..log.store import LogStore
+from ..report.figures import Labels
 from .accounts import Accounts
 from .auth import LoginLimiter, Sessions
 from .db import utc_now

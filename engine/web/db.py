@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..database import APPEND_LOCK, write_transaction
-from ..store import LogStore
+from ..log.database import APPEND_LOCK, write_transaction
+from ..log.store import LogStore
 
 WEB_LOCK = APPEND_LOCK + 2  # PostgreSQL advisory lock key for the web tables (never the log's)
 STAMP = sa.String(40)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..store import LogStore
+from ..log.store import LogStore
 from .db import WebTables, drafts, stamp, utc_now
 
 FormValues = dict[str, str | list[str]]

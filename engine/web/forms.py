@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EngageError
-from ..logic import lookup
+from ..evaluation.logic import lookup
 
 FormValues = dict[str, str | list[str]]
 YES, NO, UNKNOWN = "yes", "no", "unknown"

@@ -1,7 +1,7 @@
 """Words for what the pages show: field labels, option labels, status badges, citations, changes.
 
 The policy's own words (outcome, region, theme, mechanism and status labels, condition
-titles) come from the loaded rule files (:class:`engine.figures.Labels` and the
+titles) come from the loaded rule files (:class:`engine.report.figures.Labels` and the
 vocabularies); the interface's words from the catalogue (:mod:`.i18n`).
 """
 
@@ -13,9 +13,9 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from ..decision import CitationRef
-from ..explain import Alternative, Change, Option
-from ..model import AS_OF, All, AnyOf, Condition, Not, Policy, Rule, Test
+from ..authoring.explain import Alternative, Change, Option
+from ..evaluation.decision import CitationRef
+from ..policy.model import AS_OF, All, AnyOf, Condition, Not, Policy, Rule, Test
 from .forms import Field
 from .i18n import Translator
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from ..logic import lookup
+from ..evaluation.logic import lookup
 from .auth import CSRF_FIELD, Session
 from .forms import html_id
 from .i18n import Translator, negotiate

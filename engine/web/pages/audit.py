@@ -1,8 +1,8 @@
 """The audit (Board, admin): the decision log's figures and charts, the exception register,
 chain verification, and the decisions as CSV or as the whole report.
 
-Figures and charts are those of ``engage report`` (:mod:`engine.figures`, :mod:`engine.charts`);
-the verification is ``engage log verify`` (:func:`engine.audit.verify`), chain and replay.
+Figures and charts are those of ``engage report`` (:mod:`engine.report.figures`, :mod:`engine.report.charts`);
+the verification is ``engage log verify`` (:func:`engine.log.audit.verify`), chain and replay.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from datetime import date
 from fastapi import Request, Response
 from markupsafe import Markup
 
-from ...audit import AuditResult, verify
-from ...charts import Series, stacked_bars, stacked_columns
-from ...figures import Figures, Labels
-from ...register import RegisterEntry
-from ...report import OUTCOME_COLORS, STATUS_COLORS, ReportData, gather, render_csv, report_html
+from ...log.audit import AuditResult, verify
+from ...log.register import RegisterEntry
+from ...report.charts import Series, stacked_bars, stacked_columns
+from ...report.document import OUTCOME_COLORS, STATUS_COLORS, ReportData, gather, render_csv, report_html
+from ...report.figures import Figures, Labels
 from ..routing import Pages, web
 from ..views import render, translator
 

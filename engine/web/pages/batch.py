@@ -15,14 +15,14 @@ from pathlib import Path
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
-from ...batch import evaluate_items
+from ...batches.batch import evaluate_items
+from ...batches.inputs import Item
+from ...batches.tables import TABLE_SUFFIXES, read_table
+from ...batches.template import write_template
+from ...batches.workbooks import save_workbook
 from ...errors import EngageError
-from ...inputs import Item
-from ...logview import superseded
-from ...store import DECISION, decision_draft, records
-from ...tables import TABLE_SUFFIXES, read_table
-from ...template import write_template
-from ...workbooks import save_workbook
+from ...log.logview import superseded
+from ...log.store import DECISION, decision_draft, records
 from ..auth import Session
 from ..i18n import Translator
 from ..routing import Pages, form_of, signed_in, web

@@ -2,9 +2,9 @@
 
 The page shows the four conditions with a status word and icon (never colour alone), the
 reasons with their citations linking to the official documents, what is missing, the
-exceptions, what would change the outcome (:func:`engine.explain.what_would_change`, with
+exceptions, what would change the outcome (:func:`engine.authoring.explain.what_would_change`, with
 the rules that made the decision), the priority breakdown and the request as received.
-A human decision goes through :func:`engine.review.decide`, as ``engage log decide`` does.
+A human decision goes through :func:`engine.log.review.decide`, as ``engage log decide`` does.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from typing import Any
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
-from ...decision import Decision
+from ...authoring.explain import what_would_change
 from ...errors import EngageError
-from ...explain import what_would_change
-from ...logview import HumanDecision, human_decisions, superseded
-from ...review import decide
-from ...rulesets import load_stored
-from ...store import DECISION, LogRecord
-from ...stored_decision import decision_from_dict
+from ...evaluation.decision import Decision
+from ...evaluation.stored_decision import decision_from_dict
+from ...log.logview import HumanDecision, human_decisions, superseded
+from ...log.review import decide
+from ...log.rulesets import load_stored
+from ...log.store import DECISION, LogRecord
 from ..accounts import ROLES
 from ..auth import Session
 from ..present import changes_view, factor_label

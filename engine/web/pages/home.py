@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
-from ...logview import entries
+from ...log.logview import entries
 from ..accounts import ROLES
 from ..auth import CSRF_COOKIE, SESSION_COOKIE, Session, new_token
 from ..routing import PUBLIC, Pages, form_of, session_of, signed_in, web

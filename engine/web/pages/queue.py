@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from ...logview import Entry, entries
+from ...log.logview import Entry, entries
 from ..routing import Pages, web
 from ..views import render
 

@@ -17,9 +17,9 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...errors import EngageError, InvalidRequest
-from ...logview import find_decision, superseded
-from ...review import correct
-from ...store import DECISION, decision_draft
+from ...log.logview import find_decision, superseded
+from ...log.review import correct
+from ...log.store import DECISION, decision_draft
 from ..auth import Session
 from ..drafts import FormValues
 from ..forms import FieldErrors

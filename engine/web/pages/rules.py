@@ -2,9 +2,9 @@
 
 The rules page shows every rule in force on the server with its condition in words, its
 effect, reason, citations and effective dates, grouped by condition, with the lint status of
-the rules (:func:`engine.lint.lint_policy`).  The impact page takes a changed rule file (or
+the rules (:func:`engine.authoring.lint.lint_policy`).  The impact page takes a changed rule file (or
 a git revision of the repository the rules come from), lints it, and compares it with the
-rules in force on the requests of the decision log (:func:`engine.impact.compare`).  The
+rules in force on the requests of the decision log (:func:`engine.authoring.impact.compare`).  The
 candidate lives in a temporary folder for the length of the request: nothing goes live from
 the browser.
 """
@@ -22,14 +22,14 @@ from typing import Any
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
-from ...documents import Document
+from ...authoring.impact import ImpactReport, RuleSet, compare, resolve
+from ...authoring.lint import LintReport, lint
+from ...batches.inputs import Item, read_requests
 from ...errors import EngageError
-from ...evaluator import Engine
-from ...impact import ImpactReport, RuleSet, compare, resolve
-from ...inputs import Item, read_requests
-from ...lint import LintReport, lint
-from ...logview import entries
-from ...shipped import shipped_dir
+from ...evaluation.evaluator import Engine
+from ...log.logview import entries
+from ...policy.documents import Document
+from ...policy.shipped import shipped_dir
 from ..present import condition_view, effect_words, rule_citations
 from ..routing import Pages, form_of, web
 from ..views import render, translator

@@ -1,0 +1,9 @@
+"""The policy authors' tools: what a change of the rules does, before it goes live.
+
+The finite domains the rules read (``domains``), the consistency check (``lint``), the
+authors' test cases (``cases``, ``casetest``), the trace of one decision and what would
+change it (``explain``), and the comparison of two versions of the rules on a corpus
+(``impact``).
+
+May import: ``engine.policy``, ``engine.evaluation``, ``engine.batches`` and ``engine.errors``.
+"""

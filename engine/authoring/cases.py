@@ -1,0 +1,186 @@
+"""Test cases as YAML data: a request and the decision it must get.
+
+The golden tests in ``tests/golden/`` and the policy authors' cases (``engage test``) use
+this one format (``engine/schemas/cases.schema.json``)::
+
+    as_of: 2026-11-24
+    bases:
+      complete: {id: GOLD, received: 2026-01-15, ...}
+    cases:
+      - name: restricts monitoring declines
+        base: complete
+        patch: {mandate: {restricts_monitoring: true}}     # JSON merge patch; null = unknown
+        expect:
+          outcome: decline
+          criteria: {a: unmet, b: met, c: met, d: met}      # by letter or by name
+          priority_score: 0
+          rules: [outcome.decline, mandate.restricts_monitoring]
+          missing: []
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngageError, LoadFailed, Location, PolicyError
+from ..evaluation.decision import Decision
+from ..evaluation.evaluator import Engine
+from ..policy.documents import Document, load_file
+from ..policy.schema import schema_errors, shipped_validator
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    request: Mapping[str, Any]
+    expect: Mapping[str, Any]
+    as_of: date | None
+    location: Location
+    doc: Document = field(compare=False)
+    path: tuple[Any, ...] = ()  # where the request sits in the case file, for error positions
+
+    @property
+    def title(self) -> str:
+        return f"{self.location.prefix()}: {self.name}"
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: mappings merge, ``null`` removes (here: makes the field unknown), anything else replaces."""
+    if not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def load_cases(path: Path | str) -> list[Case]:
+    """Every case of one file; raise :class:`LoadFailed` with every problem found."""
+    path = Path(path)
+    docs = load_file(path)
+    doc = docs[0]
+    errors: list[EngageError] = [
+        PolicyError(e.code, e.message, e.location) for e in schema_errors(doc.data, shipped_validator("cases"), doc, "case file")
+    ]
+    if errors:
+        raise LoadFailed(errors)
+    data = doc.data
+    bases: dict[str, Any] = data.get("bases", {})
+    default_as_of = data.get("as_of")
+    cases: list[Case] = []
+    for i, raw in enumerate(data["cases"]):
+        where: tuple[Any, ...] = ("cases", i)
+        req_path: tuple[Any, ...]
+        if "request" in raw:
+            request, req_path = raw["request"], where + ("request",)
+        else:
+            base_name = raw["base"]
+            if base_name in bases:
+                base, req_path = bases[base_name], ("bases", base_name)
+            else:
+                file = path.parent / base_name
+                if not file.is_file():
+                    errors.append(
+                        PolicyError(
+                            "unknown-base",
+                            f"'{base_name}' is neither a base of this file nor a request file",
+                            doc.locate(where + ("base",)),
+                        )
+                    )
+                    continue
+                base, req_path = load_file(file)[0].data, where + ("base",)
+            request = merge_patch(base, raw.get("patch", {}))
+        when = raw.get("as_of", default_as_of)
+        cases.append(
+            Case(
+                raw["name"], request, raw["expect"], date.fromisoformat(when) if when else None, doc.locate(where), doc, req_path
+            )
+        )
+    if errors:
+        raise LoadFailed(errors)
+    return cases
+
+
+def _criterion_name(engine: Engine, key: str) -> str:
+    for crit in engine.policy.criteria:
+        if key in (crit.letter, crit.name):
+            return crit.name
+    return key
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def difference(what: str, want: Any, got: Any) -> str:
+    """One line saying how ``got`` differs from ``want``; lists also say what is missing and what is extra."""
+    line = f"{what}: expected {_shown(want)}, got {_shown(got)}"
+    if isinstance(want, list | tuple) and isinstance(got, list | tuple):
+        missing = [v for v in want if v not in got]
+        extra = [v for v in got if v not in want]
+        notes = []
+        if missing:
+            notes.append(f"missing {', '.join(map(_shown, missing))}")
+        if extra:
+            notes.append(f"not expected {', '.join(map(_shown, extra))}")
+        if not notes:
+            notes.append("same entries, different order")
+        line += f" ({'; '.join(notes)})"
+    return line
+
+
+def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
+    """Evaluate ``case``; return the decision and one line per difference from ``expect``."""
+    expect = case.expect
+    try:
+        decision = engine.decide(engine.check(case.request, Document(case.request, case.location.file or "<case>")), case.as_of)
+    except EngageError as exc:
+        codes = [e.code for e in getattr(exc, "errors", [exc])]
+        if "error" in expect:
+            if expect["error"] in codes:
+                return None, []
+            return None, [f"error: expected {expect['error']}, got {', '.join(codes)}"]
+        return None, [f"the request was rejected: {e}" for e in getattr(exc, "errors", [exc])]
+    if "error" in expect:
+        return decision, [f"error: expected {expect['error']}, but the request was evaluated ({decision.outcome})"]
+    diffs: list[str] = []
+
+    def compare(what: str, want: Any, got: Any) -> None:
+        if want != got:
+            diffs.append(difference(what, want, got))
+
+    if "outcome" in expect:
+        compare("outcome", expect["outcome"], decision.outcome)
+    for key, status in expect.get("criteria", {}).items():
+        name = _criterion_name(engine, key)
+        try:
+            compare(f"criteria.{name}", status, decision.condition(name).status)
+        except KeyError:
+            diffs.append(f"criteria.{key}: no such criterion")
+    if "priority_score" in expect:
+        compare("priority_score", expect["priority_score"], decision.priority_score)
+    if "rules" in expect:
+        compare("rules", list(expect["rules"]), [r.rule for r in decision.reasons])
+    for rule_id in expect.get("fired", []):
+        if rule_id not in decision.rules_fired:
+            diffs.append(f"fired: expected {rule_id} to fire; fired: {', '.join(decision.rules_fired)}")
+    if "missing" in expect:
+        compare("missing", list(expect["missing"]), list(decision.missing))
+    if "exception" in expect:
+        got = decision.exceptions[0].decision if decision.exceptions else "none"
+        compare("exception", expect["exception"], got)
+    return decision, diffs

@@ -1,0 +1,457 @@
+"""``engage explain``: the full trace of one decision, and what would change it.
+
+The trace lists, stage by stage, every rule with whether it fired and, for each field
+test, the value it saw (:func:`engine.evaluation.logic.trace`).  It is checked against what
+durable-rules fired for the same stage: a disagreement is an internal error, never shown
+as an explanation.
+
+"What would change it" (:func:`what_would_change`) searches the field domains of
+:mod:`engine.authoring.domains` breadth first: every change of one field, then of two, then of
+three, and keeps for each other outcome the smallest sets of changes that reach it.  The
+search runs on :mod:`engine.evaluation.logic` (fast, and checked against durable-rules in the
+tests); every change it reports is then re-evaluated by the engine itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..errors import RuleConflict
+from ..evaluation.decision import Decision
+from ..evaluation.evaluator import Checked, Engine
+from ..evaluation.logic import Kleene, TraceNode, trace
+from ..policy.model import AS_OF, Policy, Rule
+from .domains import TEXT_EXAMPLE, Evaluator, Space, freeze
+
+MAX_FIELDS = 3
+MAX_OPTIONS = 6  # ways shown per outcome
+
+
+# -- the trace -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    rule: Rule
+    in_force: bool
+    value: Kleene  # the condition's value (None: unknown)
+    fired: bool  # what durable-rules said
+    node: TraceNode
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.id,
+            "effect": self.rule.effect,
+            "in_force": self.in_force,
+            "condition": _kleene(self.value),
+            "fired": self.fired,
+            "trace": _node_dict(self.node),
+            "location": self.rule.location.prefix(),
+        }
+
+
+@dataclass(frozen=True)
+class StageTrace:
+    name: str  # condition.<criterion>, exception, outcome
+    title: str
+    result: str  # the status, the exception state, or the outcome
+    rules: tuple[RuleTrace, ...]
+    decisive: str | None = None  # outcome stage: the line that decided
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"stage": self.name, "title": self.title, "result": self.result}
+        if self.decisive is not None:
+            out["decisive"] = self.decisive
+        out["rules"] = [r.to_dict() for r in self.rules]
+        return out
+
+
+def _kleene(value: Kleene) -> str:
+    return "unknown" if value is None else ("true" if value else "false")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _node_dict(node: TraceNode) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": node.kind, "value": _kleene(node.value)}
+    if node.test is not None:
+        out.update(field=node.test.field, op=node.test.op, expected=_jsonable(node.test.value), seen=_jsonable(node.seen))
+    if node.children:
+        out["children"] = [_node_dict(c) for c in node.children]
+    return out
+
+
+# -- what would change it ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field set to one value (``before`` None: it was unknown)."""
+
+    field: str
+    before: Any
+    after: Any
+    only_known: bool = False  # the rules only ask whether the field is given
+
+    def words(self, alternatives: Sequence[Any] = ()) -> str:
+        if self.only_known:
+            return f"{self.field} is given"
+        values = " or ".join(_words(v) for v in (self.after, *alternatives))
+        verb = "is" if self.before is None else "becomes"
+        return f"{self.field} {verb} {values}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "from": _thaw(self.before), "to": _thaw(self.after)}
+
+
+def _words(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_words(v) for v in value) + "]" if value else "empty"
+    return str(value)
+
+
+def _thaw(value: Any) -> Any:
+    return [_thaw(v) for v in value] if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to reach an outcome: a value (or one of several) for each changed field."""
+
+    changes: tuple[tuple[Change, ...], ...]  # per field: the change, or several alternatives for it
+    any_value: tuple[bool, ...] = ()  # per field: the alternatives are every value the field can take
+
+    def words(self) -> str:
+        parts = []
+        for i, group in enumerate(self.changes):
+            first = group[0]
+            if i < len(self.any_value) and self.any_value[i]:
+                parts.append(
+                    f"{first.field} {'is given (any value)' if first.before is None else 'changes (to any other value)'}"
+                )
+            else:
+                parts.append(first.words([c.after for c in group[1:]]))
+        return " and ".join(parts)
+
+    def combinations(self) -> list[tuple[Change, ...]]:
+        """Every concrete set of changes this option stands for."""
+        return [tuple(combo) for combo in itertools.product(*self.changes)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": [
+                {"field": group[0].field, "from": _thaw(group[0].before), "to": [_thaw(c.after) for c in group]}
+                for group in self.changes
+            ],
+            "words": self.words(),
+        }
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The smallest sets of field changes that move the request to ``outcome``."""
+
+    outcome: str
+    size: int  # number of fields changed
+    options: tuple[Option, ...]
+    more: int = 0  # options found but not kept (beyond MAX_OPTIONS)
+
+    def sentences(self) -> list[str]:
+        out = [f"{self.outcome} if {o.words()}" for o in self.options]
+        if self.more:
+            ways = f"{self.more} more way{'s' if self.more != 1 else ''}"
+            out.append(f"({self.outcome}: {ways} changing {self.size} field{'s' if self.size != 1 else ''})")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "fields_changed": self.size,
+            "options": [o.to_dict() for o in self.options],
+            "sentences": self.sentences(),
+            "more": self.more,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    decision: Decision
+    stages: tuple[StageTrace, ...]
+    alternatives: tuple[Alternative, ...]
+    unreached: tuple[str, ...]  # outcomes no change of up to max_fields fields reaches
+    max_fields: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.decision.request_id,
+            "outcome": self.decision.outcome,
+            "as_of": self.decision.as_of.isoformat(),
+            "as_of_source": self.decision.as_of_source,
+            "decisive": self.decision.decisive_rule,
+            "stages": [s.to_dict() for s in self.stages],
+            "what_would_change": [a.to_dict() for a in self.alternatives],
+            "not_reachable": list(self.unreached),
+            "max_fields": self.max_fields,
+        }
+
+
+def _set_path(record: dict[str, Any], path: str, value: Any) -> None:
+    node = record
+    *parents, last = path.split(".")
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[last] = _thaw(value)
+
+
+def apply_changes(record: Mapping[str, Any], changes: Sequence[Change]) -> dict[str, Any]:
+    """A copy of ``record`` with ``changes`` made."""
+    import copy
+
+    out = copy.deepcopy(dict(record))
+    for change in changes:
+        _set_path(out, change.field, change.after)
+    return out
+
+
+def _merge(options: list[tuple[Change, ...]], candidates: Mapping[str, Sequence[Any]]) -> list[Option]:
+    """Options over the same fields that differ in one field only become one option with alternatives."""
+    groups: list[list[list[Change]]] = [[[c] for c in opt] for opt in options]
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(groups):
+            for j in range(i + 1, len(groups)):
+                b = groups[j]
+                if [g[0].field for g in a] != [g[0].field for g in b]:
+                    continue
+                differ = [k for k in range(len(a)) if {c.after for c in a[k]} != {c.after for c in b[k]}]
+                if len(differ) == 1:
+                    k = differ[0]
+                    a[k] = a[k] + [c for c in b[k] if c.after not in {x.after for x in a[k]}]
+                    del groups[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    out = []
+    for opt in groups:
+        every = tuple(len(g) > 1 and {c.after for c in g} == set(candidates[g[0].field]) for g in opt)
+        out.append(Option(tuple(tuple(g) for g in opt), every))
+    return out
+
+
+def what_would_change(
+    engine: Engine, record: Mapping[str, Any], as_of: date, *, max_fields: int = MAX_FIELDS, space: Space | None = None
+) -> tuple[tuple[Alternative, ...], tuple[str, ...]]:
+    """For each other outcome, the smallest sets of field changes (up to ``max_fields``) that reach it.
+
+    Returns the alternatives (in the order of the outcome vocabulary) and the outcomes that
+    no such change reaches.  Only known values are tried: a change never makes a field
+    unknown.  Each reported change set is checked by evaluating the changed request.
+    """
+    space = space or Space(engine.policy)
+    evaluator = Evaluator(space)
+    flat = evaluator.flat(record)
+    current = evaluator.outcome(flat, as_of)
+    fields = list(evaluator.fields)
+    candidates: dict[str, list[Any]] = {}
+    only_known: dict[str, bool] = {}
+    for path in fields:
+        domain = space.domain(path)
+        values = [freeze(v) for v in domain.known(as_of)]
+        candidates[path] = [v for v in values if v != flat.get(path)]
+        only_known[path] = domain.kind == "string" and domain.values == (TEXT_EXAMPLE,)
+        if only_known[path] and flat.get(path) is not None:
+            candidates[path] = []  # already given; the rules cannot tell one text from another
+    wanted = [o for o in engine.policy.vocab.outcomes if o != current]
+    found: dict[str, tuple[int, list[tuple[Change, ...]]]] = {}
+    for size in range(1, max_fields + 1):
+        if all(o in found for o in wanted):
+            break
+        this_size: dict[str, list[tuple[Change, ...]]] = {}
+        for combo in itertools.combinations([f for f in fields if candidates[f]], size):
+            for chosen in itertools.product(*(candidates[f] for f in combo)):
+                trial = dict(flat)
+                trial.update(zip(combo, chosen, strict=True))
+                outcome = evaluator.outcome(trial, as_of)
+                if outcome is None or outcome == current or outcome in found:
+                    continue
+                changes = tuple(Change(f, flat.get(f), v, only_known[f]) for f, v in zip(combo, chosen, strict=True))
+                this_size.setdefault(outcome, []).append(changes)
+        for outcome, ways in this_size.items():
+            found[outcome] = (size, ways)
+    alternatives: list[Alternative] = []
+    for outcome in wanted:
+        if outcome not in found:
+            continue
+        size, raw = found[outcome]
+        options = _merge(raw, candidates)
+        kept = options[:MAX_OPTIONS]
+        for option in kept:
+            for changes in option.combinations():
+                _verify(engine, record, changes, as_of, outcome)
+        alternatives.append(Alternative(outcome, size, tuple(kept), len(options) - len(kept)))
+    alternatives.sort(key=lambda a: (a.size, wanted.index(a.outcome)))
+    unreached = tuple(o for o in wanted if o not in found)
+    return tuple(alternatives), unreached
+
+
+def _verify(engine: Engine, record: Mapping[str, Any], changes: Sequence[Change], as_of: date, outcome: str) -> None:
+    changed = apply_changes(record, changes)
+    got = engine.evaluate(changed, as_of).outcome
+    if got != outcome:
+        words = " and ".join(c.words() for c in changes)
+        raise RuleConflict(
+            "matcher-disagreement",
+            f"the search found {outcome} if {words}, but the engine gives {got}; please report this",
+        )
+
+
+# -- the whole explanation ---------------------------------------------------------------
+
+
+def _stage_trace(
+    name: str, title: str, rules: Sequence[Rule], fired: Sequence[Rule], record: Mapping[str, Any], as_of: date, checked: Checked
+) -> list[RuleTrace]:
+    out: list[RuleTrace] = []
+    durable = {id(r) for r in fired}
+    for rule in rules:
+        node = trace(rule.when, record, as_of)
+        in_force = rule.in_force(as_of)
+        logic_fires = in_force and node.value is True
+        if logic_fires != (id(rule) in durable):
+            raise RuleConflict(
+                "matcher-disagreement",
+                f"durable-rules {'fired' if id(rule) in durable else 'did not fire'} {rule.id} in {title}, but its"
+                f" condition is {_kleene(node.value)} here; please report this",
+                checked.location,
+            )
+        out.append(RuleTrace(rule, in_force, node.value, id(rule) in durable, node))
+    return out
+
+
+def explain(
+    engine: Engine, checked: Checked, as_of: date, as_of_source: str = "given", *, max_fields: int = MAX_FIELDS
+) -> Explanation:
+    """The decision for ``checked`` with every rule's trace and what would change the outcome."""
+    decision = engine.decide(checked, as_of, as_of_source)
+    policy = engine.policy
+    record = checked.record
+    stages: list[StageTrace] = []
+    for name, stage in engine.compiled.conditions:
+        fired = engine.fire(stage, record, as_of)
+        crit = policy.criterion(name)
+        title = f"({crit.letter}) {name}"
+        rules = _stage_trace(stage.name, title, stage.rules, fired, record, as_of, checked)
+        stages.append(StageTrace(stage.name, title, decision.condition(name).status, tuple(rules)))
+    exc_stage = engine.compiled.exception
+    exc_fired = engine.fire(exc_stage, record, as_of)
+    exc_rules = _stage_trace(exc_stage.name, "exception", exc_stage.rules, exc_fired, record, as_of, checked)
+    states = {r.exception for r in exc_fired if r.exception is not None}
+    state = states.pop() if len(states) == 1 else "?"
+    stages.append(StageTrace("exception", "exception", state, tuple(exc_rules)))
+    derived = dict(record)
+    derived["status"] = {**{c.name: c.status for c in decision.criteria}, "exception": state}
+    covered = {r.covers for r in exc_fired if r.covers is not None}
+    derived["covers"] = {n: n in covered for n in policy.criterion_names}
+    out_stage = engine.compiled.outcome
+    out_fired = engine.fire(out_stage, derived, as_of)
+    out_rules = _stage_trace(out_stage.name, "outcome table", out_stage.rules, out_fired, derived, as_of, checked)
+    stages.append(StageTrace("outcome", "outcome table", decision.outcome, tuple(out_rules), decision.decisive_rule))
+    alternatives, unreached = what_would_change(engine, record, as_of, max_fields=max_fields)
+    return Explanation(decision, tuple(stages), alternatives, unreached, max_fields)
+
+
+# -- text -------------------------------------------------------------------------------------
+
+_MARK = {True: "[x]", False: "[ ]", None: "[?]"}
+
+
+def _expected(value: Any) -> str:
+    if value == AS_OF:
+        return "as_of"
+    if isinstance(value, tuple):
+        return "[" + ", ".join("null" if v is None else _words(v) for v in value) + "]"
+    if isinstance(value, date):
+        return value.isoformat()
+    return _words(value)
+
+
+def _seen(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, list):
+        return "[" + ", ".join(_words(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "(given)"
+    return _words(value)
+
+
+def _node_lines(node: TraceNode, depth: int) -> list[str]:
+    pad = "    " * depth
+    if node.kind == "test" and node.test is not None:
+        t = node.test
+        return [f"{pad}{t.field} {t.op} {_expected(t.value)}: saw {_seen(node.seen)} -> {_kleene(node.value)}"]
+    if node.kind == "always":
+        return [f"{pad}(always) -> true"]
+    lines = [f"{pad}{node.kind} -> {_kleene(node.value)}"]
+    for child in node.children:
+        lines.extend(_node_lines(child, depth + 1))
+    return lines
+
+
+def render_text(explanation: Explanation, policy: Policy) -> str:
+    d = explanation.decision
+    label = policy.vocab.outcomes[d.outcome].label if d.outcome in policy.vocab.outcomes else d.outcome
+    lines = [
+        f"{d.request_id}: {label.upper()} ({d.outcome})",
+        f"  as of {d.as_of.isoformat()} ({d.as_of_source}); decided by {d.decisive_rule}",
+        "  [x] fired   [ ] false   [?] unknown (does not fire)   [-] not in force on this date",
+    ]
+    for stage in explanation.stages:
+        lines.append("")
+        if stage.name == "outcome":
+            lines.append("Outcome table (the first line that applies decides):")
+        else:
+            lines.append(f"{stage.title}: {stage.result}")
+        passed_decisive = False
+        for i, rt in enumerate(stage.rules, start=1):
+            mark = "[-]" if not rt.in_force else _MARK[rt.value]
+            prefix = f"{i:>2}. " if stage.name == "outcome" else ""
+            note = ""
+            if stage.name == "outcome":
+                if rt.rule.id == stage.decisive and not passed_decisive:
+                    note, passed_decisive = "   <- decides", True
+                elif passed_decisive and rt.fired:
+                    note = "   (applies too, but an earlier line decided)"
+            lines.append(f"  {mark} {prefix}{rt.rule.id} ({rt.rule.effect}){note}")
+            if isinstance(rt.node, TraceNode) and rt.node.kind != "always":
+                lines.extend(_node_lines(rt.node, 2))
+    lines.append("")
+    lines.append(f"What would change it (the fewest field changes, up to {explanation.max_fields}):")
+    if not explanation.alternatives:
+        lines.append("  no change of up to that many fields leads to another outcome")
+    for alt in explanation.alternatives:
+        for sentence in alt.sentences():
+            lines.append(f"  {sentence}")
+    if explanation.unreached:
+        lines.append(f"  not reachable by changing up to {explanation.max_fields} fields: {', '.join(explanation.unreached)}")
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""One cell of an intake table into the value of its request field.
+
+The conventions (README, "Spreadsheets"): a blank cell is unknown and is never guessed;
+spaces around a value are ignored; booleans are yes/no/true/false in any case; lists are
+``;``-separated; recommendations are ``mechanism:reference``; dates are date cells or
+``YYYY-MM-DD``; numbers are digits.  Anything else that the schema decides (is this value
+in the vocabulary, is this text a real date) is left to the schema, so that the messages
+are the same as for a YAML request.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+from ..policy.schema import describe
+from .columns import LIST_SEPARATOR, RECORD_SEPARATOR, Column
+
+_TRUE = {"yes", "true"}
+_FALSE = {"no", "false"}
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's kind."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _text(raw: Any) -> str:
+    """What a spreadsheet shows for a non-text cell, as text."""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == time(0) else raw.isoformat(sep=" ")
+    if isinstance(raw, date):
+        return raw.isoformat()
+    return str(raw)
+
+
+def cell_value(column: Column, raw: Any) -> Any:
+    """The field value of a cell; None when the cell is blank (unknown)."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if not raw:
+            return None
+    kind = column.kind
+    if kind == "bool":
+        return _bool(raw)
+    if kind in ("integer", "number"):
+        return _number(raw)
+    if kind == "date":
+        return _date(raw)
+    if kind == "list":
+        return _list(raw)
+    if kind == "records":
+        return _records(column, raw)
+    return _text(raw)  # enum and string: the schema checks the value
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in _TRUE | _FALSE:
+        return raw.lower() in _TRUE
+    raise CellError("not-yes-no", f"{describe(_text(raw))} is not yes or no (leave the cell blank when unknown)")
+
+
+def _number(raw: Any) -> int | float:
+    if isinstance(raw, (bool, date, time)):
+        raise CellError("not-a-number", f"{describe(_text(raw))} is not a number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else raw
+    text = str(raw)
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if _DECIMAL.fullmatch(text) and math.isfinite(float(text)):
+        return float(text)
+    raise CellError("not-a-number", f"{describe(text)} is not a number; write digits only, e.g. 250000 or 1250.50")
+
+
+def _date(raw: Any) -> str:
+    if isinstance(raw, datetime):
+        if raw.time() != time(0):
+            raise CellError("bad-date", f"{raw.isoformat(sep=' ')} has a time of day; enter only the date")
+        return raw.date().isoformat()
+    if isinstance(raw, date):
+        return raw.isoformat()
+    if isinstance(raw, (int, float)):
+        raise CellError("bad-date", f"{_text(raw)} is a number, not a date: format the cell as a date or write YYYY-MM-DD")
+    return str(raw)  # the schema checks the form YYYY-MM-DD
+
+
+def _items(raw: Any) -> list[str]:
+    return [part.strip() for part in _text(raw).split(LIST_SEPARATOR) if part.strip()]
+
+
+def _list(raw: Any) -> list[str] | None:
+    return _items(raw) or None
+
+
+def _records(column: Column, raw: Any) -> list[dict[str, str]] | None:
+    out: list[dict[str, str]] = []
+    for item in _items(raw):
+        head, _, tail = item.partition(RECORD_SEPARATOR)
+        head, tail = head.strip(), tail.strip()
+        if not head:
+            raise CellError("bad-entry", f"the entry {describe(item)} has no {column.key} before ':'")
+        entry = {str(column.key): head}
+        if tail:
+            entry[str(column.tail)] = tail
+        out.append(entry)
+    return out or None

@@ -1,0 +1,351 @@
+"""Batches of requests in tables: ``.csv`` and ``.xlsx`` (one request per row) and ``.jsonl``.
+
+Row 1 of a table names the columns (the dotted field paths of ``engage template``); every
+later row that is not blank is one request, read cell by cell (:mod:`engine.batches.cells`) into
+a request mapping that then goes through the same schema validation as a YAML request.
+A problem names the row and the column (``intake.xlsx:row 7: column presence.type: ...``);
+a bad row never stops the others.  A problem with row 1 stops the file, since every row
+would be misread.  In ``.jsonl`` each non-blank line is one JSON request, and problems
+name ``file:line:col``.
+
+Readers yield a :class:`~engine.policy.documents.Document` per request, or the
+:class:`~engine.errors.EngageError` that stopped a row or the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngageError, InputError, Location, ManyErrors
+from ..policy.documents import Document, Path_, decode, dotted, parse, read_text
+from ..policy.schema import did_you_mean, load_schema
+from .cells import CellError, cell_value
+from .columns import Column, request_columns
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".jsonl")
+REQUEST_SHEET = "Requests"  # the sheet read from a workbook (else its first sheet)
+
+Read = Document | EngageError
+
+
+class TableErrors(ManyErrors):
+    """Every problem found in the header of a table."""
+
+
+class RowProblems(ManyErrors):
+    """Every problem found in the cells of one row; ``request_id`` is the row's id, if it has one."""
+
+    def __init__(self, errors: Sequence[EngageError], request_id: str | None) -> None:
+        super().__init__(errors)
+        self.request_id = request_id
+
+
+@dataclass
+class RowDocument(Document):
+    """A request read from one row of a table: its errors name the row and the column."""
+
+    row: int = 0
+    columns: Mapping[str, int] = field(default_factory=dict)  # column name -> 1-based position
+
+    def locate(self, path: Path_, *, key: bool = False) -> Location:
+        probe = tuple(path)
+        while probe:
+            name = dotted(probe)
+            if name in self.columns:
+                return Location(self.file, self.row, self.columns[name], name, row=True)
+            probe = probe[:-1]
+        return Location(self.file, self.row, None, None, row=True)
+
+
+@dataclass
+class LineDocument(Document):
+    """A request read from one line of a JSON Lines file: positions are in the whole file."""
+
+    line: int = 1
+
+    def locate(self, path: Path_, *, key: bool = False) -> Location:
+        return _shift(super().locate(path, key=key), self.line)
+
+    def origin(self) -> Location:
+        return self.locate(()) if not self.positions_pending else _shift(self._first_character(), self.line)
+
+
+def _shift(location: Location, line: int) -> Location:
+    return replace(location, line=line + (location.line or 1) - 1)
+
+
+@cache
+def table_columns() -> tuple[Column, ...]:
+    """The columns a table may have: every field of the request schema."""
+    return request_columns(load_schema("request"))
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA, as spreadsheets name columns."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def read_table(path: Path, name: str) -> Iterator[Read]:
+    """The requests of the ``.csv``, ``.xlsx`` or ``.jsonl`` file at ``path`` (shown as ``name``)."""
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        yield from _jsonl(path, name)
+    elif suffix == ".csv":
+        yield from _csv(path, name)
+    else:
+        yield from _xlsx(path, name)
+
+
+def expected_rows(path: Path) -> int | None:
+    """About how many requests the table at ``path`` holds (for a progress bar); None if unknown."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            workbook = _open_workbook(path)
+            try:
+                sheet = _request_sheet(workbook)
+                return max((sheet.max_row or 1) - 1, 0)
+            finally:
+                workbook.close()
+        count = path.read_bytes().count(b"\n")
+        return count if path.suffix.lower() == ".jsonl" else max(count - 1, 0)
+    except Exception:  # noqa: BLE001 - only an estimate: the reader reports the real problem
+        return None
+
+
+# --- rows into requests ------------------------------------------------------------
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _header(name: str, cells: Sequence[Any]) -> tuple[list[Column | None], list[EngageError]]:
+    known = {c.name: c for c in table_columns()}
+    out: list[Column | None] = []
+    errors: list[EngageError] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(cells, start=1):
+        text = "" if _blank(raw) else str(raw).strip()
+        column = known.get(text)
+        where = Location(name, 1, index, text or column_letter(index), row=True)
+        if not text:
+            out.append(None)
+            continue
+        if column is None:
+            hint = did_you_mean(text, known)
+            errors.append(
+                InputError("unknown-column", f"not a request field{hint}; row 1 names the fields of the template", where)
+            )
+        elif text in seen:
+            first = column_letter(seen[text])
+            errors.append(
+                InputError("duplicate-column", f"the column appears twice (columns {first} and {column_letter(index)})", where)
+            )
+        else:
+            seen[text] = index
+        out.append(column if column is not None and seen.get(text) == index else None)
+    if not errors:
+        for column in table_columns():
+            if column.required and column.name not in seen:
+                errors.append(
+                    InputError(
+                        "missing-column",
+                        f"row 1 has no column '{column.name}', which every request needs",
+                        Location(name, 1, None, None, row=True),
+                    )
+                )
+    return out, errors
+
+
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    *groups, last = path.split(".")
+    node = data
+    for group in groups:
+        node = node.setdefault(group, {})
+    node[last] = value
+
+
+def _one(errors: Sequence[EngageError]) -> EngageError:
+    return errors[0] if len(errors) == 1 else TableErrors(errors)
+
+
+def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> Iterator[Read]:
+    """Requests from numbered rows; the first row is the header."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        yield InputError("empty-file", empty, Location(name, 1, None, None, row=True))
+        return
+    header, errors = _header(name, first[1])
+    if errors:
+        yield _one(errors)
+        return
+    positions = {column.name: i for i, column in enumerate(header, start=1) if column is not None}
+    for number, cells in iterator:
+        if all(_blank(raw) for raw in cells):
+            continue
+        data: dict[str, Any] = {}
+        problems: list[EngageError] = []
+        for index, raw in enumerate(cells, start=1):
+            column = header[index - 1] if index <= len(header) else None
+            if column is None:
+                if not _blank(raw):
+                    problems.append(
+                        InputError(
+                            "unnamed-column",
+                            "this cell has a value but row 1 gives its column no name",
+                            Location(name, number, index, column_letter(index), row=True),
+                        )
+                    )
+                continue
+            try:
+                value = cell_value(column, raw)
+            except CellError as exc:
+                problems.append(InputError(exc.code, exc.message, Location(name, number, index, column.name, row=True)))
+                continue
+            if value is not None:
+                _put(data, column.name, value)
+        if problems:
+            request_id = data.get("id")
+            yield RowProblems(problems, request_id if isinstance(request_id, str) else None)
+        else:
+            yield RowDocument(data, name, row=number, columns=positions)
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+
+class _CSVSyntax(Exception):
+    def __init__(self, error: EngageError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _numbered_csv(text: str, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _CSVSyntax(InputError("csv-syntax", str(exc), Location(name, number + 1, None, None, row=True))) from None
+        number += 1
+        yield number, cells
+
+
+def _csv(path: Path, name: str) -> Iterator[Read]:
+    try:
+        text = read_text(path, name)
+        rows = _numbered_csv(text, name)
+        first = next(rows, None)
+        if first is not None and len(first[1]) == 1 and any(sep in first[1][0] for sep in (";", "\t")):
+            yield InputError(
+                "bad-separator",
+                "the columns are not separated by commas; save the file as CSV with commas (or as .xlsx)",
+                Location(name, 1, None, None, row=True),
+            )
+            return
+        head = [first] if first is not None else []
+        yield from _rows(name, itertools.chain(head, rows), "the file is empty: row 1 must name the columns")
+    except EngageError as exc:
+        yield exc
+    except _CSVSyntax as exc:
+        yield exc.error
+
+
+# --- XLSX --------------------------------------------------------------------------
+
+
+def _open_workbook(path: Path) -> Any:
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. "Data Validation extension is not supported"
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def _request_sheet(workbook: Any) -> Any:
+    return workbook[REQUEST_SHEET] if REQUEST_SHEET in workbook.sheetnames else workbook.worksheets[0]
+
+
+def _xlsx(path: Path, name: str) -> Iterator[Read]:
+    if not path.is_file():
+        yield InputError("file-not-found", "no such file", Location(name))
+        return
+    try:
+        workbook = _open_workbook(path)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+        yield InputError(
+            "unreadable-workbook", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})", Location(name)
+        )
+        return
+    try:
+        sheet = _request_sheet(workbook)
+        rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+        yield from _rows(name, rows, f"the sheet '{sheet.title}' is empty: row 1 must name the columns")
+    except EngageError as exc:
+        yield exc
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet: report it as the file's problem
+        yield InputError(
+            "unreadable-workbook", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})", Location(name)
+        )
+    finally:
+        workbook.close()
+
+
+# --- JSON Lines --------------------------------------------------------------------
+
+
+def _jsonl(path: Path, name: str) -> Iterator[Read]:
+    """One request per line, read as a stream: a batch of years of requests need not fit in memory."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        try:
+            read_text(path, name)  # the same one-line error as for any other file
+        except EngageError as exc:
+            yield exc
+        return
+    found = False
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            read = jsonl_line(raw, name, number)
+            if read is not None:
+                found = True
+                yield read
+    if not found:
+        yield jsonl_empty(name)
+
+
+def jsonl_line(raw: bytes, name: str, number: int) -> Read | None:
+    """The request on line ``number`` of a JSON Lines file, its error, or None for a blank line."""
+    data = raw[3:] if number == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        line = decode(data, name)
+    except InputError as exc:
+        return InputError(exc.code, exc.message, _shift(exc.location, number))
+    if not line.strip():
+        return None
+    try:
+        (doc,) = parse(line, name, fmt="json")
+    except InputError as exc:
+        return InputError(exc.code, exc.message, _shift(exc.location, number))
+    return LineDocument(doc.data, name, doc.text, positions_pending=doc.positions_pending, line=number)
+
+
+def jsonl_empty(name: str) -> InputError:
+    return InputError("empty-file", "the file is empty: it holds no request (one JSON object per line)", Location(name, 1, 1))

@@ -1,0 +1,207 @@
+"""The blank intake workbook (and CSV header) that ``engage template`` writes.
+
+Sheet ``Requests`` has one column per request field (:func:`engine.batches.columns.request_columns`
+over the effective request schema, so the template follows the schema and the
+vocabularies of ``criteria/``), a note on each header explaining the field, and data
+validation: a drop-down for every closed list, yes/no for booleans, dates and numbers.
+Sheet ``Vocabularies`` lists every allowed value with its label; the drop-downs read it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..policy.model import Policy, Term
+from .columns import Column, request_columns
+from .tables import REQUEST_SHEET, column_letter
+
+VOCAB_SHEET = "Vocabularies"
+LAST_ROW = 1_048_576  # the last row of a sheet: validation covers the whole column
+YES_NO = ("yes", "no")
+LONG_LIST = 50  # lists longer than this go to the end of the Vocabularies sheet
+
+HEADER_FILL = "1F4E78"  # dark blue, white text
+REQUIRED_FILL = "833C0B"  # dark brown, white text: id and received
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of a column, as listed on the Vocabularies sheet."""
+
+    column: str
+    value: str
+    label: str
+
+
+def template_columns(policy: Policy) -> tuple[Column, ...]:
+    return request_columns(policy.request_schema)
+
+
+def csv_header(columns: Sequence[Column]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow([c.name for c in columns])
+    return out.getvalue()
+
+
+def _labels(policy: Policy) -> Mapping[str, Mapping[str, str]]:
+    """The labels ``criteria/`` gives the values of some fields."""
+
+    def terms(table: Mapping[str, Term]) -> dict[str, str]:
+        return {code: term.label for code, term in table.items()}
+
+    return {
+        "region": terms(policy.vocab.regions),
+        "request.themes": terms(policy.vocab.themes),
+        "priority.recommendations": terms(policy.vocab.mechanisms),
+        "exception.waives": {c.name: f"({c.letter}) {c.title}" for c in policy.criteria},
+    }
+
+
+def choices(policy: Policy, columns: Sequence[Column]) -> list[Choice]:
+    """Every value of every column with a closed list, in column order; long lists (countries) last."""
+    labels = _labels(policy)
+    out: list[Choice] = []
+    listed = [c for c in columns if c.values is not None]
+    for column in sorted(listed, key=lambda c: len(c.values or ()) > LONG_LIST):
+        if column.values is None:  # pragma: no cover - filtered above
+            continue
+        known = labels.get(column.name, {})
+        for value in column.values:
+            out.append(Choice(column.name, value, known.get(value, value.replace("_", " "))))
+    return out
+
+
+def range_name(column: str) -> str:
+    """The workbook name of a column's list of values, e.g. ``list_presence.type`` -> ``list_presence_type``."""
+    return "list_" + column.replace(".", "_")
+
+
+def _note(column: Column) -> str:
+    return f"{column.name}\n\n{column.description}\n\n{column.hint}"
+
+
+def write_template(policy: Policy) -> Any:
+    """The intake workbook (an openpyxl ``Workbook``; save it with :func:`engine.batches.workbooks.save_workbook`)."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    columns = template_columns(policy)
+    workbook = Workbook()
+    sheet: Any = workbook.active
+    sheet.title = REQUEST_SHEET
+    vocab = workbook.create_sheet(VOCAB_SHEET)
+
+    # The Vocabularies sheet: one block of rows per column with a closed list.
+    vocab.append(["column", "value", "label", "about the column"])
+    vocab.append(["(every yes/no column)", "yes", "true", "yes or no, in any case; true and false also work"])
+    vocab.append(["(every yes/no column)", "no", "false", None])
+    vocab.append(
+        ["(every column)", "(blank)", "unknown", "the engine never guesses an unknown field and asks for it when it is needed"]
+    )
+    first_row: dict[str, int] = {}
+    last_row: dict[str, int] = {}
+    by_name = {c.name: c for c in columns}
+    for choice in choices(policy, columns):
+        column = by_name[choice.column]
+        shown = f"{column.name} ({column.key})" if column.kind == "records" else column.name
+        about = f"{column.description} {column.hint}" if choice.column not in first_row else None
+        vocab.append([shown, choice.value, choice.label, about])
+        first_row.setdefault(choice.column, vocab.max_row)
+        last_row[choice.column] = vocab.max_row
+    for name, start in first_row.items():
+        ref = f"'{VOCAB_SHEET}'!$B${start}:$B${last_row[name]}"
+        workbook.defined_names[range_name(name)] = DefinedName(range_name(name), attr_text=ref)
+    bold = Font(bold=True, color="FFFFFF")
+    for cell in vocab[1]:
+        cell.font = bold
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+    vocab.freeze_panes = "A2"
+    for letter, width in (("A", 36), ("B", 28), ("C", 50), ("D", 100)):
+        vocab.column_dimensions[letter].width = width
+
+    # The Requests sheet.
+    sheet.append([c.name for c in columns])
+    for index, column in enumerate(columns, start=1):
+        letter = column_letter(index)
+        cell = sheet.cell(row=1, column=index)
+        cell.font = bold
+        cell.fill = PatternFill("solid", fgColor=REQUIRED_FILL if column.required else HEADER_FILL)
+        cell.alignment = Alignment(vertical="center")
+        cell.comment = Comment(_note(column), "Engage", height=180, width=360)
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = max(len(column.name) + 4, 28 if column.kind in ("string", "records") else 14)
+        dimension.number_format = (
+            "yyyy-mm-dd" if column.kind == "date" else "General" if column.kind in ("integer", "number") else "@"
+        )
+        validation = _validation(DataValidation, column)
+        if validation is not None:
+            validation.add(f"{letter}2:{letter}{LAST_ROW}")
+            sheet.add_data_validation(validation)
+    sheet.freeze_panes = "B2"
+    sheet.row_dimensions[1].height = 22
+    return workbook
+
+
+def _strict(factory: Any, title: str, error: str, **rule: Any) -> Any:
+    """A validation that refuses other input with ``error``; a blank cell is always allowed."""
+    return factory(
+        allow_blank=True, showErrorMessage=True, errorTitle=title, error=f"{error}, or leave the cell blank when unknown.", **rule
+    )
+
+
+def _validation(factory: Any, column: Column) -> Any:
+    if column.kind == "bool":
+        return _strict(factory, "yes or no", "Choose yes or no", type="list", formula1='"yes,no"')
+    if column.kind == "enum" and column.values:
+        message = f"Choose a value from the list (sheet {VOCAB_SHEET})"
+        return _strict(factory, "Not in the list", message, type="list", formula1=range_name(column.name))
+    if column.kind in ("list", "records") and column.values:
+        # The drop-down picks one value; several are typed with ';' between them, so any text is accepted.
+        return factory(
+            type="list",
+            formula1=range_name(column.name),
+            allow_blank=True,
+            showErrorMessage=False,
+            showInputMessage=True,
+            promptTitle="Several values?",
+            prompt=_several(column),
+        )
+    if column.kind == "date":
+        # Dates are day numbers: 1 is 1900-01-01, 2958465 is 9999-12-31.
+        return _strict(
+            factory,
+            "A date",
+            "Enter a date such as 2026-11-03",
+            type="date",
+            operator="between",
+            formula1="1",
+            formula2="2958465",
+        )
+    if column.kind in ("integer", "number"):
+        low = column.minimum if column.minimum is not None else -1e15
+        high = column.maximum if column.maximum is not None else 1e15
+        kind = "whole" if column.kind == "integer" else "decimal"
+        message = column.hint.split(".")[0]
+        return _strict(factory, "A number", message, type=kind, operator="between", formula1=_number(low), formula2=_number(high))
+    return None
+
+
+def _several(column: Column) -> str:
+    """The prompt of a list column (spreadsheets show at most 255 characters)."""
+    first, last = (column.values or ("a", "b"))[0], (column.values or ("a", "b"))[-1]
+    if column.kind == "records":
+        example = f"{first}:A/HRC/99/1 para 12; {last}"
+        each = f"{column.key} or {column.key}:{column.tail}"
+        return f"Pick one from the list, or type several separated by ';', each {each}, e.g. {example}"
+    return f"Pick one from the list, or type several separated by ';', e.g. {first}; {last}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)

@@ -1,0 +1,95 @@
+"""Decisions as text for people: outcome, score, each condition with its reasons, what is missing."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from typing import Any
+
+from ..policy.model import Policy
+from .decision import Decision, Reason
+
+WIDTH = 100
+
+
+def _wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+
+
+def _reason_lines(reason: Reason, indent: str) -> list[str]:
+    return _wrap(f"- {reason.message} [{reason.cites()}] ({reason.rule})", indent)
+
+
+def _title(record: Mapping[str, Any] | None) -> str:
+    if not record:
+        return ""
+    request = record.get("request", {})
+    requester = record.get("requester", {})
+    parts = []
+    if request.get("title"):
+        parts.append(str(request["title"]))
+    who = requester.get("name")
+    if requester.get("type"):
+        who = f"{who} ({str(requester['type']).replace('_', ' ')})" if who else str(requester["type"]).replace("_", " ")
+    if who:
+        parts.append(str(who))
+    place = record.get("country") or (str(record["region"]).replace("_", " ") if record.get("region") else None)
+    if place:
+        parts.append(str(place))
+    return " - ".join(parts)
+
+
+def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any] | None = None) -> str:
+    vocab = policy.vocab
+    outcome = vocab.outcomes.get(decision.outcome)
+    label = outcome.label if outcome else decision.outcome
+    lines = [f"{decision.request_id}: {label.upper()} ({decision.outcome})"]
+    title = _title(record)
+    if title:
+        lines.extend(_wrap(title, "  "))
+    lines.append(
+        f"  priority {decision.priority_score}/{policy.priority.maximum:g}"
+        f"   as of {decision.as_of.isoformat()} ({'given' if decision.as_of_source == 'given' else 'today'})"
+    )
+    lines.append("  Conditions:")
+    names = {c.name: c.name.replace("_", " ") for c in policy.criteria}
+    width = max(len(n) for n in names.values())
+    for result in decision.criteria:
+        crit = policy.criterion(result.name)
+        lines.append(f"    ({crit.letter}) {names[result.name]:<{width}}  {result.status}")
+        for reason in result.reasons:
+            lines.extend(_reason_lines(reason, "        "))
+        if result.missing:
+            lines.extend(_wrap("missing: " + ", ".join(result.missing), "        "))
+    lines.append("  Why:")
+    for reason in decision.reasons[:1]:
+        lines.extend(_reason_lines(reason, "    "))
+    for exc in decision.exceptions:
+        who = ", ".join(
+            p
+            for p in (
+                f"requested by {exc.requested_by}" if exc.requested_by else "no requester",
+                f"approved by {exc.approved_by}" if exc.approved_by else "not approved",
+                f"expires {exc.expires}" if exc.expires else "no expiry date",
+            )
+        )
+        waives = ", ".join(exc.waives) if exc.waives else "nothing"
+        lines.extend(_wrap(f"Exception {exc.decision.replace('_', ' ')}: waives {waives}; {who}.", "  "))
+        for reason in exc.reasons:
+            lines.extend(_reason_lines(reason, "    "))
+        if exc.uncovered and exc.decision != "applied":
+            lines.extend(_wrap("does not cover: " + ", ".join(exc.uncovered), "    "))
+    if decision.missing:
+        lines.extend(_wrap("Missing information (ask the requester): " + ", ".join(decision.missing), "  "))
+    return "\n".join(lines)
+
+
+def render_summary(outcomes: Mapping[str, int], invalid: int, policy: Policy) -> str:
+    """``9 evaluated: 2 engage, ...; 1 invalid``, outcomes in the vocabulary's order."""
+    parts = [f"{outcomes[o]} {o}" for o in policy.vocab.outcomes if outcomes.get(o)]
+    text = f"{sum(outcomes.values())} evaluated"
+    if parts:
+        text += ": " + ", ".join(parts)
+    if invalid:
+        text += f"; {invalid} invalid (see the messages above)"
+    return text

@@ -1,0 +1,249 @@
+"""Compile once, evaluate many: each stage's answer kept and reused for the next request like it.
+
+A stage's part depends only on its projection of the request (``Stage.key``), so it is
+computed once for each projection and reused for every later request with the same one.
+The outcome table's part is found under the fields its decisive line and the lines above
+it read, so requests that differ only in fields the table never got to share it.  Each
+part keeps the reasons rendered for it, by the values they quote; and the pieces a
+decision takes from a combination of parts are kept too.  Only the request's id and its
+score are then new for each decision.
+
+Every cache is exact (keyed by everything the answer depends on) and bounded: memory stays
+flat however many distinct requests go through.  ``Engine(policy, cache_size=0)`` runs
+without this layer, every stage through durable-rules and every reason rendered anew; the
+property tests compare the two on every stage.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any, TypeVar
+
+from ..policy.model import Policy, Rule
+from ..policy.schema import FieldCatalog
+from .compiler import CompiledPolicy, Stage
+from .decision import ConditionResult, Reason
+from .logic import lookup
+from .reasons import Pieces, Reasons
+from .stages import Checked, ConditionPart, ExceptionPart, OutcomePart, Stages
+
+DEFAULT_CACHE_SIZE = 50_000
+# The caches of the decision's parts and of whole decisions hold larger objects; their
+# bounds keep memory flat however many distinct requests go through.
+PART_CACHE_SIZE = 8_192
+PIECES_PER_PART = 64  # rendered reasons kept per part (more only when reasons quote free text)
+PIECES_CACHE_SIZE = 32_768  # combinations of parts; about 10 MB when full (engage bench measures RSS)
+
+_Piece = TypeVar("_Piece")  # a condition's result, or reasons: what a part renders
+NOTHING_QUOTED: tuple[()] = ()  # the key of a part's rendering when its reasons quote nothing
+
+
+class BoundedCache:
+    """A dict that forgets its oldest entries beyond ``size``; safe to share between threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        return self._data.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            if len(self._data) >= self.size:
+                self._data.pop(next(iter(self._data)))
+            self._data[key] = value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class ReusedStages(Stages):
+    """:class:`Stages` with each match and each part kept, by projection."""
+
+    def __init__(
+        self, compiled: CompiledPolicy, quotes: Mapping[Rule, tuple[str, ...]], order: Mapping[str, int], cache_size: int
+    ) -> None:
+        super().__init__(compiled, quotes, order)
+        self._matches = {stage.name: BoundedCache(cache_size) for stage in compiled.stages()}
+        self._parts = {stage.name: BoundedCache(min(cache_size, PART_CACHE_SIZE)) for stage in compiled.stages()}
+        # The outcome table's parts, by decisive line, each under the fields read down to that line.
+        self._line_keys = compiled.outcome.line_keys()
+        self._line_parts = [BoundedCache(min(cache_size, PART_CACHE_SIZE)) for _ in self._line_keys]
+        self._outcome_seen = BoundedCache(min(cache_size, PART_CACHE_SIZE))  # exact keys seen before
+
+    def fire(self, stage: Stage, key: tuple[Any, ...]) -> tuple[Rule, ...]:
+        cache = self._matches[stage.name]
+        rules: tuple[Rule, ...] | None = cache.get(key)
+        if rules is None:
+            rules = super().fire(stage, key)
+            cache.put(key, rules)
+        return rules
+
+    def entries(self) -> int:
+        """How many matches are kept."""
+        return sum(len(c) for c in self._matches.values())
+
+    def condition(
+        self, name: str, stage: Stage, key: tuple[Any, ...], record: Mapping[str, Any], as_of: date, checked: Checked
+    ) -> ConditionPart:
+        cache = self._parts[stage.name]
+        part: ConditionPart | None = cache.get(key)
+        if part is None:
+            part = super().condition(name, stage, key, record, as_of, checked)
+            cache.put(key, part)
+        return part
+
+    def exception(self, stage: Stage, key: tuple[Any, ...], checked: Checked) -> ExceptionPart:
+        cache = self._parts[stage.name]
+        part: ExceptionPart | None = cache.get(key)
+        if part is None:
+            part = super().exception(stage, key, checked)
+            cache.put(key, part)
+        return part
+
+    def outcome(
+        self,
+        stage: Stage,
+        key: tuple[Any, ...],
+        record: Mapping[str, Any],
+        overlay: Mapping[str, Any],
+        as_of: date,
+        checked: Checked,
+    ) -> OutcomePart:
+        part = self._outcome_lookup(key)
+        if part is None:
+            part = super().outcome(stage, key, record, overlay, as_of, checked)
+            line = stage.rules.index(part.decisive)
+            self._line_parts[line].put(self._line_keys[line](key), part)
+        return part
+
+    def _outcome_lookup(self, key: tuple[Any, ...]) -> OutcomePart | None:
+        """The outcome part for ``key``, found under the fields the decisive line and those above it read."""
+        part: OutcomePart | None = self._outcome_seen.get(key)
+        if part is not None:
+            return part
+        for narrow, cache in zip(self._line_keys, self._line_parts, strict=True):
+            part = cache.get(narrow(key))
+            if part is not None:
+                self._outcome_seen.put(key, part)
+                return part
+        return None
+
+
+class ReusedReasons(Reasons):
+    """:class:`Reasons` with each rendering kept: per part by the values quoted, and per combination of parts."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        catalog: FieldCatalog,
+        quotes: Mapping[Rule, tuple[str, ...]],
+        ordered: Callable[[Iterable[str]], tuple[str, ...]],
+        cache_size: int,
+    ) -> None:
+        super().__init__(policy, catalog, quotes, ordered)
+        self._pieces = BoundedCache(min(cache_size, PIECES_CACHE_SIZE))  # what decisions take from their parts
+        self._fixed: dict[Rule, Reason] = {}  # the reasons that quote nothing, one per rule
+
+    def pieces(
+        self,
+        conditions: Mapping[str, ConditionPart],
+        exception: ExceptionPart,
+        outcome: OutcomePart,
+        record: Mapping[str, Any],
+        as_of: date,
+    ) -> Pieces:
+        parts = (*conditions.values(), exception, outcome)  # parts compare by identity: a cheap key
+        key = (parts, _quoted_by(parts, record, as_of))
+        pieces: Pieces | None = self._pieces.get(key)
+        if pieces is None:
+            pieces = super().pieces(conditions, exception, outcome, record, as_of)
+            self._pieces.put(key, pieces)
+        return pieces
+
+    # Each of the three looks up the rendering that quotes nothing first, itself: it is the
+    # usual case, and this way it costs no further call.
+
+    def condition_result(self, name: str, part: ConditionPart, record: Mapping[str, Any], as_of: date) -> ConditionResult:
+        fixed: ConditionResult | None = part.rendered.get(NOTHING_QUOTED)
+        if fixed is not None:
+            return fixed
+        build = super().condition_result
+        result: ConditionResult = self._piece(
+            part.rendered, part.quoted, part.rules, record, as_of, lambda: build(name, part, record, as_of)
+        )
+        return result
+
+    def exception_reasons(self, part: ExceptionPart, record: Mapping[str, Any], as_of: date) -> tuple[Reason, ...]:
+        fixed: tuple[Reason, ...] | None = part.rendered.get(NOTHING_QUOTED)
+        if fixed is not None:
+            return fixed
+        build = super().exception_reasons
+        return self._piece(part.rendered, part.quoted, part.rules, record, as_of, lambda: build(part, record, as_of))
+
+    def outcome_reason(self, part: OutcomePart, record: Mapping[str, Any], as_of: date) -> Reason:
+        fixed: Reason | None = part.rendered.get(NOTHING_QUOTED)
+        if fixed is not None:
+            return fixed
+        build = super().outcome_reason
+        reason: Reason = self._piece(
+            part.rendered, part.quoted, (part.decisive,), record, as_of, lambda: build(part, record, as_of)
+        )
+        return reason
+
+    def reason(self, rule: Rule, record: Mapping[str, Any], as_of: date) -> Reason:
+        if self._quotes[rule]:
+            return super().reason(rule, record, as_of)
+        fixed = self._fixed.get(rule)
+        if fixed is None:
+            fixed = self._fixed[rule] = super().reason(rule, record, as_of)
+        return fixed
+
+    def _piece(
+        self,
+        pieces: dict[Any, _Piece],
+        quoted: tuple[str, ...],
+        rules: Iterable[Rule],
+        record: Mapping[str, Any],
+        as_of: date,
+        build: Callable[[], _Piece],
+    ) -> _Piece:
+        """A part's rendering for the values its reasons quote: built once for each, and kept up to a bound."""
+        key = self._quoted(quoted, record, as_of, rules)
+        piece = pieces.get(key)
+        if piece is None:
+            piece = build()
+            if len(pieces) < PIECES_PER_PART:
+                pieces[key] = piece
+        return piece
+
+    def _quoted(self, fields: tuple[str, ...], record: Mapping[str, Any], as_of: date, rules: Iterable[Rule]) -> Any:
+        """What the rendered reasons depend on besides the rules: the quoted values (and the date)."""
+        if not fields and not any(self._quotes[r] for r in rules):
+            return NOTHING_QUOTED  # the usual case
+        values = tuple(_frozen(lookup(record, f)) for f in fields)
+        return (values, as_of) if any("as_of" in self._quotes[r] for r in rules) else values
+
+
+def _quoted_by(parts: tuple[Any, ...], record: Mapping[str, Any], as_of: date) -> Any:
+    """The values all these parts' reasons quote (and the date if one quotes it): usually nothing."""
+    fields = [f for part in parts for f in part.quoted]
+    dated = any(p.quotes_as_of for p in parts)
+    if not fields and not dated:
+        return ()
+    values = tuple(_frozen(lookup(record, f)) for f in fields)
+    return (values, as_of) if dated else values
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value

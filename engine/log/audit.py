@@ -1,0 +1,254 @@
+"""Verifying the decision log: walk the hash chain, then replay every decision with its stored rules.
+
+The walk names each record that is not as it was written: ``edited`` (its content no longer
+gives its hash), ``reordered`` (it verifies, but under another number), ``missing`` (a
+number is absent: the row was deleted), ``broken-link`` (it does not follow the record
+before it: that one was replaced with a recomputed hash), ``bad-reference`` (it names a
+record that does not exist or cannot be superseded or decided).  The replay re-evaluates the
+request as received with the ruleset stored for it, at the recorded ``as_of``, and compares
+the canonical decision JSON byte for byte.
+
+A chain cannot show that records were removed from its end, or that the whole chain was
+rewritten: check the head (number and hash) against one kept elsewhere with ``anchor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from ..errors import EngageError
+from .rulesets import RulesetCache
+from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, store_json
+
+MAX_DEPTH = 64  # how far back a reordered record's original number is looked for
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int | None
+    code: str
+    message: str
+    request_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"#{self.seq}" if self.seq is not None else "log"
+        who = f" ({self.request_id})" if self.request_id else ""
+        return f"{where}{who}: {self.code}: {self.message}"
+
+
+@dataclass
+class AuditResult:
+    records: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    replayed: int = 0
+    rulesets: set[str] = field(default_factory=set)
+    other_engine: int = 0  # replayed identically by another engine version
+    chain: list[Problem] = field(default_factory=list)
+    replay: list[Problem] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.chain + self.replay
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A record number and hash kept outside the database (for example printed in a report)."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        number, sep, digest = text.partition(":")
+        if not sep or not number.lstrip("#").isdigit() or not digest.startswith("sha256:"):
+            raise ValueError(text)
+        return cls(int(number.lstrip("#")), digest)
+
+
+def verify(
+    store: LogStore,
+    *,
+    replay: bool = True,
+    anchors: tuple[Anchor, ...] = (),
+    progress: Callable[[int], None] | None = None,
+) -> AuditResult:
+    """Walk the chain and (unless ``replay`` is false) replay every decision; collect every problem."""
+    result = AuditResult()
+    cache = RulesetCache(store)
+    try:
+        with store.reading() as conn:
+            walker = _Walker(store, conn, result)
+            for record in store.walk(conn):
+                walker.step(record)
+                if replay and record.role == DECISION:
+                    _replay(record, cache, conn, result)
+                if progress and result.records % 1000 == 0:
+                    progress(result.records)
+            for anchor in anchors:
+                _check_anchor(store, conn, anchor, result)
+    finally:
+        cache.close()
+    return result
+
+
+class _Walker:
+    def __init__(self, store: LogStore, conn: Connection, result: AuditResult) -> None:
+        self.store = store
+        self.conn = conn
+        self.result = result
+        self.prev_seq = 0
+        self.prev_hash = GENESIS
+        self.roles: dict[int, str] = {}  # number -> role, for checking references
+        self.superseded: set[int] = set()
+        self.decided: set[int] = set()
+        self.moved: set[str] = set()  # stored hashes of records found under another number
+
+    def problem(self, record: LogRecord, code: str, message: str) -> None:
+        self.result.chain.append(Problem(record.seq, code, message, record.request_id))
+
+    def step(self, record: LogRecord) -> None:
+        result = self.result
+        result.records += 1
+        gap = record.seq != self.prev_seq + 1
+        if record.seq > self.prev_seq + 1:
+            lost = record.seq - self.prev_seq - 1
+            span = f"#{self.prev_seq + 1}" if lost == 1 else f"#{self.prev_seq + 1} to #{record.seq - 1}"
+            self.problem(record, "missing", f"{span} {'is' if lost == 1 else 'are'} missing: the row was deleted")
+        reported = False
+        if record.computed_hash() != record.hash:
+            original = self._original_seq(record, 0)
+            if original is not None and original != record.seq:
+                self.moved.add(record.hash)
+                self.problem(record, "reordered", f"holds the record first written as #{original}: rows were reordered")
+            else:
+                self.problem(record, "edited", "its content does not give its hash: the row was changed after it was recorded")
+            reported = True
+        elif record.prev_hash != self.prev_hash and not gap and self.prev_hash not in self.moved:
+            if record.prev_hash not in self.moved:  # following a record moved away: already named
+                self.problem(
+                    record,
+                    "broken-link",
+                    f"does not follow #{self.prev_seq}: #{self.prev_seq} was replaced after #{record.seq} was recorded",
+                )
+            reported = True
+        if not reported:
+            self._references(record)
+        self.roles[record.seq] = record.role
+        self.prev_seq, self.prev_hash = record.seq, record.hash
+        result.head_seq, result.head_hash = record.seq, record.hash
+
+    def _original_seq(self, record: LogRecord, depth: int) -> int | None:
+        """The number under which ``record`` verifies, found through the record it links to."""
+        if record.computed_hash() == record.hash:
+            return record.seq
+        if depth > MAX_DEPTH:
+            return None
+        if record.prev_hash == GENESIS:
+            before: int | None = 0
+        else:
+            pred = self.store.by_hash(record.prev_hash, self.conn)
+            before = None if pred is None else self._original_seq(pred, depth + 1)
+        candidates = [c for c in (None if before is None else before + 1, record.seq + 1, record.seq - 1) if c]
+        for candidate in candidates:
+            if record.computed_hash(seq=candidate) == record.hash:
+                return candidate
+        return None
+
+    def _references(self, record: LogRecord) -> None:
+        if record.kind == HUMAN_DECISION or (record.kind == CORRECTION and record.role == HUMAN_DECISION):
+            target = record.decides
+            if target is None or self.roles.get(target) != DECISION:
+                self.problem(record, "bad-reference", f"decides #{target}, which is not an earlier engine decision")
+            elif record.kind == HUMAN_DECISION:
+                self.decided.add(target)
+        if record.kind == CORRECTION:
+            target = record.supersedes
+            if target is None or target not in self.roles:
+                self.problem(record, "bad-reference", f"supersedes #{target}, which is not an earlier record")
+            elif target in self.superseded:
+                self.problem(record, "bad-reference", f"supersedes #{target}, which an earlier correction already superseded")
+            else:
+                self.superseded.add(target)
+        elif record.kind == DECISION and record.role != DECISION:
+            self.problem(record, "edited", "an engine decision without its decision")
+
+
+def _replay(record: LogRecord, cache: RulesetCache, conn: Connection, result: AuditResult) -> None:
+    def fail(code: str, message: str) -> None:
+        result.replay.append(Problem(record.seq, code, message, record.request_id))
+
+    try:
+        stored = record.decision_data()
+    except ValueError:
+        fail("replay-differs", "the stored decision is not JSON")
+        return
+    ruleset_hash = record.ruleset_hash or ""
+    first_time = ruleset_hash not in result.rulesets
+    result.rulesets.add(ruleset_hash)
+    loaded = cache.get(ruleset_hash, conn)
+    if first_time:
+        for text in loaded.problems:
+            result.replay.append(Problem(None, "ruleset-changed", f"ruleset {ruleset_hash}: {text}"))
+    if loaded.engine is None:
+        fail("not-replayable", loaded.error or "the ruleset cannot be loaded")
+        return
+    for name, column in (("request_id", record.request_id), ("outcome", record.outcome), ("as_of", record.as_of)):
+        if stored.get(name) != column:
+            fail("edited", f"the record says {name} {column!r} but its decision says {stored.get(name)!r}")
+    if (stored.get("ruleset") or {}).get("hash") != ruleset_hash:
+        fail("edited", f"the record names ruleset {ruleset_hash} but its decision was made by another")
+    try:
+        checked = loaded.engine.check(record.request_data())
+        as_of = date.fromisoformat(str(stored.get("as_of")))
+        replayed = loaded.engine.decide(checked, as_of, str(stored.get("as_of_source"))).to_dict()
+    except (EngageError, ValueError, TypeError) as exc:
+        fail("not-replayable", f"the stored request cannot be evaluated again: {exc}")
+        return
+    result.replayed += 1
+    recorded_version = (stored.get("ruleset") or {}).get("engine_version")
+    if replayed["ruleset"]["engine_version"] != recorded_version:
+        replayed["ruleset"]["engine_version"] = recorded_version
+        result.other_engine += 1
+    if store_json(replayed) != record.decision:
+        diffs = list(_differences(stored, replayed))
+        shown = "; ".join(diffs[:4]) + (f" (and {len(diffs) - 4} more)" if len(diffs) > 4 else "")
+        fail("replay-differs", f"replaying with ruleset {ruleset_hash} gives another decision: {shown or 'different bytes'}")
+
+
+def _differences(recorded: Any, replayed: Any, path: str = "") -> Iterator[str]:
+    if isinstance(recorded, dict) and isinstance(replayed, dict):
+        for key in sorted(set(recorded) | set(replayed)):
+            yield from _differences(recorded.get(key), replayed.get(key), f"{path}.{key}" if path else key)
+    elif isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
+        for i, (a, b) in enumerate(zip(recorded, replayed, strict=True)):
+            yield from _differences(a, b, f"{path}[{i}]")
+    elif recorded != replayed:
+        yield f"{path or 'decision'}: recorded {_short(recorded)}, replay {_short(replayed)}"
+
+
+def _short(value: Any) -> str:
+    text = store_json(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_anchor(store: LogStore, conn: Connection, anchor: Anchor, result: AuditResult) -> None:
+    record = store.get(anchor.seq, conn)
+    if record is None:
+        result.chain.append(
+            Problem(anchor.seq, "anchor", f"the anchored record #{anchor.seq} is not in the log: the log was cut")
+        )
+    elif record.hash != anchor.hash:
+        result.chain.append(
+            Problem(anchor.seq, "anchor", f"has hash {record.hash}, not the anchored {anchor.hash}: the chain was rewritten")
+        )

@@ -1,0 +1,10 @@
+"""The policy files: what the rules and criteria say, read and checked.
+
+Documents with the line and column of every value (``documents``), the JSON Schemas and
+their plain-word errors (``schema``; the schema files themselves stay in ``engine/schemas/``,
+where the policy files' ``# yaml-language-server`` lines point), the loader and its
+cross-checks (``loader``), the typed records every later stage reads (``model``), and where
+the shipped policy is (``shipped``).
+
+May import: ``engine.errors`` only.  Every other part builds on this one.
+"""

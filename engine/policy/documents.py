@@ -1,0 +1,394 @@
+"""Reading YAML and JSON documents with the line and column of every key and value.
+
+PyYAML's ``safe_load`` keeps the last of two duplicate keys, reads ``no`` as false,
+``2026-01-05`` as a date object and forgets where each value stood.  We compose the
+node tree ourselves and build the data from it so that:
+
+* only the YAML 1.2 core scalars are recognised (``true``/``false``, ``null``/``~``,
+  decimal numbers); everything else stays text, and the schema says what was expected;
+* a duplicate key, a Python or custom tag, or a merge key is an error at its node;
+* every key and value keeps its position, so a schema error can name ``file:line:col``.
+
+JSON files are parsed by :mod:`json` (the authority on JSON syntax) and the YAML
+composer only supplies positions, since JSON is a subset of YAML 1.2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InputError, Location
+
+Path_ = tuple[str | int, ...]
+
+# Bounds a document so that an alias chain ("billion laughs") cannot exhaust memory.
+MAX_NODES = 200_000
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:merge",
+}
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """The YAML 1.2 core schema, minus octal/hex and non-finite floats."""
+
+
+_CoreResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_CoreResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null",
+    re.compile(r"^(?:~|null|Null|NULL|)$"),
+    ["~", "n", "N", ""],
+)
+_CoreResolver.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<$"), ["<"])
+_CoreResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^[-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+_CoreResolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
+_CParser: Any
+try:  # libyaml: several times faster than PyYAML's own scanner (it lives in yaml.cyaml, not yaml)
+    import yaml.cyaml
+
+    _CParser = yaml.cyaml.CParser  # type: ignore[attr-defined]
+except (ImportError, AttributeError):  # pragma: no cover - only where PyYAML was built without libyaml
+    _CParser = None
+
+if _CParser is not None:
+
+    class _NodeLoader(_CParser, _CoreResolver):  # type: ignore[misc]
+        """Composes nodes only; values are built by :func:`_build`."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            _CoreResolver.__init__(self)
+
+else:  # pragma: no cover - only where PyYAML was built without libyaml
+
+    class _NodeLoader(  # type: ignore[no-redef]
+        yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _CoreResolver
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _CoreResolver.__init__(self)
+
+
+@dataclass
+class Document:
+    """One parsed document: its data and where each key and value stood."""
+
+    data: Any
+    file: str
+    text: str = ""
+    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    value_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    index: int = 0  # position of the document in a multi-document stream
+    # JSON is read by json, which keeps no positions; they are composed from ``text`` when an
+    # error first needs one (most documents never do, and it costs ten times the reading).
+    positions_pending: bool = False
+
+    def locate(self, path: Path_, *, key: bool = False) -> Location:
+        """The position of ``path`` (its key if ``key``), or of its nearest ancestor."""
+        if self.positions_pending:
+            self.positions_pending = False
+            found = _json_positions_quietly(self.text, self.file)
+            if found is not None:
+                self.key_marks, self.value_marks = found.key_marks, found.value_marks
+        marks = (self.key_marks, self.value_marks) if key else (self.value_marks, self.key_marks)
+        probe = tuple(path)
+        while True:
+            for table in marks:
+                if probe in table:
+                    line, col = table[probe]
+                    return Location(self.file, line, col, dotted(path) or None, self._line(line))
+            if not probe:
+                return Location(self.file, None, None, dotted(path) or None)
+            probe = probe[:-1]
+
+    def origin(self) -> Location:
+        """Where the document starts: :meth:`locate` of the root, without composing pending positions."""
+        if not self.positions_pending:
+            return self.locate(())
+        return self._first_character()
+
+    def _first_character(self) -> Location:
+        offset = len(self.text) - len(self.text.lstrip())
+        before = self.text[:offset]
+        line = before.count("\n") + 1
+        return Location(self.file, line, offset - (before.rfind("\n") + 1) + 1)
+
+    def _line(self, line: int) -> str | None:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def dotted(path: Path_) -> str:
+    """``("rules", 2, "when")`` → ``rules[2].when``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _loc(file: str, text: str, line: int, col: int) -> Location:
+    lines = text.splitlines()
+    src = lines[line - 1] if 0 < line <= len(lines) else ("" if line == len(lines) + 1 else None)
+    return Location(file, line, col, None, src)
+
+
+def decode(raw: bytes, file: str) -> str:
+    """UTF-8 text (a BOM is allowed), or an error at the first byte that is not UTF-8."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start]
+        line = good.count(b"\n") + 1
+        col = len(good) - (good.rfind(b"\n") + 1) + 1
+        raise InputError(
+            "not-utf8",
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8",
+            Location(file, line, col),
+        ) from None
+    return text
+
+
+def read_text(path: Path | str, display: str | None = None) -> str:
+    name = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError("not-a-file", "is a directory, not a file", Location(name)) from None
+    except FileNotFoundError:
+        raise InputError("file-not-found", "no such file", Location(name)) from None
+    except OSError as exc:
+        raise InputError("unreadable", exc.strerror or str(exc), Location(name)) from None
+    return decode(raw, name)
+
+
+def parse(text: str, file: str, *, fmt: str | None = None) -> list[Document]:
+    """Every document in ``text``; ``fmt`` is ``json`` or ``yaml`` (default: by file suffix)."""
+    if fmt is None:
+        fmt = "json" if file.lower().endswith(".json") else "yaml"
+    if not text.strip() or (fmt == "yaml" and _only_comments(text)):
+        raise InputError("empty-file", "the file is empty: it holds no document", Location(file, 1, 1))
+    if fmt == "json":
+        return [_parse_json(text, file)]
+    return list(_parse_yaml(text, file))
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def load_file(path: Path | str, display: str | None = None) -> list[Document]:
+    name = display or str(path)
+    return parse(read_text(path, name), name)
+
+
+# --- YAML -----------------------------------------------------------------
+
+
+def _parse_yaml(text: str, file: str) -> Iterator[Document]:
+    loader = _NodeLoader(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node guards this
+                break
+            doc = Document(None, file, text, index=index)
+            counter = [0]
+            doc.data = _build(node, (), doc, counter)
+            if doc.data is None:
+                raise InputError("empty-document", "the document is empty", doc.locate(()) if index else _loc(file, text, 1, 1))
+            yield doc
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        raise InputError("yaml-syntax", problem, _loc(file, text, line, col)) from None
+    except yaml.YAMLError as exc:
+        raise InputError("yaml-syntax", str(exc).splitlines()[0], Location(file, 1, 1)) from None
+    finally:
+        dispose = getattr(loader, "dispose", None)
+        if dispose:
+            dispose()
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _build(node: yaml.Node, path: Path_, doc: Document, counter: list[int]) -> Any:
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        line, col = _mark(node)
+        raise InputError(
+            "document-too-large",
+            f"the document has more than {MAX_NODES} values (aliases expand to copies)",
+            _loc(doc.file, doc.text, line, col),
+        )
+    doc.value_marks.setdefault(path, _mark(node))
+    tag = node.tag
+    if tag not in _STANDARD_TAGS:
+        line, col = _mark(node)
+        what = "a merge key (<<)" if tag.endswith(":merge") else f"the tag {_short_tag(tag)}"
+        raise InputError(
+            "unsupported-tag",
+            f"{what} is not allowed; write plain values",
+            _loc(doc.file, doc.text, line, col),
+        )
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag.endswith(":merge"):
+                line, col = _mark(key_node)
+                raise InputError(
+                    "unsupported-tag",
+                    "a merge key (<<) is not allowed; write the fields out",
+                    _loc(doc.file, doc.text, line, col),
+                )
+            key = _build(key_node, path + ("<key>",), doc, counter)
+            line, col = _mark(key_node)
+            if not isinstance(key, str):
+                raise InputError(
+                    "bad-key",
+                    f"the key {key!r} is not text; field names are words such as 'presence'",
+                    _loc(doc.file, doc.text, line, col),
+                )
+            if key in out:
+                raise InputError(
+                    "duplicate-key",
+                    f"the key '{key}' appears twice in this mapping (first on line {first_seen[key]})",
+                    _loc(doc.file, doc.text, line, col),
+                )
+            first_seen[key] = line
+            doc.key_marks[path + (key,)] = (line, col)
+            out[key] = _build(value_node, path + (key,), doc, counter)
+        doc.value_marks.pop(path + ("<key>",), None)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), doc, counter) for i, item in enumerate(node.value)]
+    assert isinstance(node, yaml.ScalarNode)
+    return _scalar(node, doc)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _scalar(node: yaml.ScalarNode, doc: Document) -> Any:
+    value: str = node.value
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:str":
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        low = value.lower()
+        if low in ("true", "false"):
+            return low == "true"
+    elif tag == "tag:yaml.org,2002:int":
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    elif tag == "tag:yaml.org,2002:float":
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(number):
+                return number
+    line, col = _mark(node)
+    raise InputError("bad-scalar", f"'{value}' cannot be read as {_short_tag(tag)}", _loc(doc.file, doc.text, line, col))
+
+
+# --- JSON -----------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateJSONKey(key)
+        out[key] = value
+    return out
+
+
+class _DuplicateJSONKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _parse_json(text: str, file: str) -> Document:
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except _DuplicateJSONKey as exc:
+        _json_positions(text, file)  # raises the duplicate with its line when YAML can read the text
+        raise InputError("duplicate-key", f"the key '{exc.key}' appears twice in one object", Location(file)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError("json-syntax", exc.msg, _loc(file, text, exc.lineno, exc.colno)) from None
+    except ValueError as exc:
+        raise InputError("json-syntax", str(exc), Location(file, 1, 1)) from None
+    if data is None:
+        raise InputError("empty-document", "the document is null", Location(file, 1, 1))
+    return Document(data, file, text, positions_pending=True)
+
+
+def _json_positions_quietly(text: str, file: str) -> Document | None:
+    try:
+        return _json_positions(text, file)
+    except InputError:  # pragma: no cover - json accepted the text, so no duplicate is left to find
+        return None
+
+
+def _json_positions(text: str, file: str) -> Document | None:
+    """Positions from the YAML composer; duplicates are reported at their line."""
+    try:
+        docs = list(_parse_yaml(text, file))
+    except InputError as exc:
+        if exc.code == "duplicate-key":
+            raise
+        return None
+    return docs[0] if len(docs) == 1 else None

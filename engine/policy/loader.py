@@ -1,0 +1,690 @@
+"""Load ``criteria/`` and ``rules/`` into a cross-checked :class:`~engine.policy.model.Policy`.
+
+Every problem is collected in one pass (a broken file does not hide the problems of the
+others) and raised together as :class:`~engine.errors.LoadFailed`, best first.  Each
+error names ``file:line:col`` and has a stable code that ``engage lint`` reports as its
+check id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngageError, LoadFailed, Location, PolicyError
+from .documents import Document, load_file
+from .model import (
+    AS_OF,
+    All,
+    Always,
+    AnyOf,
+    Citation,
+    Condition,
+    Criterion,
+    Factor,
+    Not,
+    Policy,
+    PolicyFile,
+    Priority,
+    Rule,
+    Source,
+    Term,
+    Test,
+    Vocabularies,
+    tests_in,
+)
+from .schema import (
+    FieldCatalog,
+    FieldSpec,
+    did_you_mean,
+    effective_request_schema,
+    load_schema,
+    schema_errors,
+    shipped_validator,
+)
+
+YAML_SUFFIXES = (".yaml", ".yml")
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+# Numbers every layer holds exactly: Python, JSON Schema, and durable-rules' 64-bit integers and doubles.
+MAX_EXACT = 2**53 - 1
+
+# Operators each kind of field accepts.
+_OPS_BY_KIND = {
+    "bool": {"equals", "not_equals", "in", "not_in", "is"},
+    "enum": {"equals", "not_equals", "in", "not_in", "is"},
+    "string": {"equals", "not_equals", "in", "not_in", "is"},
+    "integer": {"equals", "not_equals", "in", "not_in", "lt", "le", "gt", "ge", "is"},
+    "number": {"equals", "not_equals", "in", "not_in", "lt", "le", "gt", "ge", "is"},
+    "date": {"equals", "not_equals", "in", "not_in", "lt", "le", "gt", "ge", "is"},
+    "list": {"contains", "not_contains", "is"},
+    "object": {"is"},
+}
+_KIND_WORDS = {
+    "bool": "a yes/no field",
+    "enum": "a choice",
+    "string": "a text field",
+    "integer": "a whole number",
+    "number": "a number",
+    "date": "a date",
+    "list": "a list",
+    "object": "a group of fields",
+}
+
+
+def display_path(path: Path) -> str:
+    """A path as users should see it: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+
+
+def policy_files(directory: Path) -> list[Path]:
+    """The YAML files directly in ``directory``, sorted by name (sub-folders are not read)."""
+    return sorted(
+        p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+@dataclass
+class _Collector:
+    errors: list[EngageError] = field(default_factory=list)
+
+    def add(self, code: str, message: str, location: Location) -> None:
+        self.errors.append(PolicyError(code, message, location))
+
+
+@dataclass
+class _Loaded:
+    doc: Document
+    data: Mapping[str, Any]
+    kind: str  # "rules" or "criteria"
+    rel: str
+
+
+def _read(paths: Iterable[Path], kind: str, base: Path, out: _Collector) -> tuple[list[_Loaded], list[PolicyFile]]:
+    validator = shipped_validator("rules" if kind == "rules" else "criteria")
+    what = "rule file" if kind == "rules" else "criteria file"
+    loaded: list[_Loaded] = []
+    files: list[PolicyFile] = []
+    for path in paths:
+        name = display_path(path)
+        rel = path.relative_to(base).as_posix()
+        try:
+            files.append(PolicyFile(kind, rel, hashlib.sha256(path.read_bytes()).hexdigest()))
+            docs = load_file(path, name)
+        except EngageError as exc:
+            out.errors.append(PolicyError(exc.code, exc.message, exc.location))
+            continue
+        if len(docs) != 1:
+            out.add("several-documents", f"a {what} holds one document, this one holds {len(docs)}", docs[1].locate(()))
+            continue
+        doc = docs[0]
+        if not isinstance(doc.data, dict):
+            out.add("wrong-type", f"a {what} must be a mapping (field: value), not a list or a value", doc.locate(()))
+            continue
+        problems = schema_errors(doc.data, validator, doc, what)
+        if problems:
+            out.errors.extend(PolicyError(p.code, p.message, p.location) for p in problems)
+            continue
+        loaded.append(_Loaded(doc, doc.data, kind, rel))
+    return loaded, files
+
+
+def _citations(raw: Sequence[Mapping[str, Any]]) -> tuple[Citation, ...]:
+    return tuple(Citation(c["source"], None if c.get("para") is None else str(c["para"])) for c in raw)
+
+
+def _date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+class _Builder:
+    def __init__(self, out: _Collector) -> None:
+        self.out = out
+        self.criteria: list[Criterion] = []
+        self.priority: Priority | None = None
+        self.priority_doc: _Loaded | None = None
+        self.vocab: Vocabularies | None = None
+        self.vocab_doc: _Loaded | None = None
+        self.sources: dict[str, Source] = {}
+        self.sources_doc: _Loaded | None = None
+        self.citations: list[tuple[Citation, Location]] = []
+
+    # -- criteria ----------------------------------------------------------
+
+    def criteria_file(self, item: _Loaded) -> None:
+        data, doc = item.data, item.doc
+        kind = data["kind"]
+        if kind == "condition":
+            cite = _citations(data["cite"])
+            self._remember_cites(cite, doc, ("cite",))
+            self.criteria.append(
+                Criterion(
+                    data["name"],
+                    data["letter"],
+                    data["title"],
+                    data["summary"].strip(),
+                    data["waivable"],
+                    cite,
+                    doc.locate(("name",)),
+                )
+            )
+        elif kind == "priority":
+            if self._single("priority", item, self.priority_doc):
+                self.priority_doc = item
+                factors = []
+                for i, f in enumerate(data["factors"]):
+                    cite = _citations(f["cite"])
+                    self._remember_cites(cite, doc, ("factors", i, "cite"))
+                    factors.append(
+                        Factor(
+                            f["id"],
+                            f["field"],
+                            cite,
+                            f.get("label", ""),
+                            f.get("points"),
+                            f.get("points_each"),
+                            f.get("max_points"),
+                        )
+                    )
+                cond = data["conditions"]
+                self.priority = Priority(
+                    tuple(cond["criteria"]),
+                    dict(cond["points"]),
+                    tuple(factors),
+                    dict(data.get("outcome_scores", {})),
+                    data["range"]["min"],
+                    data["range"]["max"],
+                )
+        elif kind == "vocabularies":
+            if self._single("vocabularies", item, self.vocab_doc):
+                self.vocab_doc = item
+
+                def terms(section: str) -> dict[str, Term]:
+                    return {k: Term(k, v["label"], v.get("description", "")) for k, v in data[section].items()}
+
+                self.vocab = Vocabularies(
+                    {k: v["label"] for k, v in data["statuses"].items()},
+                    {k: v["score"] for k, v in data["statuses"].items()},
+                    terms("outcomes"),
+                    terms("themes"),
+                    terms("regions"),
+                    terms("mechanisms"),
+                )
+        elif kind == "sources" and self._single("sources", item, self.sources_doc):
+            self.sources_doc = item
+            for i, s in enumerate(data["sources"]):
+                if s["symbol"] in self.sources:
+                    self.out.add(
+                        "duplicate-source",
+                        f"the source '{s['symbol']}' is listed twice",
+                        doc.locate(("sources", i, "symbol")),
+                    )
+                    continue
+                self.sources[s["symbol"]] = Source(
+                    s["symbol"], s["title"], s["summary"].strip(), s["numbered_paragraphs"], s.get("url"), s.get("date")
+                )
+
+    def _single(self, what: str, item: _Loaded, existing: _Loaded | None) -> bool:
+        if existing is not None:
+            self.out.add(
+                f"duplicate-{what}",
+                f"a second {what} file; the first is {existing.doc.file}",
+                item.doc.locate(("kind",)),
+            )
+            return False
+        return True
+
+    def _remember_cites(self, cites: Sequence[Citation], doc: Document, path: tuple[Any, ...]) -> None:
+        for i, cite in enumerate(cites):
+            self.citations.append((cite, doc.locate(path + (i, "source"))))
+
+
+def _parse_condition(node: Mapping[str, Any], path: tuple[Any, ...], doc: Document) -> Condition:
+    if "all" in node:
+        return All(tuple(_parse_condition(c, path + ("all", i), doc) for i, c in enumerate(node["all"])))
+    if "any" in node:
+        return AnyOf(tuple(_parse_condition(c, path + ("any", i), doc) for i, c in enumerate(node["any"])))
+    if "not" in node:
+        return Not(_parse_condition(node["not"], path + ("not",), doc))
+    (op,) = [k for k in node if k != "field"]
+    value = node[op]
+    if op in ("in", "not_in"):
+        value = tuple(value)
+    return Test(node["field"], op, value, doc.locate(path + ("field",)), doc.locate(path + (op,)))
+
+
+class _RuleChecker:
+    """Cross-checks of rule files against the catalog and the criteria."""
+
+    def __init__(self, out: _Collector, catalog: FieldCatalog, builder: _Builder) -> None:
+        self.out = out
+        self.catalog = catalog
+        self.builder = builder
+
+    def test(self, test: Test, stage: str) -> Test:
+        spec = self.catalog.get(test.field)
+        loc = test.location
+        if spec is None or (spec.derived and stage != "outcome"):
+            hint = self.catalog.suggest(test.field, derived=stage == "outcome")
+            extra = f" (did you mean '{hint}'?)" if hint else ""
+            where = "request field" if stage != "outcome" else "request or derived field"
+            if spec is not None:
+                extra = " (status.* and covers.* are known only in the outcome table)"
+            self.out.add("unknown-field", f"'{test.field}' is not a {where}{extra}", loc)
+            return test
+        allowed = set(_OPS_BY_KIND.get(spec.kind, ()))
+        if spec.kind == "list" and spec.item_kind == "object":
+            allowed = {"is"}
+        if test.op not in allowed:
+            ops = ", ".join(sorted(allowed))
+            self.out.add(
+                "bad-operator",
+                f"'{test.op}' does not apply to '{test.field}' ({_KIND_WORDS[spec.kind]}); use {ops}",
+                test.value_location,
+            )
+            return test
+        return self._value(test, spec)
+
+    def _value(self, test: Test, spec: FieldSpec) -> Test:
+        loc = test.value_location
+        if test.op == "is":
+            return test
+        values = list(test.value) if isinstance(test.value, tuple) else [test.value]
+        if spec.kind == "list":
+            item_spec = FieldSpec(spec.path, spec.item_kind or "string", spec.enum)
+            for v in values:
+                self._scalar(test, item_spec, v, loc)
+            return test
+        converted: list[Any] = []
+        for v in values:
+            if v is None:
+                if test.op not in ("in", "not_in"):  # pragma: no cover - the schema forbids it
+                    self.out.add("bad-value", "null is only allowed in the lists of in / not_in", loc)
+                converted.append(None)
+                continue
+            converted.append(self._scalar(test, spec, v, loc))
+        value = tuple(converted) if isinstance(test.value, tuple) else converted[0]
+        return Test(test.field, test.op, value, test.location, test.value_location)
+
+    def _scalar(self, test: Test, spec: FieldSpec, value: Any, loc: Location) -> Any:
+        kind = spec.kind
+        if kind == "enum":
+            if value not in (spec.enum or ()):
+                options = [str(v) for v in spec.enum or ()]
+                shown = ", ".join(options) if len(options) <= 12 else f"{len(options)} codes"
+                hint = did_you_mean(value, options)
+                self.out.add("bad-value", f"'{value}' is not a value of '{test.field}' ({shown}){hint}", loc)
+            return value
+        if kind == "date":
+            if value == AS_OF:
+                if test.op not in ("lt", "le", "gt", "ge"):
+                    self.out.add("bad-operator", f"as_of can only be compared with lt, le, gt or ge, not with '{test.op}'", loc)
+                return AS_OF
+            parsed = iso_date(value)
+            if parsed is None:
+                self.out.add("bad-value", f"{value!r} is not a date (YYYY-MM-DD) or as_of, for '{test.field}'", loc)
+                return value
+            return parsed
+        if kind == "bool":
+            ok, expected = isinstance(value, bool), "true or false"
+        elif kind in ("integer", "number"):
+            ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+            if ok and abs(value) > MAX_EXACT:
+                self.out.add("bad-value", f"{value!r} is too large: numbers in rules must lie within ±{MAX_EXACT}", loc)
+                return value
+        else:
+            ok, expected = isinstance(value, str), "text"
+        if not ok:
+            self.out.add("bad-value", f"{value!r} cannot be compared with '{test.field}', which holds {expected}", loc)
+        return value
+
+    def placeholders(self, rule_text: str, stage: str, loc: Location) -> None:
+        for name in PLACEHOLDER.findall(rule_text):
+            if name == AS_OF:
+                continue
+            spec = self.catalog.get(name)
+            if spec is None or (spec.derived and stage != "outcome"):
+                hint = self.catalog.suggest(name)
+                extra = f" (did you mean '{{{hint}}}'?)" if hint else ""
+                self.out.add("unknown-placeholder", f"'{{{name}}}' in the reason is not a field{extra}", loc)
+
+
+def iso_date(value: Any) -> date | None:
+    """``value`` as a date if it is exactly ``YYYY-MM-DD`` and a real day, else None."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
+    """Load, check and return the policy; raise :class:`LoadFailed` with every problem."""
+    rules_path, criteria_path = Path(rules_dir), Path(criteria_dir)
+    out = _Collector()
+    for path, what in ((criteria_path, "criteria"), (rules_path, "rules")):
+        if not path.is_dir():
+            out.add("not-a-directory", f"the {what} directory does not exist", Location(display_path(path)))
+    if out.errors:
+        raise LoadFailed(out.errors)
+    crit_files, crit_hashes = _read(policy_files(criteria_path), "criteria", criteria_path, out)
+    rule_files, rule_hashes = _read(policy_files(rules_path), "rules", rules_path, out)
+    if not crit_hashes:
+        out.add("no-files", "holds no criteria files (*.yaml)", Location(display_path(criteria_path)))
+    if not rule_hashes:
+        out.add("no-files", "holds no rule files (*.yaml)", Location(display_path(rules_path)))
+
+    builder = _Builder(out)
+    for item in crit_files:
+        builder.criteria_file(item)
+    criteria = _check_criteria(builder, out, criteria_path)
+    names = [c.name for c in criteria]
+    waivable = [c.name for c in criteria if c.waivable]
+    themes = list(builder.vocab.themes) if builder.vocab else []
+    request_schema = effective_request_schema(themes, waivable)
+    catalog = FieldCatalog(request_schema, names)
+    _check_vocabularies(builder, out)
+    _check_priority(builder, catalog, criteria, out)
+
+    checker = _RuleChecker(out, catalog, builder)
+    condition_rules: dict[str, list[Rule]] = {n: [] for n in names}
+    exception_rules: list[Rule] = []
+    outcome_rules: list[Rule] = []
+    outcome_doc: _Loaded | None = None
+    order = 0
+    by_id: dict[str, list[Rule]] = {}
+    for item in rule_files:
+        data, doc = item.data, item.doc
+        stage = data["stage"]
+        criterion = data.get("criterion")
+        if stage == "condition" and criterion not in names:
+            hint = _close(criterion, names)
+            out.add(
+                "unknown-criterion",
+                f"'{criterion}' is not a criterion in the criteria directory{hint}",
+                doc.locate(("criterion",)),
+            )
+            continue
+        if stage == "outcome":
+            if outcome_doc is not None:
+                out.add(
+                    "outcome-table-split",
+                    f"the outcome table must be in one file (order decides); the first is {outcome_doc.doc.file}",
+                    doc.locate(("stage",)),
+                )
+                continue
+            outcome_doc = item
+        for i, raw in enumerate(data["rules"]):
+            at: tuple[Any, ...] = ("rules", i)
+            when: Condition = Always() if "when" not in raw else _parse_condition(raw["when"], at + ("when",), doc)
+            when = _map_tests(when, lambda t, s=stage: checker.test(t, s))
+            cite = _citations(raw["cite"])
+            builder._remember_cites(cite, doc, at + ("cite",))
+            checker.placeholders(raw["reason"], stage, doc.locate(at + ("reason",)))
+            rule = Rule(
+                id=raw["id"],
+                stage=stage,
+                order=order,
+                when=when,
+                reason=" ".join(raw["reason"].split()),
+                cite=cite,
+                description=raw.get("description", ""),
+                criterion=criterion,
+                status=raw.get("status"),
+                exception=raw.get("exception"),
+                covers=raw.get("covers"),
+                outcome=raw.get("outcome"),
+                exception_decision=raw.get("exception_decision"),
+                effective_from=_date(raw.get("effective_from")),
+                effective_until=_date(raw.get("effective_until")),
+                location=doc.locate(at),
+            )
+            order += 1
+            _check_rule(rule, builder, criteria, doc, at, out)
+            by_id.setdefault(rule.id, []).append(rule)
+            if stage == "condition" and criterion is not None:
+                condition_rules[criterion].append(rule)
+            elif stage == "exception":
+                exception_rules.append(rule)
+            else:
+                outcome_rules.append(rule)
+
+    _check_ids(by_id, out)
+    for crit in criteria:
+        if not condition_rules[crit.name]:
+            out.add("criterion-without-rules", f"no rule file sets the status of '{crit.name}'", crit.location)
+    if outcome_doc is None and rule_hashes:
+        out.add("outcome-table-missing", "no rule file has stage: outcome", Location(display_path(rules_path)))
+    if not any(r.exception is not None for r in exception_rules) and rule_hashes:
+        out.add(
+            "exception-rules-missing",
+            "no rule file says when an exception is valid (stage: exception)",
+            Location(display_path(rules_path)),
+        )
+    for citation, loc in builder.citations:
+        _check_citation(citation, loc, builder, out)
+
+    if out.errors:
+        raise LoadFailed(_best_first(out.errors))
+    assert builder.priority is not None and builder.vocab is not None
+    files = tuple(sorted(crit_hashes, key=lambda f: f.path)) + tuple(sorted(rule_hashes, key=lambda f: f.path))
+    return Policy(
+        criteria=tuple(criteria),
+        condition_rules={k: tuple(v) for k, v in condition_rules.items()},
+        exception_rules=tuple(exception_rules),
+        outcome_rules=tuple(outcome_rules),
+        priority=builder.priority,
+        vocab=builder.vocab,
+        sources=dict(builder.sources),
+        request_schema=request_schema,
+        files=files,
+        hash=policy_hash(files),
+        rules_dir=str(rules_path),
+        criteria_dir=str(criteria_path),
+    )
+
+
+def policy_hash(files: Iterable[PolicyFile]) -> str:
+    """A content hash over every file's kind, path and bytes: the identity of a ruleset."""
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda f: (f.kind, f.path)):
+        digest.update(f"{f.kind}/{f.path}\0{f.sha256}\n".encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def _map_tests(cond: Condition, fn: Any) -> Condition:
+    if isinstance(cond, Test):
+        result: Condition = fn(cond)
+        return result
+    if isinstance(cond, All):
+        return All(tuple(_map_tests(c, fn) for c in cond.items))
+    if isinstance(cond, AnyOf):
+        return AnyOf(tuple(_map_tests(c, fn) for c in cond.items))
+    if isinstance(cond, Not):
+        return Not(_map_tests(cond.item, fn))
+    return cond
+
+
+def _close(value: Any, options: Sequence[str]) -> str:
+    return did_you_mean(value, options)
+
+
+def _check_criteria(builder: _Builder, out: _Collector, criteria_path: Path) -> list[Criterion]:
+    seen: dict[str, Criterion] = {}
+    letters: dict[str, Criterion] = {}
+    for crit in builder.criteria:
+        if crit.name in seen:
+            out.add("duplicate-criterion", f"the criterion '{crit.name}' is defined twice", crit.location)
+            continue
+        if crit.letter in letters:
+            out.add(
+                "duplicate-criterion",
+                f"the letter ({crit.letter}) is already used by '{letters[crit.letter].name}'",
+                crit.location,
+            )
+        seen[crit.name] = crit
+        letters[crit.letter] = crit
+    where = Location(display_path(criteria_path))
+    if not seen:
+        out.add("criteria-missing", "no criteria file has kind: condition", where)
+    for what, doc in (("priority", builder.priority_doc), ("vocabularies", builder.vocab_doc), ("sources", builder.sources_doc)):
+        if doc is None:
+            out.add(f"{what}-missing", f"no criteria file has kind: {what}", where)
+    return sorted(seen.values(), key=lambda c: c.letter)
+
+
+def _check_vocabularies(builder: _Builder, out: _Collector) -> None:
+    if builder.vocab is None or builder.vocab_doc is None:
+        return
+    request = load_schema("request")["properties"]
+    fixed = {
+        "regions": [v for v in request["region"]["enum"] if v is not None],
+        "mechanisms": request["priority"]["properties"]["recommendations"]["items"]["properties"]["mechanism"]["enum"],
+    }
+    for section, expected in fixed.items():
+        have = set(getattr(builder.vocab, section))
+        if have != set(expected):
+            missing = sorted(set(expected) - have)
+            extra = sorted(have - set(expected))
+            detail = "; ".join(
+                p
+                for p in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"not in the request schema: {', '.join(extra)}" if extra else "",
+                )
+                if p
+            )
+            out.add(
+                "vocabulary-mismatch",
+                f"'{section}' must list exactly the values of the request schema ({detail})",
+                builder.vocab_doc.doc.locate((section,), key=True),
+            )
+
+
+def _check_priority(builder: _Builder, catalog: FieldCatalog, criteria: Sequence[Criterion], out: _Collector) -> None:
+    prio, item = builder.priority, builder.priority_doc
+    if prio is None or item is None:
+        return
+    doc = item.doc
+    names = [c.name for c in criteria]
+    for i, name in enumerate(prio.criteria):
+        if name not in names:
+            out.add(
+                "unknown-criterion",
+                f"'{name}' is not a criterion{_close(name, names)}",
+                doc.locate(("conditions", "criteria", i)),
+            )
+    ids: set[str] = set()
+    for i, factor in enumerate(prio.factors):
+        loc = doc.locate(("factors", i, "field"))
+        if factor.id in ids:
+            out.add("duplicate-factor", f"the factor id '{factor.id}' is used twice", doc.locate(("factors", i, "id")))
+        ids.add(factor.id)
+        spec = catalog.get(factor.field)
+        if spec is None or spec.derived:
+            hint = catalog.suggest(factor.field, derived=False)
+            out.add(
+                "unknown-field", f"'{factor.field}' is not a request field" + (f" (did you mean '{hint}'?)" if hint else ""), loc
+            )
+        elif factor.points is not None and spec.kind != "bool":
+            out.add(
+                "bad-factor-field",
+                f"'points' needs a yes/no field; '{factor.field}' is {_KIND_WORDS[spec.kind]} (use points_each for a list)",
+                loc,
+            )
+        elif factor.points_each is not None and spec.kind != "list":
+            out.add("bad-factor-field", f"'points_each' needs a list field; '{factor.field}' is {_KIND_WORDS[spec.kind]}", loc)
+    if prio.minimum > prio.maximum:
+        out.add("bad-range", "range: min is greater than max", doc.locate(("range",)))
+    if builder.vocab is not None:
+        for outcome in prio.outcome_scores:
+            if outcome not in builder.vocab.outcomes:
+                out.add(
+                    "unknown-outcome",
+                    f"'{outcome}' is not an outcome in the vocabularies",
+                    doc.locate(("outcome_scores", outcome), key=True),
+                )
+
+
+def _check_rule(
+    rule: Rule, builder: _Builder, criteria: Sequence[Criterion], doc: Document, path: tuple[Any, ...], out: _Collector
+) -> None:
+    names = {c.name: c for c in criteria}
+    if rule.covers is not None:
+        loc = doc.locate(path + ("covers",))
+        crit = names.get(rule.covers)
+        if crit is None:
+            out.add("unknown-criterion", f"'{rule.covers}' is not a criterion{_close(rule.covers, list(names))}", loc)
+        elif not crit.waivable:
+            out.add(
+                "waiver-not-allowed",
+                f"'{rule.covers}' can never be waived by an exception (waivable: false in the criteria)",
+                loc,
+            )
+    if rule.outcome is not None and builder.vocab is not None and rule.outcome not in builder.vocab.outcomes:
+        hint = _close(rule.outcome, list(builder.vocab.outcomes))
+        out.add(
+            "unknown-outcome", f"'{rule.outcome}' is not an outcome in the vocabularies{hint}", doc.locate(path + ("outcome",))
+        )
+    if rule.effective_from and rule.effective_until and rule.effective_from > rule.effective_until:
+        out.add("bad-dates", "effective_from is after effective_until", doc.locate(path + ("effective_from",)))
+    for test in tests_in(rule.when):
+        if test.op in ("in", "not_in") and isinstance(test.value, tuple) and len(set(map(repr, test.value))) != len(test.value):
+            out.add("bad-value", "a value is listed twice", test.value_location)
+
+
+def _periods_overlap(a: Rule, b: Rule) -> bool:
+    a_start, b_start = a.effective_from or date.min, b.effective_from or date.min
+    a_end, b_end = a.effective_until or date.max, b.effective_until or date.max
+    return a_start <= b_end and b_start <= a_end
+
+
+def _check_ids(by_id: Mapping[str, list[Rule]], out: _Collector) -> None:
+    for rule_id, versions in by_id.items():
+        for i, later in enumerate(versions):
+            for earlier in versions[:i]:
+                if _periods_overlap(earlier, later):
+                    where = earlier.location.prefix()
+                    out.add(
+                        "duplicate-rule-id",
+                        f"the rule id '{rule_id}' is already used at {where} in the same period"
+                        " (versions of a rule need effective dates that do not overlap)",
+                        later.location,
+                    )
+                    break
+                if earlier.stage != later.stage or earlier.criterion != later.criterion:
+                    out.add(
+                        "duplicate-rule-id",
+                        f"versions of '{rule_id}' must belong to the same stage and criterion",
+                        later.location,
+                    )
+                    break
+
+
+def _check_citation(cite: Citation, loc: Location, builder: _Builder, out: _Collector) -> None:
+    source = builder.sources.get(cite.source)
+    if source is None:
+        if builder.sources:
+            hint = _close(cite.source, list(builder.sources))
+            out.add("unknown-source", f"'{cite.source}' is not a source in the sources file{hint}", loc)
+        return
+    if source.numbered_paragraphs and cite.para is None:
+        out.add("citation-needs-para", f"'{cite.source}' has numbered paragraphs: give the paragraph (para: ...)", loc)
+
+
+def _best_first(errors: list[EngageError]) -> list[EngageError]:
+    # Files that do not parse come first: everything after them may be a consequence.
+    def rank(e: EngageError) -> tuple[int, tuple[str, int, int, str]]:
+        early = e.code in ("yaml-syntax", "json-syntax", "duplicate-key", "not-utf8", "empty-file", "unsupported-tag")
+        return (0 if early else 1, e.sort_key())
+
+    return sorted(errors, key=rank)

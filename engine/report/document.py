@@ -1,0 +1,551 @@
+"""The Board's audit report: one self-contained HTML file (inline CSS and SVG, nothing fetched), or CSV.
+
+The HTML reads on screen and prints on A4.  Every figure sits in a table cell with a
+``data-figure`` attribute naming it, so tools (and the tests) read figures from the HTML
+without scraping prose.  Same log, same period: the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from typing import Any
+
+from ..log.logview import Entry, entries, superseded
+from ..log.register import RegisterEntry, build_register
+from ..log.rulesets import load_stored
+from ..log.store import LogStore, records
+from .charts import Series, lines, stacked_bars, stacked_columns
+from .figures import Figures, Labels, compute, register_in_period
+
+OUTCOME_COLORS = {
+    "engage": "#009E73",
+    "respond_ad_hoc": "#56B4E9",
+    "assess_needs": "#0072B2",
+    "consider_in_strategy": "#CC79A7",
+    "exception_review": "#E69F00",
+    "request_information": "#B8A200",
+    "decline": "#D55E00",
+}
+EXTRA_COLORS = ("#777777", "#999933", "#882255", "#44AA99")
+STATUS_COLORS = {"unmet": "#D55E00", "partial": "#E69F00", "unknown": "#999999"}
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    """What the report says about the log it came from."""
+
+    where: str
+    records: int
+    head_seq: int
+    head_hash: str
+    chain_ok: bool | None  # None: not checked
+    chain_problems: tuple[str, ...] = ()
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:g}"
+
+
+def _outcome_series(figures: Figures, labels: Labels) -> list[Series]:
+    out = []
+    extra = iter(EXTRA_COLORS * 4)
+    for code in figures.outcomes:
+        out.append(Series(code, labels.outcome(code), OUTCOME_COLORS.get(code) or next(extra)))
+    return out
+
+
+def _legend(series: Sequence[Series]) -> str:
+    items = "".join(f'<li><span class="swatch" style="background:{s.color}"></span>{escape(s.label)}</li>' for s in series)
+    return f'<ul class="legend">{items}</ul>'
+
+
+def _fig(name: str, value: str) -> str:
+    return f'<td class="num" data-figure="{escape(name)}">{escape(value)}</td>'
+
+
+CSS = """
+@page { size: A4; margin: 14mm 13mm 16mm 13mm; }
+* { box-sizing: border-box; }
+html { background: #eceff1; }
+body { font: 10.5pt/1.45 Helvetica, Arial, sans-serif; color: #1d1d1d; background: #fff;
+       max-width: 210mm; margin: 0 auto; padding: 14mm 13mm; }
+h1 { font-size: 19pt; margin: 0 0 2mm; color: #0b3d5c; }
+h2 { font-size: 13.5pt; margin: 9mm 0 2.5mm; color: #0b3d5c; border-bottom: 1.5pt solid #0b3d5c; padding-bottom: 1mm; }
+h3 { font-size: 11pt; margin: 5mm 0 1.5mm; }
+p { margin: 1.5mm 0; }
+.meta { color: #444; font-size: 9.5pt; }
+.meta code, .hash { font-size: 8pt; word-break: break-all; }
+.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 3mm; margin: 5mm 0; }
+.card { border: 1pt solid #c9d3da; border-radius: 2mm; padding: 2.5mm 3mm; }
+.card .value { font-size: 17pt; font-weight: bold; color: #0b3d5c; }
+.card .what { font-size: 8.5pt; color: #444; }
+table { border-collapse: collapse; width: 100%; margin: 2mm 0 3mm; font-size: 9pt; }
+th, td { border-bottom: 0.6pt solid #cfd6db; padding: 1.2mm 1.6mm; text-align: left; vertical-align: top; }
+th { background: #eef2f5; font-weight: bold; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, .id { white-space: nowrap; }
+table.matrix { table-layout: fixed; font-size: 8.5pt; }
+table.matrix th:first-child { width: 24%; }
+table.matrix th { font-size: 8pt; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+.legend { list-style: none; padding: 0; margin: 1mm 0 2mm; font-size: 8.5pt; display: flex; flex-wrap: wrap; gap: 1mm 4mm; }
+.legend .swatch { display: inline-block; width: 3mm; height: 3mm; margin-right: 1.2mm; vertical-align: -0.3mm; }
+figure { margin: 2mm 0 3mm; break-inside: avoid; page-break-inside: avoid; }
+figcaption { font-size: 8.5pt; color: #555; }
+.ok { color: #0a6b3b; font-weight: bold; }
+.bad { color: #b00020; font-weight: bold; }
+.decision { border-top: 0.6pt solid #cfd6db; padding: 2mm 0; break-inside: avoid; page-break-inside: avoid; }
+.decision h3 { margin: 0 0 1mm; font-size: 10.5pt; }
+.decision ul { margin: 0.5mm 0 1mm 5mm; padding: 0; font-size: 9pt; }
+.cite { color: #555; font-size: 8.5pt; }
+.who { color: #555; font-size: 8pt; margin-top: 0.5mm; }
+table.register th:nth-child(5) { width: 44%; }
+table.register td:nth-child(2) { min-width: 24mm; }
+.small { font-size: 8.5pt; }
+a { color: #0b5e8c; text-decoration: none; }
+.pagebreak { break-before: page; page-break-before: always; }
+.print-choice { background: #eef2f5; border-radius: 1.5mm; padding: 1.5mm 3mm; font-size: 9.5pt; }
+.print-only { display: none; }
+@media print {
+  html { background: #fff; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 9.5pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  a { color: inherit; }
+  .no-print { display: none; }
+  /* Section 8 runs to about a page per three decisions: on paper only when asked for. */
+  body:not(:has(#print-reasons:checked)) #reasons { display: none; }
+  body:not(:has(#print-reasons:checked)) .print-only { display: block; }
+}
+"""
+
+
+def render_html(
+    figures: Figures,
+    entries: Sequence[Entry],
+    register: Sequence[RegisterEntry],
+    labels: Labels,
+    log: LogInfo,
+) -> str:
+    """The report as one HTML document."""
+    series = _outcome_series(figures, labels)
+    period = f"{figures.date_from.isoformat()} to {figures.date_to.isoformat()}"
+    parts: list[str] = []
+    add = parts.append
+    add("<!DOCTYPE html>")
+    add('<html lang="en"><head><meta charset="utf-8">')
+    add('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    add(f"<title>Engage: decisions from {escape(period)}</title>")
+    add(f"<style>{CSS}</style></head><body>")
+    add("<header>")
+    add("<h1>Technical cooperation requests: how they were decided</h1>")
+    add(f'<p class="meta">Report for the Board of Trustees. Decisions evaluated from <strong>{escape(period)}</strong>.')
+    add(" Recommendations are the engine's; the final decisions are people's. Dates are evaluation dates.</p>")
+    if log.chain_ok is True:
+        chain = '<span class="ok">intact</span>'
+    elif log.chain_ok is False:
+        chain = '<span class="bad">BROKEN: run engage log verify</span>'
+    else:
+        chain = "not checked"
+    add(
+        f'<p class="meta">Decision log: {log.records} records, hash chain {chain}. Head record'
+        f' <span data-figure="log.head_seq">#{log.head_seq}</span>, hash <code class="hash">{escape(log.head_hash)}</code>.'
+        " Keep this number and hash: <code>engage log verify --anchor N:HASH</code> shows later whether the log was cut or"
+        " rewritten.</p>"
+    )
+    add(
+        '<p class="print-choice no-print"><label><input type="checkbox" id="print-reasons">'
+        f" When printing, include section 8, the reasons for each of the {len(entries)} decisions"
+        " (about a page for every three)</label></p>"
+    )
+    add("</header>")
+
+    add('<section class="cards">')
+    cards = (
+        ("total", str(figures.total), "decisions in the period"),
+        ("exception_rate", _pct(figures.exception_rate), "of decisions came with an exception"),
+        ("follow_rate", _pct(figures.follow_rate), f"of {figures.human_decided} human decisions follow the engine"),
+        ("departures", str(len(figures.departures)), "departures from the recommendation"),
+    )
+    for name, value, what in cards:
+        add(
+            f'<div class="card"><div class="value" data-figure="card.{name}">{escape(value)}</div>'
+            f'<div class="what">{escape(what)}</div></div>'
+        )
+    add("</section>")
+
+    # 1. outcomes
+    add('<section id="outcomes"><h2>1. Recommendations by outcome</h2>')
+    add('<table><thead><tr><th>Outcome</th><th class="num">Decisions</th><th class="num">Share</th></tr></thead><tbody>')
+    for code in figures.outcomes:
+        count = figures.by_outcome.get(code, 0)
+        share = count / figures.total if figures.total else None
+        add(
+            f"<tr><td>{escape(labels.outcome(code))}</td>{_fig(f'outcome.{code}', str(count))}"
+            f"{_fig(f'outcome_share.{code}', _pct(share))}</tr>"
+        )
+    add(f"<tr><th>All</th>{_fig('total', str(figures.total))}<td></td></tr></tbody></table>")
+    over_time = stacked_columns(
+        f"Decisions per {figures.granularity} by outcome",
+        [b.label for b in figures.buckets],
+        series,
+        [b.by_outcome for b in figures.buckets],
+    )
+    add(f"<figure>{over_time}{_legend(series)}<figcaption>Decisions per {figures.granularity}, by outcome.</figcaption></figure>")
+    add("</section>")
+
+    # 2. regions
+    add('<section id="regions"><h2>2. By region</h2>')
+    region_rows = [(labels.region(r), figures.by_region[r]) for r in figures.regions]
+    if region_rows:
+        add(f"<figure>{stacked_bars('Decisions per region by outcome', region_rows, series)}{_legend(series)}</figure>")
+    head = "".join(f'<th class="num">{escape(labels.outcome(o))}</th>' for o in figures.outcomes)
+    add(f'<table class="matrix"><thead><tr><th>Region</th>{head}<th class="num">All</th></tr></thead><tbody>')
+    for r in figures.regions:
+        row = figures.by_region[r]
+        key = r or "none"
+        cells = "".join(_fig(f"region.{key}.{o}", str(row.get(o, 0))) for o in figures.outcomes)
+        add(f"<tr><td>{escape(labels.region(r))}</td>{cells}{_fig(f'region.{key}', str(sum(row.values())))}</tr>")
+    add("</tbody></table></section>")
+
+    # 3. exceptions
+    add('<section id="exceptions"><h2>3. Exceptions (E/CN.4/2006/104 para 23)</h2>')
+    add("<table><tbody>")
+    add(f"<tr><td>Decisions with an exception</td>{_fig('exceptions.with', str(figures.with_exception))}</tr>")
+    add(f"<tr><td>Exception rate</td>{_fig('exceptions.rate', _pct(figures.exception_rate))}</tr>")
+    add(f"<tr><td>Exception applied</td>{_fig('exceptions.applied', str(figures.exceptions_applied))}</tr>")
+    add(f"<tr><td>Exception rejected</td>{_fig('exceptions.rejected', str(figures.exceptions_rejected))}</tr>")
+    add("</tbody></table>")
+    trend_series = [
+        Series("with", "Share of decisions with an exception", "#0072B2"),
+        Series("applied", "Share with an exception applied", "#009E73"),
+    ]
+    labels_ = [b.label for b in figures.buckets]
+    trend_values: list[Mapping[str, float | None]] = [
+        {"with": b.exception_rate, "applied": None if not b.total else b.applied / b.total} for b in figures.buckets
+    ]
+    add(
+        f"<figure>{lines(f'Exception rate per {figures.granularity}', labels_, trend_series, trend_values)}"
+        f"{_legend(trend_series)}<figcaption>Exception rate per {figures.granularity} (no point: no decisions that"
+        f" {figures.granularity}).</figcaption></figure>"
+    )
+    add(
+        '<table><thead><tr><th>Period</th><th class="num">Decisions</th><th class="num">With exception</th>'
+        '<th class="num">Rate</th></tr></thead><tbody>'
+    )
+    for b in figures.buckets:
+        add(
+            f"<tr><td>{escape(b.label)}</td>{_fig(f'trend.{b.label}.total', str(b.total))}"
+            f"{_fig(f'trend.{b.label}.with', str(b.with_exception))}{_fig(f'trend.{b.label}.rate', _pct(b.exception_rate))}</tr>"
+        )
+    add("</tbody></table>")
+    add("<h3>Exception register</h3>")
+    if register:
+        add(
+            '<table class="register"><thead><tr><th>Request</th><th>Waives</th><th>Status</th><th>Expires</th>'
+            "<th>Justification; who asked and who approved</th><th>Decisions</th></tr></thead><tbody>"
+        )
+        for item in register:
+            uses = ", ".join(
+                f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(u.decision.replace("_", " "))}'
+                + (f" (superseded by #{u.superseded_by})" if u.superseded_by else "")
+                for u in item.uses
+            )
+            who = f"requested by {item.requested_by or '(nobody)'}; approved by {item.approved_by or '(not approved)'}"
+            add(
+                f'<tr data-exception="{escape(item.request_id)}"><td class="id">{escape(item.request_id)}</td>'
+                f"<td>{escape(', '.join(w.replace('_', ' ') for w in item.waives))}</td>"
+                f"<td>{escape(item.status.replace('_', ' '))}</td>"
+                f'<td class="num">{escape(item.expires or "(none)")}</td>'
+                f'<td>{escape(item.justification or "(no justification)")}<div class="who">{escape(who)}</div></td>'
+                f"<td>{uses}</td></tr>"
+            )
+        add("</tbody></table>")
+    else:
+        add("<p>No exceptions in the period.</p>")
+    add("</section>")
+
+    # 4. conditions
+    add('<section id="conditions"><h2>4. Conditions most often not met (para 19)</h2>')
+    status_series = [Series(k, labels.statuses.get(k, k), c) for k, c in STATUS_COLORS.items()]
+    cond_rows = [
+        (labels.criterion_short(c.name), {"unmet": c.unmet, "partial": c.partial, "unknown": c.unknown})
+        for c in figures.conditions
+    ]
+    if cond_rows and figures.total:
+        add(
+            f"<figure>{stacked_bars('Conditions not met', cond_rows, status_series, label_width=260)}"
+            f"{_legend(status_series)}</figure>"
+        )
+    add(
+        '<table><thead><tr><th>Condition</th><th class="num">Not met</th><th class="num">Partly met</th>'
+        '<th class="num">Unknown</th><th class="num">Share not met</th></tr></thead><tbody>'
+    )
+    for c in figures.conditions:
+        share = c.unmet / figures.total if figures.total else None
+        add(
+            f"<tr><td>{escape(labels.criterion(c.name))}</td>{_fig(f'condition.{c.name}.unmet', str(c.unmet))}"
+            f"{_fig(f'condition.{c.name}.partial', str(c.partial))}{_fig(f'condition.{c.name}.unknown', str(c.unknown))}"
+            f"{_fig(f'condition.{c.name}.unmet_share', _pct(share))}</tr>"
+        )
+    add("</tbody></table></section>")
+
+    # 5. priority scores
+    add('<section id="scores"><h2>5. Priority scores</h2>')
+    score_series = [Series("n", "Decisions", "#0b5e8c")]
+    histogram = stacked_columns(
+        "Priority score distribution", [b for b, _ in figures.score_bins], score_series, [{"n": n} for _, n in figures.score_bins]
+    )
+    add(f"<figure>{histogram}<figcaption>Decisions by priority score (0-100; a decline scores 0).</figcaption></figure>")
+    add("<table><tbody>")
+    add(f"<tr><td>Mean score</td>{_fig('score.mean', _num(figures.score_mean))}</tr>")
+    add(f"<tr><td>Median score</td>{_fig('score.median', _num(figures.score_median))}</tr>")
+    add("</tbody></table>")
+    add('<table><thead><tr><th>Score</th><th class="num">Decisions</th></tr></thead><tbody>')
+    for label, count in figures.score_bins:
+        add(f"<tr><td>{escape(label)}</td>{_fig(f'score.bin.{label}', str(count))}</tr>")
+    add("</tbody></table></section>")
+
+    # 6. human decisions
+    add('<section id="human"><h2>6. Human decisions: following the engine</h2>')
+    add("<table><tbody>")
+    add(f"<tr><td>Decisions with a human decision recorded</td>{_fig('human.decided', str(figures.human_decided))}</tr>")
+    add(f"<tr><td>Following the engine's recommendation</td>{_fig('human.followed', str(figures.human_followed))}</tr>")
+    add(f"<tr><td>Departing from it</td>{_fig('human.departures', str(len(figures.departures)))}</tr>")
+    add(f"<tr><td>Follow rate</td>{_fig('human.follow_rate', _pct(figures.follow_rate))}</tr>")
+    add(f"<tr><td>Awaiting a human decision</td>{_fig('human.awaiting', str(figures.awaiting))}</tr>")
+    add(f"<tr><td>Decisions that correct an earlier record</td>{_fig('corrections', str(figures.corrections))}</tr>")
+    add("</tbody></table>")
+    add("<h3>Every departure, with its justification</h3>")
+    if figures.departures:
+        add(
+            "<table><thead><tr><th>Request</th><th>Engine recommended</th><th>Decided</th><th>By</th>"
+            "<th>Justification</th></tr></thead><tbody>"
+        )
+        for d in figures.departures:
+            add(
+                f'<tr data-departure="{d.entry.seq}">'
+                f'<td class="id"><a href="#d-{d.entry.seq}">{escape(d.entry.request_id)}</a></td>'
+                f"<td>{escape(labels.outcome(d.human.engine_outcome))}</td><td>{escape(labels.outcome(d.human.outcome))}</td>"
+                f"<td>{escape(d.human.by)}</td><td>{escape(d.human.justification or '(none recorded)')}</td></tr>"
+            )
+        add("</tbody></table>")
+    else:
+        add("<p>No departures in the period.</p>")
+    add("</section>")
+
+    # 7. decisions
+    add('<section id="decisions" class="pagebreak"><h2>7. Decisions</h2>')
+    add(
+        "<table><thead><tr><th>#</th><th>As of</th><th>Request</th><th>Country</th><th>Region</th><th>Outcome</th>"
+        '<th class="num">Score</th><th>Exception</th><th>Human decision</th></tr></thead><tbody>'
+    )
+    for e in entries:
+        exc = ", ".join(str(x.get("decision", "")).replace("_", " ") for x in e.exceptions) or "-"
+        human = "awaiting" if e.human is None else f"{labels.outcome(e.human.outcome)} ({e.human.by})"
+        add(
+            f'<tr data-decision="{e.seq}"><td><a href="#d-{e.seq}">#{e.seq}</a></td><td class="id">{escape(e.as_of)}</td>'
+            f'<td class="id">{escape(e.request_id)}</td><td>{escape(e.country or "-")}</td>'
+            f"<td>{escape(labels.region(e.region))}</td>"
+            f'<td>{escape(labels.outcome(e.outcome))}</td><td class="num">{_num(e.priority_score)}</td>'
+            f"<td>{escape(exc)}</td><td>{escape(human)}</td></tr>"
+        )
+    add("</tbody></table>")
+    add(
+        '<p class="print-only meta">The reasons for each decision (section 8) are not in this printout: open the'
+        ' report in a browser, tick "include section 8" at the top, and print again to have them.</p>'
+    )
+    add("</section>")
+
+    # 8. reasons
+    add('<section id="reasons" class="pagebreak"><h2>8. Reasons for each decision</h2>')
+    for e in entries:
+        add(_decision_block(e, labels))
+    add("</section>")
+    add(
+        f'<footer class="meta small"><p>Made by engage from the decision log {escape(log.where)}.'
+        " Each decision can be replayed with the rules that made it: engage log verify.</p></footer>"
+    )
+    add("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _reason_items(reasons: Iterable[Mapping[str, Any]]) -> str:
+    items = []
+    for r in reasons:
+        cites = "; ".join(str(c.get("text", "")) for c in r.get("citation", ()))
+        items.append(
+            f"<li>{escape(str(r.get('message', '')))} "
+            f'<span class="cite">[{escape(cites)}] ({escape(str(r.get("rule", "")))})</span></li>'
+        )
+    return "<ul>" + "".join(items) + "</ul>" if items else ""
+
+
+def _decision_block(e: Entry, labels: Labels) -> str:
+    d = e.decision
+    out = [f'<div class="decision" id="d-{e.seq}"><h3>#{e.seq} {escape(e.request_id)}: {escape(labels.outcome(e.outcome))}</h3>']
+    out.append(
+        f'<p class="small">As of {escape(e.as_of)}; priority {_num(e.priority_score)};'
+        f' ruleset <span class="hash">{escape(e.record.ruleset_hash or "")}</span>'
+        + (f"; corrects #{e.corrects}" if e.corrects else "")
+        + "</p>"
+    )
+    out.append(_reason_items(d.get("reasons", ())[:1]))
+    criteria = d.get("criteria", {})
+    names = [n for n in labels.criteria if n in criteria] + sorted(set(criteria) - set(labels.criteria))
+    rows = []
+    for name in names:
+        c = criteria[name]
+        status = str(c.get("status", ""))
+        rows.append(
+            f"<li><strong>{escape(labels.criterion(name))}</strong>: {escape(labels.statuses.get(status, status))}"
+            f"{_reason_items(c.get('reasons', ()))}</li>"
+        )
+    out.append("<ul>" + "".join(rows) + "</ul>")
+    if d.get("missing"):
+        out.append(f'<p class="small">Missing information: {escape(", ".join(d["missing"]))}</p>')
+    for x in e.exceptions:
+        out.append(
+            f'<p class="small">Exception {escape(str(x.get("decision", "")).replace("_", " "))}: waives'
+            f" {escape(', '.join(x.get('waives') or ()) or 'nothing')}; requested by {escape(str(x.get('requested_by')))};"
+            f" approved by {escape(str(x.get('approved_by')))}; expires {escape(str(x.get('expires')))}.</p>"
+        )
+    if e.human is not None:
+        h = e.human
+        out.append(
+            f'<p class="small">Human decision #{h.record.seq}: {escape(labels.outcome(h.outcome))} by {escape(h.by)}'
+            + ("" if h.follows else f" (departs: {escape(h.justification or '')})")
+            + "</p>"
+        )
+    out.append("</div>")
+    return "".join(out)
+
+
+CSV_COLUMNS = (
+    "seq",
+    "as_of",
+    "request_id",
+    "country",
+    "region",
+    "outcome",
+    "priority_score",
+    "exception",
+    "exception_waives",
+    "human_decision",
+    "decided_by",
+    "follows_engine",
+    "justification",
+    "corrects",
+    "recorded_at",
+    "recorded_by",
+    "ruleset_hash",
+)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Free text for a spreadsheet cell: a leading formula character is quoted so it stays text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
+    """One row per decision in force, with each condition's status: for a spreadsheet."""
+    names = list(criteria) + sorted({n for e in entries for n in e.decision.get("criteria", {})} - set(criteria))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS[:7], *names, *CSV_COLUMNS[7:]])
+    for e in entries:
+        h = e.human
+        statuses = [str(e.decision.get("criteria", {}).get(n, {}).get("status", "")) for n in names]
+        writer.writerow(
+            [
+                e.seq,
+                e.as_of,
+                _cell(e.request_id),
+                e.country or "",
+                e.region or "",
+                e.outcome,
+                _num(e.priority_score),
+                *statuses,
+                ";".join(str(x.get("decision", "")) for x in e.exceptions),
+                ";".join(",".join(x.get("waives") or ()) for x in e.exceptions),
+                "" if h is None else h.outcome,
+                "" if h is None else _cell(h.by),
+                "" if h is None else ("yes" if h.follows else "no"),
+                "" if h is None else _cell(h.justification or ""),
+                e.corrects or "",
+                e.record.recorded_at,
+                _cell(e.record.recorded_by),
+                e.record.ruleset_hash or "",
+            ]
+        )
+    return buffer.getvalue()
+
+
+# -- gathering what the report shows (engage report and the web application's audit page) --------
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The decisions in force in a period, the exception register, and the words of the ruleset in force."""
+
+    entries: list[Entry]
+    register: list[RegisterEntry]  # entries used by a decision of the period
+    labels: Labels
+    criteria: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    date_from: date
+    date_to: date
+
+    def figures(self) -> Figures:
+        return compute(self.entries, self.date_from, self.date_to, outcome_order=self.outcomes, criteria_order=self.criteria)
+
+
+def gather(store: LogStore, date_from: date | None = None, date_to: date | None = None, today: date | None = None) -> ReportData:
+    """What the report of a period shows; the period defaults to the first and last evaluation dates."""
+    with store.reading() as conn:
+        found = entries(store, conn, date_from=date_from, date_to=date_to)
+        every_decision = store.select(conn, records.c.decision.isnot(None))
+        gone = superseded(conn)
+    dates = sorted(e.as_of for e in found)
+    start = date_from or (date.fromisoformat(dates[0]) if dates else today or date.today())
+    end = date_to or (date.fromisoformat(dates[-1]) if dates else start)
+    policy = None
+    if found:
+        newest = max(found, key=lambda e: (e.as_of, e.seq))
+        loaded = load_stored(store, newest.record.ruleset_hash or "", cache_size=0)
+        policy = loaded.policy
+        if loaded.engine is not None:
+            loaded.engine.close()
+    register = register_in_period(build_register(every_decision, gone), start, end)
+    return ReportData(
+        found,
+        register,
+        Labels.of(policy),
+        policy.criterion_names if policy else (),
+        tuple(policy.vocab.outcomes) if policy else (),
+        start,
+        end,
+    )
+
+
+def report_html(store: LogStore, data: ReportData) -> str:
+    """The whole report as one HTML page, with the state of the chain (checked without replay)."""
+    from ..log.audit import verify
+
+    chain = verify(store, replay=False)
+    info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
+    return render_html(data.figures(), data.entries, data.register, data.labels, info)

@@ -1,0 +1,192 @@
+"""``engage explain``: the trace of a decision, and the smallest changes that would alter it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.authoring.domains import Space
+from engine.authoring.explain import Change, _stage_trace, _verify, apply_changes, explain, what_would_change
+from engine.batches.inputs import read_requests
+from engine.errors import RuleConflict
+from engine.evaluation.evaluator import Checked
+
+from ..helpers.authoring import run_command
+from ..helpers.support import ROOT, shipped_engine
+
+AS_OF = date(2026, 11, 24)
+
+
+def checked(name: str) -> Checked:
+    (item,) = read_requests([str(ROOT / "examples" / name)])
+    assert item.doc is not None
+    return shipped_engine().check(item.doc.data, item.doc)
+
+
+def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+    return run_command("explain", *argv, stdin=stdin)
+
+
+def test_trace_of_the_missing_information_example() -> None:
+    result = explain(shipped_engine(), checked("07-missing-information.yaml"), AS_OF)
+    stages = {s.name: s for s in result.stages}
+    assert [s.result for s in result.stages] == ["met", "met", "unknown", "unknown", "absent", "request_information"]
+    presence = stages["condition.in_country_presence"]
+    fired = [r.rule.id for r in presence.rules if r.fired]
+    assert fired == ["presence.capacity_unknown"]
+    full = next(r for r in presence.rules if r.rule.id == "presence.full")
+    assert full.value is None and not full.fired  # unknown: does not fire
+    staffed = full.node.children[1]
+    assert staffed.test is not None and staffed.test.field == "presence.adequately_staffed"
+    assert (staffed.seen, staffed.value) == (None, None)
+    outcome = stages["outcome"]
+    assert outcome.decisive == "outcome.conditions_unknown"
+    assert [r.rule.id for r in outcome.rules if r.fired] == ["outcome.conditions_unknown", "outcome.consider_in_strategy"]
+
+
+def test_text_shows_tests_seen_and_the_decisive_line() -> None:
+    status, out, err = run(str(ROOT / "examples" / "07-missing-information.yaml"), "--as-of", "2026-11-24")
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "REQ-2026-0107: ASK FOR MISSING INFORMATION (request_information)"
+    assert lines[1] == "  as of 2026-11-24 (given); decided by outcome.conditions_unknown"
+    assert "(c) in_country_presence: unknown" in lines
+    assert "            presence.adequately_staffed equals true: saw unknown -> unknown" in lines
+    assert "  [x]  4. outcome.conditions_unknown (outcome: request_information)   <- decides" in lines
+    assert (
+        "  [x]  9. outcome.consider_in_strategy (outcome: consider_in_strategy)   (applies too, but an earlier line decided)"
+        in lines
+    )
+    change = lines.index("What would change it (the fewest field changes, up to 3):")
+    assert lines[change + 1 : change + 7] == [
+        "  decline if requester.government_endorsed becomes false",
+        "  decline if request.funding_only becomes true",
+        "  decline if mandate.restricts_monitoring becomes true",
+        "  decline if mandate.contrary_to_standards becomes true",
+        "  engage if presence.adequately_staffed is true and partnership.civil_society_involved is true",
+        "  respond_ad_hoc if request.kind becomes advisory and expertise_available is true",
+    ]
+
+
+def test_the_sentence_intake_staff_tell_a_government() -> None:
+    alternatives, unreached = what_would_change(shipped_engine(), checked("04-strategy-in-development.yaml").record, AS_OF)
+    engage = next(a for a in alternatives if a.outcome == "engage")
+    assert engage.sentences() == ["engage if strategy.status becomes adopted and strategy.request_in_strategy is true"]
+    assert engage.size == 2
+    assert unreached == ()
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "01-engage-nhri-programme.yaml",
+        "04-strategy-in-development.yaml",
+        "06-exception-expired.yaml",
+        "07-missing-information.yaml",
+    ],
+)
+def test_changes_are_real_and_smallest(example: str) -> None:
+    """Checked through the engine itself, by brute force over every change of one or two fields."""
+    engine = shipped_engine()
+    record = checked(example).record
+    current = engine.evaluate(record, AS_OF).outcome
+    alternatives, _ = what_would_change(engine, record, AS_OF)
+    # Every concrete change set reported gives its outcome.
+    for alt in alternatives:
+        for option in alt.options:
+            for changes in option.combinations():
+                assert len(changes) == alt.size
+                assert engine.evaluate(apply_changes(record, changes), AS_OF).outcome == alt.outcome
+    # Nothing smaller reaches an outcome: brute force with the engine over one and two fields.
+    space = Space(engine.policy)
+    fields = [f for f in space.domains if space.domain(f).known(AS_OF)]
+    smallest: dict[str, int] = {}
+    for size in (1, 2):
+        for combo in itertools.combinations(fields, size):
+            options = [[v for v in space.domain(f).known(AS_OF) if v != _current(record, f)] for f in combo]
+            for values in itertools.product(*options):
+                changes = [Change(f, None, v) for f, v in zip(combo, values, strict=True)]
+                outcome = engine.evaluate(apply_changes(record, changes), AS_OF).outcome
+                if outcome != current:
+                    smallest.setdefault(outcome, size)
+    reported = {a.outcome: a.size for a in alternatives}
+    assert {o: s for o, s in reported.items() if s <= 2} == smallest
+
+
+def _current(record: dict[str, object], path: str) -> object:
+    from engine.authoring.domains import freeze
+    from engine.evaluation.logic import lookup
+
+    return freeze(lookup(record, path))
+
+
+def test_json_output() -> None:
+    status, out, _ = run(str(ROOT / "examples" / "06-exception-expired.yaml"), "--as-of", "2026-11-24", "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["outcome"] == "exception_review" and data["decisive"] == "outcome.exception_review"
+    exception = next(s for s in data["stages"] if s["stage"] == "exception")
+    expired = next(r for r in exception["rules"] if r["rule"] == "exception.expired")
+    assert expired["fired"] is True and expired["condition"] == "true"
+    assert expired["trace"] == {
+        "kind": "test",
+        "value": "true",
+        "field": "exception.expires",
+        "op": "lt",
+        "expected": "as_of",
+        "seen": "2026-06-30",
+    }
+    engage = next(a for a in data["what_would_change"] if a["outcome"] == "engage")
+    assert engage["sentences"] == ["engage if exception.expires becomes 2026-11-24 or 2026-11-25"]
+    assert run(str(ROOT / "examples" / "06-exception-expired.yaml"), "--as-of", "2026-11-24", "--format", "json")[1] == out
+
+
+def test_standard_input_and_bad_input(tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "08-funding-only.yaml").read_text("utf-8")
+    status, out, _ = run("-", "--as-of", "2026-11-24", stdin=text)
+    assert status == 0 and out.startswith("REQ-2026-0108: DECLINE (decline)")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: X\nreceived: 2026-01-01\npresense: {type: none}\n", "utf-8")
+    status, out, err = run(str(bad))
+    assert (status, out) == (2, "")
+    assert err == f"{bad}:3:1: unknown-field: presense: not a request field (did you mean 'presence'?)\n"
+    two = tmp_path / "two.yaml"
+    two.write_text("id: A\nreceived: 2026-01-01\n---\nid: B\nreceived: 2026-01-01\n", "utf-8")
+    status, _, err = run(str(two))
+    assert status == 2
+    assert err == f"{two}:4:1: several-requests: explain takes one request; this input holds 2\n"
+    status, _, err = run(str(tmp_path / "none.yaml"))
+    assert (status, err) == (2, f"{tmp_path / 'none.yaml'}: file-not-found: no such file\n")
+
+
+# The two guards below only trip on a bug (durable-rules and engine/evaluation/logic.py disagreeing); they
+# are driven here by handing them what a disagreement would look like, not by a mock.
+
+
+def test_a_rule_durable_rules_did_not_fire_but_the_trace_says_fires_is_an_internal_error() -> None:
+    engine = shipped_engine()
+    request = checked("07-missing-information.yaml")
+    name, stage = next((n, s) for n, s in engine.compiled.conditions if n == "in_country_presence")
+    fired = engine.fire(stage, request.record, AS_OF)
+    assert [r.id for r in fired] == ["presence.capacity_unknown"]
+    assert _stage_trace(stage.name, name, stage.rules, fired, request.record, AS_OF, request)  # agreeing: a trace
+    with pytest.raises(RuleConflict) as caught:
+        _stage_trace(stage.name, name, stage.rules, [], request.record, AS_OF, request)
+    assert caught.value.code == "matcher-disagreement"
+    assert "did not fire presence.capacity_unknown" in caught.value.message
+    assert caught.value.location.file and caught.value.location.file.endswith("07-missing-information.yaml")
+
+
+def test_a_change_the_engine_does_not_confirm_is_never_offered() -> None:
+    engine = shipped_engine()
+    request = checked("07-missing-information.yaml")
+    to_decline = [Change("request.funding_only", False, True)]
+    _verify(engine, request.record, to_decline, AS_OF, "decline")  # confirmed: no error
+    with pytest.raises(RuleConflict) as caught:
+        _verify(engine, request.record, to_decline, AS_OF, "engage")
+    assert caught.value.code == "matcher-disagreement"
+    assert "found engage if" in caught.value.message and "gives decline" in caught.value.message

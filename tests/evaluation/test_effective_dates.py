@@ -1,0 +1,65 @@
+"""Rules with effective dates apply only on the days they are in force; lint checks every day."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from engine.authoring.lint import lint
+from engine.evaluation.evaluator import Engine
+
+from ..helpers.authoring import base_request as request
+from ..helpers.authoring import copy_policy
+
+
+def test_a_rule_in_force_from_a_date_changes_the_outcome_only_from_that_date(tmp_path: Path) -> None:
+    policy = copy_policy(tmp_path / "p")
+    policy.replace(
+        "rules/outcome.yaml", "    outcome: respond_ad_hoc\n", "    outcome: respond_ad_hoc\n    effective_from: 2027-01-01\n"
+    )
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    advice = request(request__kind="advisory", expertise_available=True)
+    assert engine.evaluate(advice, date(2026, 12, 31)).outcome == "engage"
+    on_the_day = engine.evaluate(advice, date(2027, 1, 1))
+    assert on_the_day.outcome == "respond_ad_hoc"
+    assert on_the_day.decisive_rule == "outcome.ad_hoc"
+    assert engine.evaluate(advice, date(2030, 5, 5)).outcome == "respond_ad_hoc"
+    # The line is still reachable, and every day is covered: lint has nothing to say.
+    assert lint(policy.rules, policy.criteria).findings == ()
+
+
+def test_two_versions_of_a_rule_hand_over_on_a_date(tmp_path: Path) -> None:
+    policy = copy_policy(tmp_path / "p")
+    # strategy.in_development: partial until the end of 2026, unmet from 2027 (a stricter policy).
+    policy.replace(
+        "rules/country_engagement_strategy.yaml",
+        "    status: partial\n",
+        "    status: partial\n    effective_until: 2026-12-31\n",
+    )
+    policy.write(
+        "rules/country_engagement_strategy_2027.yaml",
+        "stage: condition\ncriterion: country_engagement_strategy\nrules:\n"
+        "  - id: strategy.in_development\n"
+        "    when: {field: strategy.status, equals: in_development}\n"
+        "    status: unmet\n    effective_from: 2027-01-01\n"
+        "    reason: From 2027 a request waits for the adopted strategy.\n"
+        '    cite:\n      - {source: E/CN.4/2006/104, para: "21"}\n',
+    )
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    drafting = request(strategy__status="in_development", strategy__request_in_strategy=None)
+    before = engine.evaluate(drafting, date(2026, 12, 31))
+    after = engine.evaluate(drafting, date(2027, 1, 1))
+    assert before.condition("country_engagement_strategy").status == "partial"
+    assert after.condition("country_engagement_strategy").status == "unmet"
+    assert (before.priority_score, after.priority_score) == (50, 40)
+    assert [r.message for r in after.condition("country_engagement_strategy").reasons] == [
+        "From 2027 a request waits for the adopted strategy."
+    ]
+    # Consistent on every day, no gap between the versions.
+    assert lint(policy.rules, policy.criteria).findings == ()
+    # A version that starts a day late leaves one day without a status: lint shows that day.
+    policy.replace("rules/country_engagement_strategy_2027.yaml", "effective_from: 2027-01-01", "effective_from: 2027-01-02")
+    report = lint(policy.rules, policy.criteria)
+    assert sorted(f.check for f in report.findings) == ["rule-gap", "version-gap"]
+    (gap,) = [f for f in report.findings if f.check == "rule-gap"]
+    assert gap.witness is not None and gap.witness.as_of == date(2027, 1, 1)

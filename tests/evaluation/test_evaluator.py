@@ -1,0 +1,163 @@
+"""The engine as a library: the decision's shape, independence of evaluations, threads, memory."""
+
+from __future__ import annotations
+
+import copy
+import gc
+import os
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine import __version__
+from engine.errors import InvalidRequest, RuleConflict
+from engine.evaluation.evaluator import Engine
+from engine.policy.documents import load_file
+
+from ..helpers.support import ROOT, copy_policy, edit, shipped_engine
+
+AS_OF = date(2026, 11, 24)
+EXAMPLES = sorted((ROOT / "examples").glob("*.y*ml")) + sorted((ROOT / "examples").glob("*.json"))
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = load_file(ROOT / "examples" / name)[0].data
+    return data
+
+
+def test_a_decision_holds_what_policy_section_6_lists() -> None:
+    decision = shipped_engine().evaluate(example("05-exception-applied.yaml"), AS_OF).to_dict()
+    assert set(decision) >= {
+        "request_id", "outcome", "priority_score", "as_of", "criteria", "reasons", "missing", "exceptions", "ruleset",
+    }  # fmt: skip
+    assert decision["request_id"] == "REQ-2026-0105" and decision["as_of"] == "2026-11-24"
+    assert list(decision["criteria"]) == [
+        "mandate_integrity",
+        "country_engagement_strategy",
+        "in_country_presence",
+        "partnership",
+    ]
+    for result in decision["criteria"].values():
+        assert set(result) == {"status", "score", "reasons", "missing"}
+        assert result["score"] == {"met": 1, "partial": 0.5, "unmet": 0, "unknown": None}[result["status"]]
+    first = decision["reasons"][0]
+    assert first["rule"] == "outcome.engage_with_exception"
+    assert first["citation"][0] == {
+        "source": "E/CN.4/2006/104", "para": "23", "text": "E/CN.4/2006/104 para 23", "url": "https://undocs.org/E/CN.4/2006/104",
+    }  # fmt: skip
+    (exception,) = decision["exceptions"]
+    assert exception["decision"] == "applied" and exception["valid"] is True and exception["waives"] == ["in_country_presence"]
+    assert decision["ruleset"] == {"hash": shipped_engine().policy.hash, "engine_version": __version__}
+
+
+def test_byte_identical_across_engines_and_runs() -> None:
+    other = Engine.load(ROOT / "rules", ROOT / "criteria")
+    try:
+        for path in EXAMPLES:
+            request = load_file(path)[0].data
+            text = shipped_engine().evaluate(request, AS_OF).to_json()
+            assert other.evaluate(copy.deepcopy(request), AS_OF).to_json() == text
+            assert other.evaluate(request, AS_OF).to_json() == text
+    finally:
+        other.close()
+
+
+def test_evaluations_do_not_influence_each_other() -> None:
+    engine = shipped_engine()
+    first = engine.evaluate(example("01-engage-nhri-programme.yaml"), AS_OF).to_json()
+    for path in EXAMPLES:
+        engine.evaluate(load_file(path)[0].data, AS_OF)
+    assert engine.evaluate(example("01-engage-nhri-programme.yaml"), AS_OF).to_json() == first
+
+
+def test_the_request_is_not_changed() -> None:
+    request = example("07-missing-information.yaml")
+    before = copy.deepcopy(request)
+    shipped_engine().evaluate(request, AS_OF)
+    assert request == before
+
+
+def test_invalid_requests_raise_with_every_error() -> None:
+    with pytest.raises(InvalidRequest) as info:
+        shipped_engine().evaluate({"id": "X", "received": "2026-99-01", "presence": {"type": "tent"}}, AS_OF)
+    assert sorted(e.code for e in info.value.errors) == ["bad-date", "not-in-vocabulary"]
+
+
+def test_results_reused_only_within_their_bound() -> None:
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria", cache_size=3)
+    try:
+        for i, path in enumerate(EXAMPLES * 3):
+            request = dict(load_file(path)[0].data, id=f"B{i}")
+            engine.evaluate(request, AS_OF)
+        assert 0 < engine.cache_entries() <= 3 * len(list(engine.compiled.stages()))
+    finally:
+        engine.close()
+
+
+def test_many_threads_share_one_engine() -> None:
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria", cache_size=0)
+    requests = [load_file(p)[0].data for p in EXAMPLES]
+    expected = [engine.evaluate(r, AS_OF).to_json() for r in requests]
+    failures: list[str] = []
+
+    def work(offset: int) -> None:
+        for i in range(60):
+            index = (i + offset) % len(requests)
+            if engine.evaluate(requests[index], AS_OF).to_json() != expected[index]:
+                failures.append(f"thread {offset}, request {index}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.close()
+    assert failures == []
+
+
+def test_rules_that_disagree_are_reported_not_resolved(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    # Make "civil society only" also match "both": a met and a partial rule overlap.
+    edit(
+        rules / "partnership.yaml",
+        "        - {field: partnership.government_counterpart, equals: false}\n"
+        "        - {field: partnership.civil_society_involved, equals: true}",
+        "        - {field: partnership.civil_society_involved, equals: true}",
+    )
+    engine = Engine.load(rules, criteria)
+    try:
+        with pytest.raises(RuleConflict) as info:
+            engine.evaluate(example("01-engage-nhri-programme.yaml"), AS_OF)
+        assert info.value.code == "rule-conflict"
+        assert "partnership.full (met)" in info.value.message and "partnership.civil_society_only (partial)" in info.value.message
+    finally:
+        engine.close()
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_over_100000_evaluations_through_durable_rules() -> None:
+    """No state is left behind: every stage of every evaluation runs in durable-rules."""
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria", cache_size=0)
+    requests = [load_file(p)[0].data for p in EXAMPLES]
+    checked = [engine.check(dict(r, id=f"M{i}")) for i, r in enumerate(requests)]
+    try:
+        for i in range(10_000):
+            engine.decide(checked[i % len(checked)], AS_OF)
+        gc.collect()
+        after_warm_up = _rss_mib()
+        for i in range(90_000):
+            engine.decide(checked[i % len(checked)], AS_OF)
+        gc.collect()
+        growth = _rss_mib() - after_warm_up
+    finally:
+        engine.close()
+    print(f"RSS after 10,000 evaluations: {after_warm_up:.1f} MiB; growth over the next 90,000: {growth:+.2f} MiB")
+    assert growth < 5.0

@@ -1,0 +1,121 @@
+"""Three-valued logic: the meaning every rule condition has."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.evaluation.logic import evaluate, lookup, nnf, trace
+from engine.policy.model import AS_OF, All, Always, AnyOf, Not, Test
+
+DAY = date(2026, 11, 24)
+T = Test("presence.type", "equals", "none")
+U = Test("strategy.status", "equals", "adopted")  # unknown in REC
+F = Test("presence.type", "equals", "country_office")
+REC = {"presence": {"type": "none"}, "exception": {"waives": [], "expires": "2026-11-24"}}
+
+
+@pytest.mark.parametrize(
+    ("test", "value"),
+    [
+        (Test("presence.type", "in", ("none", "regional_office")), True),
+        (Test("presence.type", "not_in", ("none",)), False),
+        (Test("strategy.status", "in", ("adopted",)), None),
+        (Test("strategy.status", "in", ("adopted", None)), True),
+        (Test("strategy.status", "not_in", ("adopted",)), None),
+        (Test("strategy.status", "not_in", ("adopted", None)), False),
+        (Test("strategy.status", "is", "unknown"), True),
+        (Test("strategy.status", "is", "known"), False),
+        (Test("strategy.status", "not_equals", "adopted"), None),
+        (Test("exception.waives", "contains", "partnership"), False),
+        (Test("exception.waives", "not_contains", "partnership"), True),
+        (Test("exception.expires", "ge", AS_OF), True),
+        (Test("exception.expires", "lt", AS_OF), False),
+        (Test("exception.expires", "gt", date(2026, 11, 23)), True),
+        (Test("exception", "is", "known"), True),
+        (Test("request.budget_usd", "lt", 10), None),
+    ],
+)
+def test_single_tests(test: Test, value: bool | None) -> None:
+    assert evaluate(test, REC, DAY) is value
+
+
+def test_kleene_tables() -> None:
+    for a, b, conj, disj in [
+        (T, T, True, True),
+        (T, U, None, True),
+        (T, F, False, True),
+        (U, U, None, None),
+        (U, F, False, None),
+        (F, F, False, False),
+    ]:
+        assert evaluate(All((a, b)), REC, DAY) is conj
+        assert evaluate(AnyOf((a, b)), REC, DAY) is disj
+    assert evaluate(Not(U), REC, DAY) is None
+    assert evaluate(Not(T), REC, DAY) is False
+    assert evaluate(Always(), REC, DAY) is True
+
+
+def test_trace_keeps_what_each_test_saw_and_the_true_path() -> None:
+    node = trace(AnyOf((F, All((T, Test("exception.waives", "is", "known"))))), REC, DAY)
+    assert node.value is True
+    assert [t.field for t in node.true_tests()] == ["presence.type", "exception.waives"]
+    assert node.children[0].seen == "none" and node.children[0].value is False
+
+
+def test_lookup_treats_absent_and_non_mapping_as_unknown() -> None:
+    assert lookup(REC, "presence.type") == "none"
+    assert lookup(REC, "presence.type.deeper") is None
+    assert lookup(REC, "nothing.here") is None
+
+
+FIELDS = {
+    "presence.type": [None, "none", "country_office"],
+    "strategy.status": [None, "adopted"],
+    "exception.waives": [None, [], ["partnership"]],
+    "request.duration_months": [None, 3, 12],
+}
+ATOMS = [
+    Test("presence.type", "equals", "none"),
+    Test("presence.type", "in", ("country_office", None)),
+    Test("strategy.status", "not_in", ("adopted",)),
+    Test("strategy.status", "is", "unknown"),
+    Test("exception.waives", "contains", "partnership"),
+    Test("request.duration_months", "lt", 12),
+    Test("request.duration_months", "ge", 3),
+]
+
+
+def trees(depth: int) -> st.SearchStrategy[object]:
+    if depth == 0:
+        return st.sampled_from(ATOMS)
+    sub = trees(depth - 1)
+    return st.one_of(
+        st.sampled_from(ATOMS),
+        st.lists(sub, min_size=1, max_size=3).map(lambda xs: All(tuple(xs))),
+        st.lists(sub, min_size=1, max_size=3).map(lambda xs: AnyOf(tuple(xs))),
+        sub.map(Not),
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(trees(4), st.fixed_dictionaries({k: st.sampled_from(v) for k, v in FIELDS.items()}))
+def test_pushing_not_down_keeps_the_meaning(cond: object, values: dict[str, object]) -> None:
+    rec: dict[str, dict[str, object]] = {}
+    for path, value in values.items():
+        if value is not None:
+            group, name = path.split(".")
+            rec.setdefault(group, {})[name] = value
+    normal = nnf(cond)  # type: ignore[arg-type]
+    assert evaluate(normal, rec, DAY) is evaluate(cond, rec, DAY)  # type: ignore[arg-type]
+    assert evaluate(nnf(Not(cond)), rec, DAY) is evaluate(Not(cond), rec, DAY)  # type: ignore[arg-type]
+
+    def has_not(c: object) -> bool:
+        if isinstance(c, Not):
+            return True
+        return isinstance(c, (All, AnyOf)) and any(has_not(i) for i in c.items)
+
+    assert not has_not(normal)

@@ -1,0 +1,67 @@
+"""Intake tables for the tests: one request that engages, as YAML and as cells, written as .csv or .xlsx."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+# One request that engages, as YAML would give it, and the same as intake cells.
+REQUEST: dict[str, Any] = {
+    "id": "R1",
+    "received": "2026-01-05",
+    "country": "GTM",
+    "requester": {"type": "government", "government_endorsed": True},
+    "request": {"kind": "programme", "themes": ["nhri", "elections"], "funding_only": False, "budget_usd": 1250.5},
+    "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
+    "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
+    "strategy": {"status": "adopted", "request_in_strategy": True},
+    "partnership": {"government_counterpart": True, "civil_society_involved": True},
+    "priority": {"recommendations": [{"mechanism": "upr", "reference": "A/HRC/44/5 para 12"}, {"mechanism": "treaty_body"}]},
+}
+ROW = {
+    "id": "R1",
+    "received": "2026-01-05",
+    "country": "GTM",
+    "requester.type": "government",
+    "requester.government_endorsed": "Yes",
+    "request.kind": "programme",
+    "request.themes": "nhri; elections",
+    "request.funding_only": "FALSE",
+    "request.budget_usd": "1250.50",
+    "mandate.restricts_monitoring": "no",
+    "mandate.contrary_to_standards": "No",
+    "presence.type": "country_office",
+    "presence.adequately_staffed": "yes",
+    "presence.long_term_programming": "true",
+    "strategy.status": "adopted",
+    "strategy.request_in_strategy": "YES",
+    "partnership.government_counterpart": "yes",
+    "partnership.civil_society_involved": "yes",
+    "priority.recommendations": "upr:A/HRC/44/5 para 12; treaty_body",
+}
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
+    names = header or list(ROW)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([row.get(n, "") for n in names])
+    return path
+
+
+def write_xlsx(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None, sheet: str = "Requests") -> Path:
+    names = header or list(ROW)
+    book = openpyxl.Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = sheet
+    ws.append(names)
+    for row in rows:
+        ws.append([row.get(n) for n in names])
+    book.save(path)
+    return path

@@ -1,0 +1,199 @@
+"""engage log verify: the chain names each tampered row, and replay catches changed stored rules.
+
+Every test edits the database directly, as someone with access to it would, bypassing the
+append-only triggers (and putting them back, so nothing looks disturbed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.log.store import LogStore, record_hash
+
+from ..helpers.logsupport import execute_bypassing_triggers, ok, query, record_examples, run
+
+TABLES = ("log_records", "policy_blobs", "ruleset_files", "rulesets")
+
+
+def verify_output(db: str, *extra: str) -> tuple[int, list[str]]:
+    status, out, err = run("log", "verify", "--db", db, *extra)
+    assert err == ""
+    return status, out.splitlines()
+
+
+def problems(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("#") or line.startswith("log:")]
+
+
+def test_an_untouched_log_verifies_and_replays(db: str) -> None:
+    record_examples(db)
+    status, lines = verify_output(db)
+    assert status == 0
+    assert problems(lines) == []
+    assert "9 records, head #9 sha256:" in lines[0]
+    assert lines[1] == "chain: intact"
+    assert lines[2] == "replay: 9 decisions with 1 ruleset: every one identical"
+
+
+def test_an_empty_log_verifies(db: str) -> None:
+    status, lines = verify_output(db)
+    assert status == 0 and "0 records" in lines[0]
+
+
+def test_an_edited_row_is_named(db: str) -> None:
+    record_examples(db)
+    execute_bypassing_triggers(
+        db,
+        [
+            "UPDATE log_records SET outcome = 'engage',"
+            ' decision = replace(decision, \'"outcome":"decline"\', \'"outcome":"engage"\') WHERE seq = 8'
+        ],
+    )
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 1
+    assert problems(lines) == [
+        "#8 (REQ-2026-0108): edited: its content does not give its hash: the row was changed after it was recorded"
+    ]
+    assert lines[-1].startswith("chain: BROKEN (1 problem;")
+
+
+def test_an_edited_row_with_its_hash_recomputed_breaks_the_next_link(db: str) -> None:
+    record_examples(db)
+    with LogStore.open(db) as store:
+        row = store.get(8)
+    assert row is not None
+    content = row.content() | {"recorded_by": "mallory"}
+    forged = record_hash(content, row.prev_hash)
+    execute_bypassing_triggers(db, [("UPDATE log_records SET recorded_by = 'mallory', hash = :h WHERE seq = 8", {"h": forged})])
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 1
+    assert problems(lines) == ["#9 (REQ-2026-0109): broken-link: does not follow #8: #8 was replaced after #9 was recorded"]
+
+
+def test_a_deleted_row_is_named(db: str) -> None:
+    record_examples(db)
+    execute_bypassing_triggers(db, ["DELETE FROM log_records WHERE seq = 4"])
+    status, lines = verify_output(db)
+    assert status == 1
+    assert problems(lines) == ["#5 (REQ-2026-0105): missing: #4 is missing: the row was deleted"]
+
+
+def test_deleted_rows_with_the_rest_renumbered_are_named(db: str) -> None:
+    record_examples(db)
+    execute_bypassing_triggers(
+        db,
+        ["DELETE FROM log_records WHERE seq = 4"]
+        + [f"UPDATE log_records SET seq = {n - 1} WHERE seq = {n}" for n in range(5, 10)],
+    )
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 1
+    found = problems(lines)
+    assert found[0] == "#4 (REQ-2026-0105): reordered: holds the record first written as #5: rows were reordered"
+    assert len(found) == 5  # every renumbered record is named
+
+
+@pytest.mark.parametrize(("a", "b"), [(3, 6), (5, 6)])
+def test_reordered_rows_are_named(db: str, a: int, b: int) -> None:
+    record_examples(db)
+    ids = dict(query(db, "SELECT seq, request_id FROM log_records"))
+    execute_bypassing_triggers(
+        db,
+        [
+            f"UPDATE log_records SET seq = -1 WHERE seq = {a}",
+            f"UPDATE log_records SET seq = {a} WHERE seq = {b}",
+            f"UPDATE log_records SET seq = {b} WHERE seq = -1",
+        ],
+    )
+    status, lines = verify_output(db)
+    assert status == 1
+    assert problems(lines) == [
+        f"#{a} ({ids[b]}): reordered: holds the record first written as #{b}: rows were reordered",
+        f"#{b} ({ids[a]}): reordered: holds the record first written as #{a}: rows were reordered",
+    ]
+
+
+def test_a_changed_stored_rule_file_is_caught_by_replay(db: str) -> None:
+    record_examples(db)
+    sha, content = query(
+        db,
+        "SELECT b.sha256, b.content FROM policy_blobs b JOIN ruleset_files f ON f.sha256 = b.sha256"
+        " WHERE f.path = 'outcome.yaml'",
+    )[0]
+    changed = bytes(content).replace(b"All the conditions for technical cooperation engagement are met.", b"Everything is fine.")
+    assert changed != bytes(content)
+    execute_bypassing_triggers(
+        db, [("UPDATE policy_blobs SET content = :c WHERE sha256 = :s", {"c": changed, "s": sha})], tables=TABLES
+    )
+    # The chain itself is intact: only the replay can tell.
+    assert verify_output(db, "--no-replay")[0] == 0
+    status, lines = verify_output(db)
+    assert status == 1
+    assert (
+        f"log: ruleset-changed: ruleset {query(db, 'SELECT hash FROM rulesets')[0][0]}: stored file rules/outcome.yaml"
+        in "\n".join(lines)
+    )
+    differ = [line for line in lines if ": replay-differs: " in line]
+    assert len(differ) == 9  # the ruleset's hash changed, so every decision it made replays differently
+    engaged = next(line for line in differ if line.startswith("#1 "))
+    assert (
+        'reasons[0].message: recorded "All the conditions for technical cooperation engagement are met.",'
+        ' replay "Everything is fine."' in engaged
+    )
+    assert "ruleset.hash: recorded" in engaged
+    assert lines[-1] == "replay: 9 decisions with 1 ruleset: 10 problems"
+
+
+def test_a_stored_rule_file_that_no_longer_loads_makes_every_decision_unreplayable(db: str) -> None:
+    record_examples(db)
+    sha = query(db, "SELECT sha256 FROM ruleset_files WHERE path = 'outcome.yaml'")[0][0]
+    execute_bypassing_triggers(
+        db, [("UPDATE policy_blobs SET content = :c WHERE sha256 = :s", {"c": b"stage: [", "s": sha})], tables=TABLES
+    )
+    status, lines = verify_output(db)
+    assert status == 1
+    unreplayable = [line for line in lines if ": not-replayable: the stored ruleset does not load: rules/outcome.yaml:" in line]
+    assert len(unreplayable) == 9
+
+
+def test_an_anchor_catches_a_cut_log(db: str) -> None:
+    record_examples(db)
+    with LogStore.open(db) as store:
+        seq, digest = store.head()
+    assert ok("log", "verify", "--db", db, "--anchor", f"{seq}:{digest}").splitlines()[1] == "chain: intact"
+    execute_bypassing_triggers(db, [f"DELETE FROM log_records WHERE seq = {seq}"])
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 0  # the end of a chain can be cut without a trace in the chain itself ...
+    status, lines = verify_output(db, "--no-replay", "--anchor", f"{seq}:{digest}")
+    assert status == 1  # ... which is what the anchor is for
+    assert problems(lines) == [f"#{seq}: anchor: the anchored record #{seq} is not in the log: the log was cut"]
+    status, _, err = run("log", "verify", "--db", db, "--anchor", "nine")
+    assert status == 2 and "bad-anchor" in err
+
+
+def test_decisions_of_another_engine_version_replay_when_only_the_version_differs(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("engine.evaluation.reasons.__version__", "0.0.1")
+    record_examples(db)
+    monkeypatch.undo()
+    status, lines = verify_output(db)
+    assert status == 0
+    assert (
+        lines[-1]
+        == "replay: 9 decisions with 1 ruleset: every one identical (9 made by another engine version, identical apart from it)"
+    )
+
+
+def test_a_stored_path_outside_its_directory_is_named_and_not_written(db: str, tmp_path: Path) -> None:
+    record_examples(db)
+    execute_bypassing_triggers(
+        db, ["UPDATE ruleset_files SET path = '../../escaped.yaml' WHERE path = 'outcome.yaml'"], tables=TABLES
+    )
+    status, lines = verify_output(db)
+    assert status == 1
+    text = "\n".join(lines)
+    assert "stored file 'rules/../../escaped.yaml' has a path outside its directory" in text
+    assert "not-replayable" in text
+    assert not (tmp_path.parent / "escaped.yaml").exists() and not Path("/tmp/escaped.yaml").exists()
