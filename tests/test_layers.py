@@ -8,6 +8,8 @@ names the offending ``file:line``.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from .helpers.support import ROOT
@@ -161,3 +163,19 @@ def test_durable_rules_outside_the_matcher_is_named(tmp_path: Path) -> None:
     assert violations(root) == [
         "durable-rules must be imported by engine/evaluation/matcher.py alone; imported by: engine/evaluation/compiler.py"
     ]
+
+
+def test_the_python_api_is_engine_engine_loaded_on_first_use() -> None:
+    # In a fresh interpreter: `import engine` (which every command does) must not load the
+    # evaluation part; `from engine import Engine` must give the engine itself.
+    code = (
+        "import sys, engine\n"
+        "assert 'engine.evaluation.evaluator' not in sys.modules\n"
+        "from engine import Engine\n"
+        "from engine.evaluation.evaluator import Engine as Real\n"
+        "assert Engine is Real\n"
+        "print(Engine.load().evaluate.__qualname__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Engine.evaluate\n"
