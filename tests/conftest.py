@@ -19,6 +19,14 @@ from .helpers.support import shipped_engine
 GOLDEN = Path(__file__).parent / "golden"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the pinned decisions in tests/golden/decisions/ (review the diff before committing)",
+    )
+
+
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
     if file_path.suffix == ".yaml" and file_path.parent == GOLDEN:
         return GoldenFile.from_parent(parent, path=file_path)
