@@ -5,19 +5,26 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from engine.authoring.lint import lint
-from engine.evaluation.evaluator import Engine
+from engine.evaluation.evaluator import DEFAULT_CACHE_SIZE, Engine
 
 from ..helpers.authoring import base_request as request
 from ..helpers.authoring import copy_policy
 
+# Both paths: every stage through durable-rules, and the default engine that reuses each
+# stage's answer (whose keys must hold the date when a rule is dated).
+reuse = pytest.mark.parametrize("cache_size", [0, DEFAULT_CACHE_SIZE], ids=["every-stage", "reused-parts"])
 
-def test_a_rule_in_force_from_a_date_changes_the_outcome_only_from_that_date(tmp_path: Path) -> None:
+
+@reuse
+def test_a_rule_in_force_from_a_date_changes_the_outcome_only_from_that_date(tmp_path: Path, cache_size: int) -> None:
     policy = copy_policy(tmp_path / "p")
     policy.replace(
         "rules/outcome.yaml", "    outcome: respond_ad_hoc\n", "    outcome: respond_ad_hoc\n    effective_from: 2027-01-01\n"
     )
-    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=cache_size)
     advice = request(request__kind="advisory", expertise_available=True)
     assert engine.evaluate(advice, date(2026, 12, 31)).outcome == "engage"
     on_the_day = engine.evaluate(advice, date(2027, 1, 1))
@@ -28,7 +35,8 @@ def test_a_rule_in_force_from_a_date_changes_the_outcome_only_from_that_date(tmp
     assert lint(policy.rules, policy.criteria).findings == ()
 
 
-def test_two_versions_of_a_rule_hand_over_on_a_date(tmp_path: Path) -> None:
+@reuse
+def test_two_versions_of_a_rule_hand_over_on_a_date(tmp_path: Path, cache_size: int) -> None:
     policy = copy_policy(tmp_path / "p")
     # strategy.in_development: partial until the end of 2026, unmet from 2027 (a stricter policy).
     policy.replace(
@@ -45,7 +53,7 @@ def test_two_versions_of_a_rule_hand_over_on_a_date(tmp_path: Path) -> None:
         "    reason: From 2027 a request waits for the adopted strategy.\n"
         '    cite:\n      - {source: E/CN.4/2006/104, para: "21"}\n',
     )
-    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=cache_size)
     drafting = request(strategy__status="in_development", strategy__request_in_strategy=None)
     before = engine.evaluate(drafting, date(2026, 12, 31))
     after = engine.evaluate(drafting, date(2027, 1, 1))
