@@ -16,6 +16,10 @@ this one format (``engine/schemas/cases.schema.json``)::
           priority_score: 0
           rules: [outcome.decline, mandate.restricts_monitoring]
           missing: []
+          # Also, where what people read must be pinned: reasons (rule id -> sentence),
+          # citations (rule id -> [text, ...]), condition_scores (by letter or name),
+          # uncovered (conditions a valid exception leaves uncovered), score_breakdown
+          # (factor -> points, the whole breakdown).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngageError, LoadFailed, Location, PolicyError
-from ..evaluation.decision import Decision
+from ..evaluation.decision import Decision, Reason
 from ..evaluation.evaluator import Engine
 from ..policy.documents import Document, load_file
 from ..policy.schema import schema_errors, shipped_validator
@@ -183,4 +187,40 @@ def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
     if "exception" in expect:
         got = decision.exceptions[0].decision if decision.exceptions else "none"
         compare("exception", expect["exception"], got)
+    said = _reasons_by_rule(decision)
+    for rule_id, message in expect.get("reasons", {}).items():
+        if rule_id not in said:
+            diffs.append(f"reasons.{rule_id}: the decision gives no reason of that rule; it gives: {', '.join(said)}")
+        else:
+            compare(f"reasons.{rule_id}", message, said[rule_id].message)
+    for rule_id, citations in expect.get("citations", {}).items():
+        if rule_id not in said:
+            diffs.append(f"citations.{rule_id}: the decision gives no reason of that rule; it gives: {', '.join(said)}")
+        else:
+            compare(f"citations.{rule_id}", list(citations), [c.text for c in said[rule_id].citation])
+    for key, score in expect.get("condition_scores", {}).items():
+        name = _criterion_name(engine, key)
+        try:
+            compare(f"condition_scores.{name}", score, decision.condition(name).score)
+        except KeyError:
+            diffs.append(f"condition_scores.{key}: no such criterion")
+    if "uncovered" in expect:
+        got_uncovered = list(decision.exceptions[0].uncovered) if decision.exceptions else []
+        compare("uncovered", list(expect["uncovered"]), got_uncovered)
+    if "score_breakdown" in expect:
+        compare("score_breakdown", dict(expect["score_breakdown"]), {i.factor: i.points for i in decision.score_breakdown})
     return decision, diffs
+
+
+def _reasons_by_rule(decision: Decision) -> dict[str, Reason]:
+    """Every reason the decision gives, by rule id: each condition's, the exception's, then the outcome's."""
+    found: dict[str, Reason] = {}
+    for result in decision.criteria:
+        for reason in result.reasons:
+            found.setdefault(reason.rule, reason)
+    for exception in decision.exceptions:
+        for reason in exception.reasons:
+            found.setdefault(reason.rule, reason)
+    for reason in decision.reasons:
+        found.setdefault(reason.rule, reason)
+    return found

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 
 from engine.authoring.casetest import case_files, run_cases
+from engine.policy.documents import load_file
 
 from ..helpers.authoring import copy_policy, run_command
 from ..helpers.support import ROOT, shipped_engine
@@ -127,3 +130,44 @@ def test_a_rejected_request_is_a_failure_unless_expected(tmp_path: Path) -> None
     assert lines[0] == f"FAIL {case}:2:5: bad theme"
     assert lines[1].startswith("       the request was rejected: ") and "not-in-vocabulary" in lines[1]
     assert lines[2] == "2 cases: 1 passed, 1 failed"
+
+
+def test_a_case_can_pin_reason_text_citations_condition_scores_uncovered_and_breakdown(tmp_path: Path) -> None:
+    # What the mutation review could change without any case noticing: a reason's wording, a cited
+    # paragraph, a condition's score, what the exception leaves uncovered, the score breakdown.
+    base = str(ROOT / "examples" / "05-exception-applied.yaml")
+    (doc,) = load_file(Path(base))
+    right = shipped_engine().evaluate(doc.data, date(2026, 11, 24))
+    expect = {
+        "reasons": {"strategy.adopted_and_fits": right.condition("country_engagement_strategy").reasons[0].message},
+        "citations": {"strategy.adopted_and_fits": ["E/CN.4/2006/104 para 19(b)", "E/CN.4/2006/104 para 18"]},
+        "condition_scores": {"b": 1, "c": 0},
+        "uncovered": list(right.exceptions[0].uncovered),
+        "score_breakdown": {i.factor: i.points for i in right.score_breakdown},
+    }
+    case = tmp_path / "cases.yaml"
+    good = {"as_of": "2026-11-24", "cases": [{"name": "pinned whole", "base": base, "expect": expect}]}
+    case.write_text(json.dumps(good), "utf-8")
+    assert run(str(case))[0] == 0
+    wrong = {
+        "reasons": {"strategy.adopted_and_fits": "Another sentence.", "no.such_rule": "x"},
+        "citations": {"strategy.adopted_and_fits": ["E/CN.4/2006/104 para 19(c)", "E/CN.4/2006/104 para 18"]},
+        "condition_scores": {"b": 0.5},
+        "uncovered": ["mandate_integrity"],
+        "score_breakdown": {**expect["score_breakdown"], "extra": 5},
+    }
+    bad = {"as_of": "2026-11-24", "cases": [{"name": "each one wrong", "base": base, "expect": wrong}]}
+    case.write_text(json.dumps(bad), "utf-8")
+    status, out, _ = run(str(case))
+    assert status == 1
+    diffs = [line.strip() for line in out.splitlines()[1:6]]
+    assert [d.split(":")[0] for d in diffs] == [
+        "reasons.strategy.adopted_and_fits",
+        "reasons.no.such_rule",
+        "citations.strategy.adopted_and_fits",
+        "condition_scores.country_engagement_strategy",
+        "uncovered",
+    ]
+    assert "expected Another sentence., got The request fits" in diffs[0]
+    assert "19(c)" in diffs[2] and "19(b)" in diffs[2]
+    assert out.splitlines()[6].strip().startswith("score_breakdown: expected")
