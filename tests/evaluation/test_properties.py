@@ -43,6 +43,12 @@ def test_durable_rules_agree_with_the_reference_evaluator(request: dict[str, Any
     decision = decide(request)
     ref = reference.evaluate(shipped_engine().check(request).record, AS_OF)
     assert summary(decision) == (ref.outcome, ref.statuses, ref.score, ref.missing, ref.exception)
+    # What the Board reads beside the outcome: each condition's score and the unknown fields it
+    # names, what an exception leaves uncovered, and every item of the score.
+    assert {c.name: c.score for c in decision.criteria} == ref.condition_scores
+    assert {c.name: list(c.missing) for c in decision.criteria} == ref.blocking
+    assert (list(decision.exceptions[0].uncovered) if decision.exceptions else []) == ref.uncovered
+    assert [(i.factor, i.points) for i in decision.score_breakdown] == ref.breakdown
 
 
 @MANY

@@ -44,6 +44,9 @@ class RefDecision:
     missing: list[str]
     exception: str  # applied, rejected, not_considered or none
     blocking: dict[str, list[str]] = field(default_factory=dict)
+    condition_scores: dict[str, float | None] = field(default_factory=dict)  # policy-v1 section 4
+    uncovered: list[str] = field(default_factory=list)  # with an exception: not met and not waived, in letter order
+    breakdown: list[tuple[str, int]] = field(default_factory=list)  # section 5: every condition, the factors that add
 
 
 def mandate(r: dict[str, Any]) -> tuple[str, list[str]]:
@@ -171,16 +174,24 @@ def evaluate(r: dict[str, Any], as_of: date) -> RefDecision:
         outcome = "consider_in_strategy"
     missing = sorted(set(missing), key=FIELD_ORDER.index)
 
+    breakdown: list[tuple[str, int]] = []
     if outcome == "decline":
         score = 0
+        breakdown = [("outcome.decline", 0)]
     else:
         points = {"met": 20, "partial": 10}
-        total = sum(points.get(s, 0) for s in rest.values())
-        total += 10 if get(r, "priority.transition_to_democracy") is True else 0
-        total += 10 if get(r, "priority.least_developed_country") is True else 0
-        total += 5 if get(r, "priority.small_island_developing_state") is True else 0
-        total += 5 if get(r, "priority.development_plan_aligned") is True else 0
-        total += min(5 * len(get(r, "priority.recommendations") or []), 10)
-        total -= 5 if get(r, "priority.crisis_driven") is True else 0
-        score = min(max(total, 0), 100)
-    return RefDecision(outcome, statuses, score, missing, exception, blocking)
+        breakdown = [(f"condition.{name}", points.get(s, 0)) for name, s in rest.items()]
+        factors = [
+            ("transition_to_democracy", 10 if get(r, "priority.transition_to_democracy") is True else 0),
+            ("least_developed_country", 10 if get(r, "priority.least_developed_country") is True else 0),
+            ("small_island_developing_state", 5 if get(r, "priority.small_island_developing_state") is True else 0),
+            ("development_plan_aligned", 5 if get(r, "priority.development_plan_aligned") is True else 0),
+            ("recommendations", min(5 * len(get(r, "priority.recommendations") or []), 10)),
+            ("crisis_driven", -5 if get(r, "priority.crisis_driven") is True else 0),
+        ]
+        breakdown += [(name, value) for name, value in factors if value]
+        score = min(max(sum(value for _, value in breakdown), 0), 100)
+    scores = {"met": 1, "partial": 0.5, "unmet": 0}
+    condition_scores = {name: scores.get(s) for name, s in statuses.items()}
+    uncovered = [name for name, s in rest.items() if s != "met" and name not in covers] if present else []
+    return RefDecision(outcome, statuses, score, missing, exception, blocking, condition_scores, uncovered, breakdown)
