@@ -6,10 +6,13 @@ append-only triggers (and putting them back, so nothing looks disturbed).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
+from engine.bench.decisions import generate
 from engine.log.store import LogStore, record_hash
 
 from ..helpers.logsupport import execute_bypassing_triggers, ok, query, record_examples, run
@@ -197,3 +200,52 @@ def test_a_stored_path_outside_its_directory_is_named_and_not_written(db: str, t
     assert "stored file 'rules/../../escaped.yaml' has a path outside its directory" in text
     assert "not-replayable" in text
     assert not (tmp_path.parent / "escaped.yaml").exists() and not Path("/tmp/escaped.yaml").exists()
+
+
+def test_an_anchor_with_another_hash_says_the_chain_was_rewritten(db: str) -> None:
+    record_examples(db)
+    with LogStore.open(db) as store:
+        seq, digest = store.head()
+    wrong = "sha256:" + ("0" if digest[-1] != "0" else "1") * 64
+    status, lines = verify_output(db, "--no-replay", "--anchor", f"{seq}:{wrong}")
+    assert status == 1
+    assert problems(lines) == [f"#{seq}: anchor: has hash {digest}, not the anchored {wrong}: the chain was rewritten"]
+
+
+def test_every_hash_is_the_formula_the_store_documents(db: str) -> None:
+    # Recomputed here from the rows alone, without the store's code: sha256 of the canonical JSON
+    # (sorted keys, no spaces, ASCII) of the record's content, a line end, and the previous hash.
+    record_examples(db)
+    ok("log", "decide", "1", "--decision", "engage", "--by", "Jane Doe", "--db", db)
+    columns = [
+        "seq", "kind", "request_id", "supersedes", "decides", "recorded_at", "recorded_by", "as_of", "outcome",
+        "country", "region", "ruleset_hash", "request", "decision", "details",
+    ]  # fmt: skip
+    rows = query(db, f"SELECT {', '.join(columns)}, prev_hash, hash FROM log_records ORDER BY seq")
+    assert len(rows) == 10
+    previous = "sha256:" + "0" * 64
+    for row in rows:
+        content = dict(zip(columns, row[: len(columns)], strict=True))
+        text = json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":")) + "\n" + previous
+        assert row[-2] == previous
+        assert row[-1] == "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest(), row[0]
+        previous = row[-1]
+
+
+def test_a_log_longer_than_one_read_batch_is_walked_to_its_end(db: str, tmp_path: Path) -> None:
+    # verify reads the chain 2,000 records at a time: an edit past the first batch must be found,
+    # and every record after it still checked.
+    batch = tmp_path / "many.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in generate(2_300, seed=5)), "utf-8")
+    status, _, err = run("evaluate", str(batch), "--as-of", "2026-11-24", "--record", "--db", db, "--format", "jsonl")
+    assert status in (0, 1), err  # 1 when some generated request is invalid: those are not recorded
+    (count,) = query(db, "SELECT count(*) FROM log_records")[0]
+    assert count > 2_100
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 0 and f"{count} records" in lines[0]
+    target = 2_050
+    execute_bypassing_triggers(db, [f"UPDATE log_records SET country = 'ZZZ' WHERE seq = {target}"])
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 1
+    found = problems(lines)
+    assert len(found) == 1 and found[0].startswith(f"#{target} (") and ": edited: " in found[0]
