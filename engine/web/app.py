@@ -7,11 +7,15 @@ response carries a Content-Security-Policy that allows nothing from elsewhere.
 
 from __future__ import annotations
 
+import html
+import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -23,6 +27,7 @@ from .routing import Forbidden, NotSignedIn, Pages
 from .views import redirect, render
 
 STATIC = Path(__file__).resolve().parent / "static"
+LOG = logging.getLogger("engage.web")
 SECURITY_HEADERS = {
     # styles: 'unsafe-inline' for the style attributes of the inline SVG charts; scripts: only our file
     "Content-Security-Policy": (
@@ -65,6 +70,19 @@ def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None)
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, _exc: RequestValidationError) -> Response:
         return render(request, "error.html", {"kind": "bad_request"}, status=400)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        # A defect: the person sees the application's page with a number to quote, and the
+        # server's log holds the same number with the traceback.
+        incident = secrets.token_hex(4)
+        LOG.error("incident %s: %s %s", incident, request.method, request.url.path, exc_info=exc)
+        try:
+            return render(request, "error.html", {"kind": "crash", "incident": incident}, status=500)
+        except Exception:
+            LOG.exception("incident %s: the error page could not be rendered", incident)
+            text = f"<!doctype html><title>Engage</title><p>Something went wrong. Incident {html.escape(incident)}.</p>"
+            return HTMLResponse(text, status_code=500)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -110,7 +110,9 @@ class Pages:
             dependencies.append(Depends(csrf_checked if roles else sign_in_csrf_checked))
 
         def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-            self.router.add_api_route(path, endpoint, methods=[method], dependencies=dependencies, **kwargs)
+            # Every page answers HEAD as it answers GET (link checkers and uptime probes ask for it).
+            methods = [method, "HEAD"] if method == "GET" else [method]
+            self.router.add_api_route(path, endpoint, methods=methods, dependencies=dependencies, **kwargs)
             self.declared[(method, path)] = tuple(roles)
             return endpoint
 

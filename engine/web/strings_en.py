@@ -54,6 +54,10 @@ EN: dict[str, str] = {
     "error.bad_request.text": "The address or the form is not as Engage expects it.",
     "error.error.title": "Something went wrong",
     "error.error.text": "The page could not be shown.",
+    "error.crash.title": "Something went wrong",
+    "error.crash.text": "Engage met an error it did not expect, and the page could not be shown.",
+    "error.crash.incident": "If you tell an administrator, give them incident number {number}:"
+    " the server's log has the details under it.",
     "error.no_draft.title": "No such draft",
     "error.no_draft.text": "This draft does not exist any more: it was recorded or deleted.",
     "error.not_correctable.title": "This record cannot be corrected",

@@ -7,13 +7,18 @@ the application declares exactly this, and then prove each declaration by asking
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
-from ..helpers.websupport import ROLES, Site, site, token_of
+from engine.web.pages import home
+
+from ..helpers.websupport import PASSWORD, ROLES, Site, sign_in, site, token_of
 
 EVERYONE = ROLES
 EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
@@ -63,8 +68,44 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def test_every_route_declares_exactly_the_roles_the_issue_gives_it(web: Site) -> None:
     declared = web.app.state.declared
     assert declared == EXPECTED
-    routes = {(method, r.path) for r in web.app.routes if isinstance(r, APIRoute) for method in r.methods}
+    routes = {(method, r.path) for r in web.app.routes if isinstance(r, APIRoute) for method in r.methods if method != "HEAD"}
     assert routes == set(EXPECTED), "a route without a declared role (or a declared role without a route)"
+    heads = {r.path for r in web.app.routes if isinstance(r, APIRoute) and "HEAD" in r.methods}
+    assert heads == {p for m, p in EXPECTED if m == "GET"}, "every page, and only the pages, answer HEAD"
+
+
+GETS = [(p, roles) for (m, p), roles in EXPECTED.items() if m == "GET"]
+
+
+@pytest.mark.parametrize(("path", "allowed"), GETS, ids=[p for p, _ in GETS])
+def test_every_page_answers_head_as_it_answers_get(web: Site, path: str, allowed: tuple[str, ...]) -> None:
+    client = web.client(allowed[0] if allowed else None)
+    address = concrete(path)
+    got, head = client.get(address), client.head(address)
+    assert head.status_code == got.status_code != 405
+    assert head.content == b""
+    assert head.headers.get("content-type") == got.headers.get("content-type")
+
+
+def test_a_crash_shows_the_application_page_with_an_incident_number_that_is_in_the_servers_log(
+    web: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = TestClient(web.app, follow_redirects=False, raise_server_exceptions=False)
+    sign_in(client, "board", PASSWORD)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(home, "entries", broken)  # what the start page shows comes from it
+    with caplog.at_level(logging.ERROR, logger="engage.web"):
+        page = client.get("/")
+    assert page.status_code == 500
+    assert "Something went wrong" in page.text and "<nav" in page.text  # the application's own page
+    number = re.search(r"incident number ([0-9a-f]{8})", page.text)
+    assert number, page.text
+    logged = [r for r in caplog.records if r.name == "engage.web" and number.group(1) in r.getMessage()]
+    assert logged and logged[0].exc_info is not None and "the disk went away" in str(logged[0].exc_info[1])
+    assert "the disk went away" not in page.text  # the details stay in the log
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), GUARDED, ids=[f"{m} {p}" for m, p, _ in GUARDED])
