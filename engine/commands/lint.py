@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..authoring.lint import lint, render_json, render_text
-from ..policy.shipped import shipped_dir
-from .common import add_policy_arguments
+from ..authoring.lint import lint, render_text
+from ..evaluation.decision import canonical_json
+from ..policy.loader import ruleset_hash
+from .common import add_policy_arguments, announce_policy, ruleset_dict
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -29,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    report = lint(args.rules or shipped_dir("rules"), args.criteria or shipped_dir("criteria"))
-    streams.stdout.write((render_json(report) if args.format == "json" else render_text(report)) + "\n")
+    location = announce_policy(args, streams)
+    report = lint(location.rules, location.criteria)
+    if args.format == "json":
+        data = {**report.to_dict(), "ruleset": ruleset_dict(location, ruleset_hash(location.rules, location.criteria))}
+        streams.stdout.write(canonical_json(data) + "\n")
+    else:
+        streams.stdout.write(render_text(report) + "\n")
     return 1 if report.errors else 0

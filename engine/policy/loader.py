@@ -501,6 +501,24 @@ def policy_hash(files: Iterable[PolicyFile]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def ruleset_hash(rules_dir: Path | str, criteria_dir: Path | str) -> str | None:
+    """The :func:`policy_hash` the files would load with, without loading them (None: a directory is missing).
+
+    It is the hash of the bytes, so a policy whose files do not load has one too: a command can
+    say which files it read before it reports what is wrong with them.
+    """
+    files: list[PolicyFile] = []
+    for kind, directory in (("criteria", Path(criteria_dir)), ("rules", Path(rules_dir))):
+        try:
+            for path in policy_files(directory):
+                files.append(
+                    PolicyFile(kind, path.relative_to(directory).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+                )
+        except OSError:
+            return None
+    return policy_hash(files)
+
+
 def _map_tests(cond: Condition, fn: Any) -> Condition:
     if isinstance(cond, Test):
         result: Condition = fn(cond)

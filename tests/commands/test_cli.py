@@ -13,6 +13,7 @@ import pytest
 from engine import __version__
 from engine.cli import main
 
+from ..helpers.clirun import split_policy_line
 from ..helpers.support import ROOT, copy_policy, edit
 
 EXAMPLES = ROOT / "examples"
@@ -22,7 +23,7 @@ GOOD = (EXAMPLES / "01-engage-nhri-programme.yaml").read_text()
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out, err, io.StringIO(stdin))
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue(), split_policy_line(err.getvalue())[0]
 
 
 def test_version_and_help() -> None:
