@@ -8,6 +8,7 @@ check id.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -92,12 +93,25 @@ def policy_files(directory: Path) -> list[Path]:
     )
 
 
+ANY = "*"  # a rule file whose stage (or criterion) could not be read: it may be any
+STAGES = ("condition", "exception", "outcome")
+
+
 @dataclass
 class _Collector:
     errors: list[EngageError] = field(default_factory=list)
+    # Rule files that are there but did not load whole: (stage, criterion), ANY when unreadable.
+    # The cross-checks that a file is missing (criterion-without-rules, outcome-table-missing,
+    # exception-rules-missing) do not fire for them: the file's own errors say what is wrong.
+    incomplete: list[tuple[str, str | None]] = field(default_factory=list)
+    rule_ids: dict[str, list[Any]] = field(default_factory=dict)  # file as shown -> the id of each rules[i]
 
     def add(self, code: str, message: str, location: Location) -> None:
         self.errors.append(PolicyError(code, message, location))
+
+    def covered(self, stage: str, criterion: str | None = None) -> bool:
+        """Whether a rule file that did not load whole may hold rules of ``stage`` (and ``criterion``)."""
+        return any(s in (stage, ANY) and (criterion is None or c in (criterion, ANY)) for s, c in self.incomplete)
 
 
 @dataclass
@@ -106,6 +120,7 @@ class _Loaded:
     data: Mapping[str, Any]
     kind: str  # "rules" or "criteria"
     rel: str
+    broken: frozenset[int] = frozenset()  # rule files: the rules[i] with schema errors, left out
 
 
 def _read(paths: Iterable[Path], kind: str, base: Path, out: _Collector) -> tuple[list[_Loaded], list[PolicyFile]]:
@@ -121,20 +136,57 @@ def _read(paths: Iterable[Path], kind: str, base: Path, out: _Collector) -> tupl
             docs = load_file(path, name)
         except EngageError as exc:
             out.errors.append(PolicyError(exc.code, exc.message, exc.location))
+            if kind == "rules":
+                out.incomplete.append((ANY, ANY))
             continue
         if len(docs) != 1:
             out.add("several-documents", f"a {what} holds one document, this one holds {len(docs)}", docs[1].locate(()))
+            if kind == "rules":
+                out.incomplete.append((ANY, ANY))
             continue
         doc = docs[0]
         if not isinstance(doc.data, dict):
             out.add("wrong-type", f"a {what} must be a mapping (field: value), not a list or a value", doc.locate(()))
+            if kind == "rules":
+                out.incomplete.append((ANY, ANY))
             continue
+        if kind == "rules" and isinstance(doc.data.get("rules"), list):
+            out.rule_ids[doc.file] = [r.get("id") if isinstance(r, dict) else None for r in doc.data["rules"]]
         problems = schema_errors(doc.data, validator, doc, what)
         if problems:
             out.errors.extend(PolicyError(p.code, p.message, p.location) for p in problems)
+            if kind == "rules":
+                salvaged = _salvage(doc, validator, rel, out)
+                if salvaged is not None:
+                    loaded.append(salvaged)
             continue
         loaded.append(_Loaded(doc, doc.data, kind, rel))
     return loaded, files
+
+
+def _salvage(doc: Document, validator: Any, rel: str, out: _Collector) -> _Loaded | None:
+    """A rule file whose schema errors all lie inside some of its rules: the file, without those rules.
+
+    Its valid rules then take part in every cross-check (ids, coverage, citations) as if the broken
+    ones were not there; errors in the file's own fields (``stage``, ``criterion``, the list
+    itself) leave nothing to trust, and the file is only noted as there.
+    """
+    data = doc.data
+    broken: set[int] = set()
+    whole_file = False
+    for error in validator.iter_errors(data):
+        where = tuple(error.absolute_path)
+        if len(where) >= 2 and where[0] == "rules" and isinstance(where[1], int):
+            broken.add(where[1])
+        else:
+            whole_file = True
+    stage, criterion = data.get("stage"), data.get("criterion")
+    known_stage = stage if stage in STAGES else ANY  # a misspelt stage may be any of them
+    known_criterion = criterion if isinstance(criterion, str) else (ANY if known_stage in ("condition", ANY) else None)
+    out.incomplete.append((known_stage, known_criterion))
+    if whole_file:
+        return None
+    return _Loaded(doc, data, "rules", rel, frozenset(broken))
 
 
 def _citations(raw: Sequence[Mapping[str, Any]]) -> tuple[Citation, ...]:
@@ -401,7 +453,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     outcome_rules: list[Rule] = []
     outcome_doc: _Loaded | None = None
     order = 0
-    by_id: dict[str, list[Rule]] = {}
+    by_id: dict[str, list[_Version]] = {}
     for item in rule_files:
         data, doc = item.data, item.doc
         stage = data["stage"]
@@ -425,6 +477,11 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             outcome_doc = item
         for i, raw in enumerate(data["rules"]):
             at: tuple[Any, ...] = ("rules", i)
+            if i in item.broken:  # its errors are reported; its id still counts, so a duplicate is not hidden
+                version = _broken_version(raw, stage, criterion, doc.locate(at))
+                if version is not None:
+                    by_id.setdefault(version.id, []).append(version)
+                continue
             when: Condition = Always() if "when" not in raw else _parse_condition(raw["when"], at + ("when",), doc)
             when = _map_tests(when, lambda t, s=stage: checker.test(t, s))
             cite = _citations(raw["cite"])
@@ -450,7 +507,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             )
             order += 1
             _check_rule(rule, builder, criteria, doc, at, out)
-            by_id.setdefault(rule.id, []).append(rule)
+            by_id.setdefault(rule.id, []).append(_Version.of(rule))
             if stage == "condition" and criterion is not None:
                 condition_rules[criterion].append(rule)
             elif stage == "exception":
@@ -460,11 +517,12 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
 
     _check_ids(by_id, out)
     for crit in criteria:
-        if not condition_rules[crit.name]:
+        if not condition_rules[crit.name] and not out.covered("condition", crit.name):
             out.add("criterion-without-rules", f"no rule file sets the status of '{crit.name}'", crit.location)
-    if outcome_doc is None and rule_hashes:
+    if outcome_doc is None and rule_hashes and not out.covered("outcome"):
         out.add("outcome-table-missing", "no rule file has stage: outcome", Location(display_path(rules_path)))
-    if not any(r.exception is not None for r in exception_rules) and rule_hashes:
+    missing_exception = not any(r.exception is not None for r in exception_rules)
+    if missing_exception and rule_hashes and not out.covered("exception"):
         out.add(
             "exception-rules-missing",
             "no rule file says when an exception is valid (stage: exception)",
@@ -474,7 +532,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
         _check_citation(citation, loc, builder, out)
 
     if out.errors:
-        raise LoadFailed(_best_first(out.errors))
+        raise LoadFailed(_best_first([_by_rule_id(e, out.rule_ids) for e in out.errors]))
     assert builder.priority is not None and builder.vocab is not None
     files = tuple(sorted(crit_hashes, key=lambda f: f.path)) + tuple(sorted(rule_hashes, key=lambda f: f.path))
     return Policy(
@@ -660,13 +718,62 @@ def _check_rule(
             out.add("bad-value", "a value is listed twice", test.value_location)
 
 
-def _periods_overlap(a: Rule, b: Rule) -> bool:
+@dataclass(frozen=True)
+class _Version:
+    """What the duplicate-id check reads of a rule: also known for a rule with schema errors."""
+
+    id: str
+    stage: str
+    criterion: str | None
+    effective_from: date | None
+    effective_until: date | None
+    location: Location
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Version:
+        return cls(rule.id, rule.stage, rule.criterion, rule.effective_from, rule.effective_until, rule.location)
+
+
+def _broken_version(raw: Any, stage: str, criterion: str | None, location: Location) -> _Version | None:
+    """A rule with schema errors, for the duplicate-id check, when its id and its period can be read."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"].strip():
+        return None
+    period: list[date | None] = []
+    for key in ("effective_from", "effective_until"):
+        value = raw.get(key)
+        day = iso_date(value)
+        if value is not None and day is None:
+            return None  # the period is itself wrong: nothing to compare
+        period.append(day)
+    return _Version(raw["id"], stage, criterion, period[0], period[1], location)
+
+
+_RULE_AT = re.compile(r"rules\[([0-9]+)\](?:\.(.*))?")
+
+
+def _by_rule_id(error: EngageError, rule_ids: Mapping[str, list[Any]]) -> EngageError:
+    """``rules[1].when`` shown as ``rule 'partnership.full': when``: people know a rule by its id."""
+    loc = error.location
+    ids = rule_ids.get(loc.file or "")
+    match = _RULE_AT.fullmatch(loc.path or "") if ids is not None else None
+    if ids is None or match is None:
+        return error
+    index, rest = int(match.group(1)), match.group(2)
+    rule_id = ids[index] if index < len(ids) else None
+    if not isinstance(rule_id, str) or not rule_id.strip() or (rest or "").split(".")[0] == "id":
+        return error  # the id is missing or is what is wrong: the index says which rule
+    label = f"rule '{rule_id}'" + (f": {rest}" if rest else "")
+    message = error.message.replace(f"'rules[{index}].", "'")  # "the required field 'cite' is missing"
+    return PolicyError(error.code, message, dataclasses.replace(loc, label=label), severity=error.severity)
+
+
+def _periods_overlap(a: _Version, b: _Version) -> bool:
     a_start, b_start = a.effective_from or date.min, b.effective_from or date.min
     a_end, b_end = a.effective_until or date.max, b.effective_until or date.max
     return a_start <= b_end and b_start <= a_end
 
 
-def _check_ids(by_id: Mapping[str, list[Rule]], out: _Collector) -> None:
+def _check_ids(by_id: Mapping[str, list[_Version]], out: _Collector) -> None:
     for rule_id, versions in by_id.items():
         for i, later in enumerate(versions):
             for earlier in versions[:i]:
