@@ -12,6 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+# The exit status of every verb (the README's table).  70 is EX_SOFTWARE of sysexits.h: a failure
+# of Engage itself, which a script must never mistake for a finding about its input.
+EXIT_OK = 0  # the verb did all it was asked, and found nothing wrong
+EXIT_FINDINGS = 1  # it ran, and found something wrong: lint errors, failing cases, a log that does not verify
+EXIT_INPUT = 2  # it was given something it cannot use: a command line, a request, a rule file, a directory
+EXIT_INTERNAL = 70  # a defect of Engage: an unexpected exception, reported on one line
+
 
 @dataclass(frozen=True, order=True)
 class Location:

@@ -230,5 +230,5 @@ def test_lint_json(tmp_path: Path) -> None:
 
 def test_lint_on_a_missing_directory(tmp_path: Path) -> None:
     status, out, _ = run("--rules", str(tmp_path / "nowhere"))
-    assert status == 1
+    assert status == 2  # nothing was checked: a user error, not a finding
     assert out.splitlines()[0].endswith("nowhere: error: the rules directory does not exist [not-a-directory]")

@@ -69,7 +69,7 @@ def test_engage_policy_and_the_options_win_over_the_checkout(
     assert _score("--criteria", str(checkout.criteria)) == in_checkout
     monkeypatch.setenv("ENGAGE_POLICY", str(tmp_path / "nowhere"))
     missing = engage("lint")
-    assert missing.status != 0  # named, not a silent fall-back to another policy
+    assert missing.status == 2  # a user error, named: not a silent fall-back to another policy
     assert "nowhere/criteria: error: the criteria directory does not exist [not-a-directory]" in missing.stdout
 
 
