@@ -101,14 +101,19 @@ def locate_policy(
     the others are absolute.
     """
     env = os.environ if environ is None else environ
-    here = (cwd or Path.cwd()).absolute()
+    here: Path | None
+    try:
+        here = (cwd or Path.cwd()).absolute()
+    except FileNotFoundError:  # the working directory was removed: there is no checkout to be in
+        here = None
     fallback: tuple[Path, Path, str]
     if rules and criteria:  # nothing to look for
         fallback = (Path(rules), Path(criteria), OPTION)
     elif env.get(ENV_VAR):
-        base = here / Path(env[ENV_VAR]).expanduser()
+        base = Path(env[ENV_VAR]).expanduser()
+        base = base if here is None else here / base
         fallback = (base / "rules", base / "criteria", ENVIRONMENT)
-    elif (found := find_checkout(here)) is not None:
+    elif here is not None and (found := find_checkout(here)) is not None:
         fallback = (found / "rules", found / "criteria", CHECKOUT)
     else:
         fallback = (shipped_dir("rules"), shipped_dir("criteria"), SHIPPED)

@@ -73,3 +73,11 @@ def test_engage_policy_wins_over_the_checkout_and_options_win_over_both(tmp_path
 def test_an_empty_engage_policy_is_not_set(tmp_path: Path, empty: str | None) -> None:
     env = {} if empty is None else {"ENGAGE_POLICY": empty}
     assert locate_policy(cwd=_checkout(tmp_path), environ=env).source == CHECKOUT
+
+
+def test_a_removed_working_directory_falls_back_to_the_shipped_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert locate_policy(environ={}).source == SHIPPED
