@@ -95,15 +95,18 @@ def policy_files(directory: Path) -> list[Path]:
 
 ANY = "*"  # a rule file whose stage (or criterion) could not be read: it may be any
 STAGES = ("condition", "exception", "outcome")
+CRITERIA_KINDS = ("condition", "priority", "vocabularies", "sources")
 
 
 @dataclass
 class _Collector:
     errors: list[EngageError] = field(default_factory=list)
-    # Rule files that are there but did not load whole: (stage, criterion), ANY when unreadable.
-    # The cross-checks that a file is missing (criterion-without-rules, outcome-table-missing,
-    # exception-rules-missing) do not fire for them: the file's own errors say what is wrong.
+    # Files that are there but did not load whole: (stage, criterion) of a rule file, (kind, name)
+    # of a criteria file, ANY when unreadable.  The cross-checks that something is missing
+    # (criterion-without-rules, outcome-table-missing, priority-missing, unknown-criterion...) do
+    # not fire for what such a file may hold: the file's own errors say what is wrong.
     incomplete: list[tuple[str, str | None]] = field(default_factory=list)
+    incomplete_criteria: list[tuple[str, str | None]] = field(default_factory=list)
     rule_ids: dict[str, list[Any]] = field(default_factory=dict)  # file as shown -> the id of each rules[i]
 
     def add(self, code: str, message: str, location: Location) -> None:
@@ -111,7 +114,27 @@ class _Collector:
 
     def covered(self, stage: str, criterion: str | None = None) -> bool:
         """Whether a rule file that did not load whole may hold rules of ``stage`` (and ``criterion``)."""
-        return any(s in (stage, ANY) and (criterion is None or c in (criterion, ANY)) for s, c in self.incomplete)
+        return _may_hold(self.incomplete, stage, criterion)
+
+    def may_define(self, kind: str, name: str | None = None) -> bool:
+        """Whether a criteria file that did not load whole may be of ``kind`` (a condition: named ``name``)."""
+        return _may_hold(self.incomplete_criteria, kind, name)
+
+    def broken_file(self, kind: str, data: Any) -> None:
+        """Note a file that is there but did not load whole, with what can be read of its header."""
+        header = data if isinstance(data, dict) else {}
+        if kind == "rules":
+            stage, criterion = header.get("stage"), header.get("criterion")
+            known = stage if stage in STAGES else ANY  # a misspelt stage may be any of them
+            self.incomplete.append((known, criterion if isinstance(criterion, str) else ANY))
+        else:
+            what, name = header.get("kind"), header.get("name")
+            known = what if what in CRITERIA_KINDS else ANY
+            self.incomplete_criteria.append((known, name if isinstance(name, str) else ANY))
+
+
+def _may_hold(files: Sequence[tuple[str, str | None]], kind: str, name: str | None) -> bool:
+    return any(k in (kind, ANY) and (name is None or n in (name, ANY)) for k, n in files)
 
 
 @dataclass
@@ -136,35 +159,32 @@ def _read(paths: Iterable[Path], kind: str, base: Path, out: _Collector) -> tupl
             docs = load_file(path, name)
         except EngageError as exc:
             out.errors.append(PolicyError(exc.code, exc.message, exc.location))
-            if kind == "rules":
-                out.incomplete.append((ANY, ANY))
+            out.broken_file(kind, None)
             continue
         if len(docs) != 1:
             out.add("several-documents", f"a {what} holds one document, this one holds {len(docs)}", docs[1].locate(()))
-            if kind == "rules":
-                out.incomplete.append((ANY, ANY))
+            out.broken_file(kind, None)
             continue
         doc = docs[0]
         if not isinstance(doc.data, dict):
             out.add("wrong-type", f"a {what} must be a mapping (field: value), not a list or a value", doc.locate(()))
-            if kind == "rules":
-                out.incomplete.append((ANY, ANY))
+            out.broken_file(kind, None)
             continue
         if kind == "rules" and isinstance(doc.data.get("rules"), list):
             out.rule_ids[doc.file] = [r.get("id") if isinstance(r, dict) else None for r in doc.data["rules"]]
         problems = schema_errors(doc.data, validator, doc, what)
         if problems:
             out.errors.extend(PolicyError(p.code, p.message, p.location) for p in problems)
-            if kind == "rules":
-                salvaged = _salvage(doc, validator, rel, out)
-                if salvaged is not None:
-                    loaded.append(salvaged)
+            out.broken_file(kind, doc.data)
+            salvaged = _salvage(doc, validator, rel) if kind == "rules" else None
+            if salvaged is not None:
+                loaded.append(salvaged)
             continue
         loaded.append(_Loaded(doc, doc.data, kind, rel))
     return loaded, files
 
 
-def _salvage(doc: Document, validator: Any, rel: str, out: _Collector) -> _Loaded | None:
+def _salvage(doc: Document, validator: Any, rel: str) -> _Loaded | None:
     """A rule file whose schema errors all lie inside some of its rules: the file, without those rules.
 
     Its valid rules then take part in every cross-check (ids, coverage, citations) as if the broken
@@ -180,10 +200,6 @@ def _salvage(doc: Document, validator: Any, rel: str, out: _Collector) -> _Loade
             broken.add(where[1])
         else:
             whole_file = True
-    stage, criterion = data.get("stage"), data.get("criterion")
-    known_stage = stage if stage in STAGES else ANY  # a misspelt stage may be any of them
-    known_criterion = criterion if isinstance(criterion, str) else (ANY if known_stage in ("condition", ANY) else None)
-    out.incomplete.append((known_stage, known_criterion))
     if whole_file:
         return None
     return _Loaded(doc, data, "rules", rel, frozenset(broken))
@@ -324,6 +340,8 @@ class _RuleChecker:
     def test(self, test: Test, stage: str) -> Test:
         spec = self.catalog.get(test.field)
         loc = test.location
+        if spec is None and self._of_a_broken_criterion(test.field):
+            return test  # status.X / covers.X of a criterion whose file did not load: its own errors say why
         if spec is None or (spec.derived and stage != "outcome"):
             hint = self.catalog.suggest(test.field, derived=stage == "outcome")
             extra = f" (did you mean '{hint}'?)" if hint else ""
@@ -344,6 +362,10 @@ class _RuleChecker:
             )
             return test
         return self._value(test, spec)
+
+    def _of_a_broken_criterion(self, path: str) -> bool:
+        prefix, _, name = path.partition(".")
+        return prefix in ("status", "covers") and bool(name) and self.out.may_define("condition", name)
 
     def _value(self, test: Test, spec: FieldSpec) -> Test:
         loc = test.value_location
@@ -369,6 +391,10 @@ class _RuleChecker:
     def _scalar(self, test: Test, spec: FieldSpec, value: Any, loc: Location) -> Any:
         kind = spec.kind
         if kind == "enum":
+            if not spec.enum and self.out.incomplete_criteria:
+                return value  # a list of values from a criteria file that did not load: nothing to check against
+            if test.field == "exception.waives" and self.out.may_define("condition", value):
+                return value  # a criterion whose file did not load may be waivable
             if value not in (spec.enum or ()):
                 options = [str(v) for v in spec.enum or ()]
                 shown = ", ".join(options) if len(options) <= 12 else f"{len(options)} codes"
@@ -459,12 +485,13 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
         stage = data["stage"]
         criterion = data.get("criterion")
         if stage == "condition" and criterion not in names:
-            hint = _close(criterion, names)
-            out.add(
-                "unknown-criterion",
-                f"'{criterion}' is not a criterion in the criteria directory{hint}",
-                doc.locate(("criterion",)),
-            )
+            if not out.may_define("condition", criterion):  # else its criteria file's own errors say why
+                hint = _close(criterion, names)
+                out.add(
+                    "unknown-criterion",
+                    f"'{criterion}' is not a criterion in the criteria directory{hint}",
+                    doc.locate(("criterion",)),
+                )
             continue
         if stage == "outcome":
             if outcome_doc is not None:
@@ -610,10 +637,10 @@ def _check_criteria(builder: _Builder, out: _Collector, criteria_path: Path) -> 
         seen[crit.name] = crit
         letters[crit.letter] = crit
     where = Location(display_path(criteria_path))
-    if not seen:
+    if not seen and not out.may_define("condition"):
         out.add("criteria-missing", "no criteria file has kind: condition", where)
     for what, doc in (("priority", builder.priority_doc), ("vocabularies", builder.vocab_doc), ("sources", builder.sources_doc)):
-        if doc is None:
+        if doc is None and not out.may_define(what):
             out.add(f"{what}-missing", f"no criteria file has kind: {what}", where)
     return sorted(seen.values(), key=lambda c: c.letter)
 
@@ -653,7 +680,7 @@ def _check_priority(builder: _Builder, catalog: FieldCatalog, criteria: Sequence
     doc = item.doc
     names = [c.name for c in criteria]
     for i, name in enumerate(prio.criteria):
-        if name not in names:
+        if name not in names and not out.may_define("condition", name):
             out.add(
                 "unknown-criterion",
                 f"'{name}' is not a criterion{_close(name, names)}",
@@ -698,7 +725,9 @@ def _check_rule(
     if rule.covers is not None:
         loc = doc.locate(path + ("covers",))
         crit = names.get(rule.covers)
-        if crit is None:
+        if crit is None and out.may_define("condition", rule.covers):
+            pass  # its criteria file did not load: its own errors say why
+        elif crit is None:
             out.add("unknown-criterion", f"'{rule.covers}' is not a criterion{_close(rule.covers, list(names))}", loc)
         elif not crit.waivable:
             out.add(

@@ -264,3 +264,17 @@ def test_a_missing_file_is_still_reported(tmp_path: Path) -> None:
     edit(rules / "outcome.yaml", "outcome: decline", "outcome: decline\n    colour: red")
     codes = [e.code for e in errors_of(rules, criteria)]
     assert "criterion-without-rules" in codes and "outcome-table-missing" not in codes
+
+
+def test_a_broken_criteria_file_is_still_there_for_the_rules_that_name_it(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(criteria / "partnership.yaml", "waivable: true", "waivable: maybe")
+    (error,) = errors_of(rules, criteria)  # not unknown-criterion in rules/ and priority.yaml, nor criteria-missing
+    assert error.code == "wrong-type" and error.location.path == "waivable"
+
+
+def test_a_broken_vocabulary_is_one_error_not_one_per_value_it_would_have_listed(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(criteria / "vocabularies.yaml", "  met: {label: Met, score: 1}", "  met: {label: Met, score: high}")
+    (error,) = errors_of(rules, criteria)  # not vocabularies-missing, nor bad-value for every theme a rule tests
+    assert error.code == "wrong-type" and error.location.path == "statuses.met.score"
