@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,15 @@ def test_a_decision_is_the_same_bytes_wherever_its_rules_were_read_from(checkout
 def test_quiet_evaluation_prints_no_policy_line(checkout: PolicyCopy) -> None:
     run = engage("evaluate", EXAMPLE, *AS_OF, "--quiet")
     assert (run.status, run.policy, run.stderr) == (0, "", "")
+
+
+def test_schema_and_test_follow_the_checkout_too(checkout: PolicyCopy) -> None:
+    checkout.replace("criteria/vocabularies.yaml", "themes:\n", "themes:\n  water: {label: The right to water}\n")
+    run = engage("schema", "request")
+    themes = json.loads(run.stdout)["properties"]["request"]["properties"]["themes"]["items"]["enum"]
+    assert "water" in themes and "(checkout)" in run.policy
+    shutil.copytree(ROOT / "rules" / "tests", checkout.root / "rules" / "tests")  # the cases beside the rules
+    tested = engage("test")
+    assert tested.status == 1 and "priority_score" in tested.stdout  # the cases pin the shipped weights
+    assert "(checkout)" in tested.policy
+    assert engage("test", "--criteria", str(ROOT / "criteria")).status == 0
