@@ -1,8 +1,9 @@
 """The ``engage`` command.  One verb per module in :mod:`engine.commands`.
 
 ``main(argv, stdout, stderr, stdin) -> int`` takes its streams, so tests call it
-directly.  Exit status: 0 when everything was done, 2 for bad input (a request, a rule
-file, a command line), 1 for an internal error.  Errors are one line each, never a
+directly.  Exit status (the table in :mod:`engine.errors` and the README): 0 when everything
+was done, 1 for findings (lint errors, failing cases...), 2 for bad input (a request, a rule
+file, a command line), 70 for an internal error.  Errors are one line each, never a
 traceback (set ``ENGAGE_DEBUG=1`` to see one).
 """
 
@@ -19,9 +20,7 @@ from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .commands import COMMANDS
-from .errors import EngageError
-
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EngageError
 
 
 @dataclass
@@ -109,7 +108,7 @@ def main(
         return EXIT_INPUT
     except BrokenPipeError:  # pragma: no cover - e.g. `engage evaluate ... | head`
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 70
         if os.environ.get("ENGAGE_DEBUG"):
             traceback.print_exc(file=streams.stderr)
         streams.stderr.write(f"engage: internal error: {type(exc).__name__}: {exc}\n")

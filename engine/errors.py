@@ -10,7 +10,14 @@ line, the column and the field path.  ``str(error)`` is the one-line form
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+# The exit status of every verb (the README's table).  70 is EX_SOFTWARE of sysexits.h: a failure
+# of Engage itself, which a script must never mistake for a finding about its input.
+EXIT_OK = 0  # the verb did all it was asked, and found nothing wrong
+EXIT_FINDINGS = 1  # it ran, and found something wrong: lint errors, failing cases, a log that does not verify
+EXIT_INPUT = 2  # it was given something it cannot use: a command line, a request, a rule file, a directory
+EXIT_INTERNAL = 70  # a defect of Engage: an unexpected exception, reported on one line
 
 
 @dataclass(frozen=True, order=True)
@@ -23,6 +30,13 @@ class Location:
     path: str | None = None  # dotted field path, e.g. ``presence.type`` or ``rules[2].when``
     source_line: str | None = None  # the text of ``line``, for a caret display
     row: bool = False  # a row of a table: ``line`` is the row number, ``path`` the column
+    # what people are shown instead of ``path``, e.g. ``rule 'partnership.full': when.all[0]`` for
+    # ``rules[0].when.all[0]``: a rule is known by its id; ``path`` stays for tools
+    label: str | None = field(default=None, compare=False)
+
+    @property
+    def shown_path(self) -> str | None:
+        return self.label or self.path
 
     def prefix(self) -> str:
         if self.row:
@@ -65,7 +79,7 @@ class EngageError(Exception):
         if loc.row:  # file:row N: column X: code: message
             column = f" column {loc.path}:" if loc.path else ""
             return f"{loc.prefix()}:{column} {self.code}: {self.message}"
-        where = f" {loc.path}:" if loc.path else ""
+        where = f" {loc.shown_path}:" if loc.shown_path else ""
         return f"{loc.prefix()}: {self.code}:{where} {self.message}"
 
     def __reduce__(self) -> tuple[object, ...]:

@@ -185,8 +185,9 @@ def lint(rules_dir: Path | str, criteria_dir: Path | str) -> LintReport:
 
 def _loader_finding(error: EngageError) -> Finding:
     loc = error.location
-    shown = loc.path and not error.message.startswith(f"{loc.path}:")
-    message = f"{loc.path}: {error.message}" if shown else error.message
+    name = loc.shown_path
+    shown = name and not error.message.startswith(f"{name}:")
+    message = f"{name}: {error.message}" if shown else error.message
     return Finding(error.code, error.severity, loc, message)
 
 

@@ -10,16 +10,56 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EngageError
+from ..policy.location import PolicyLocation, locate_policy
 
 if TYPE_CHECKING:
     from ..cli import Streams
     from ..evaluation.evaluator import Engine
     from ..log.store import LogStore
 
+_DEFAULT = "$ENGAGE_POLICY/{0}, else {0}/ of the policy checkout you are in, else the shipped {0}/"
 
-def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="DIR", help="rule files (default: the shipped rules/)")
-    parser.add_argument("--criteria", metavar="DIR", help="criteria files (default: the shipped criteria/)")
+
+def add_policy_arguments(parser: argparse.ArgumentParser, criteria_help: str = "criteria files") -> None:
+    parser.add_argument("--rules", metavar="DIR", help=f"rule files (default: {_DEFAULT.format('rules')})")
+    parser.add_argument("--criteria", metavar="DIR", help=f"{criteria_help} (default: {_DEFAULT.format('criteria')})")
+
+
+def policy_location(args: argparse.Namespace) -> PolicyLocation:
+    """The rules and criteria this run reads (engine/policy/location.py), found once per run."""
+    found: PolicyLocation | None = getattr(args, "policy_location", None)
+    if found is None:
+        found = locate_policy(getattr(args, "rules", None), getattr(args, "criteria", None))
+        args.policy_location = found
+    return found
+
+
+def policy_line(location: PolicyLocation, ruleset_hash: str | None) -> str:
+    """``engage: policy /x/co (checkout), ruleset sha256:1a2b3c4d5e6f``: which files a run read."""
+    short = f", ruleset {ruleset_hash[:19]}" if ruleset_hash else ""
+    return f"engage: policy {location.describe()}{short}"
+
+
+def announce_policy(args: argparse.Namespace, streams: Streams) -> PolicyLocation:
+    """Say on standard error which policy this run reads, and return where it is.
+
+    Standard error, not standard output: ``--format json``/``jsonl`` output stays a document a
+    tool can read as it is, and a decision's bytes stay a function of the request, the rules'
+    content and the date, whichever directory they were read from.
+    """
+    from ..policy.loader import ruleset_hash
+
+    location = policy_location(args)
+    if not getattr(args, "quiet", False):
+        streams.stderr.write(policy_line(location, ruleset_hash(location.rules, location.criteria)) + "\n")
+    return location
+
+
+def ruleset_dict(location: PolicyLocation, ruleset_hash: str | None) -> dict[str, object]:
+    """The ``ruleset`` object of a verb's JSON report: the hash, the engine, and where the files were."""
+    from .. import __version__
+
+    return {"hash": ruleset_hash, "engine_version": __version__, **location.to_dict()}
 
 
 def as_of_date(text: str) -> date:
@@ -42,11 +82,12 @@ def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def load_engine(args: argparse.Namespace, streams: Streams, **kwargs: object) -> Engine | None:
-    """The engine for --rules/--criteria, or None after printing every load error."""
+    """The engine for the policy of this run (announced first), or None after printing every load error."""
     from ..evaluation.evaluator import Engine  # here: a verb's options are added without loading the engine
 
+    location = announce_policy(args, streams)
     try:
-        return Engine.load(args.rules, args.criteria, **kwargs)  # type: ignore[arg-type]
+        return Engine.load(location.rules, location.criteria, **kwargs)  # type: ignore[arg-type]
     except EngageError as exc:
         for error in getattr(exc, "errors", [exc]):
             streams.stderr.write(f"{error}\n")

@@ -44,7 +44,8 @@ DESCRIPTION = (
     "Evaluate request files against the rules. PATH is a .yaml/.yml/.json request file, a .csv/.xlsx/.jsonl"
     " batch (one request per row or line), a directory (every .yaml/.yml/.json file in it, sorted by name) or"
     " - for standard input. Exit status: 0 when every request was evaluated, 2 when an input was invalid (the"
-    " valid ones are still evaluated), 1 on an internal error."
+    " valid ones are still evaluated), 1 when the rules could not decide a request (a conflict or a gap in the"
+    " rules, which engage lint reports too), 70 on an internal error."
 )
 
 RECORD_BATCH = 100  # decisions appended to the log per transaction

@@ -10,7 +10,7 @@ from ..authoring.explain import MAX_FIELDS, explain, render_text
 from ..batches.inputs import read_requests
 from ..errors import EngageError, InputError, Location
 from ..evaluation.decision import canonical_json
-from .common import add_as_of_argument, add_policy_arguments, load_engine
+from .common import add_as_of_argument, add_policy_arguments, load_engine, policy_location, ruleset_dict
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     as_of = args.as_of or date.today()
     result = explain(engine, checked, as_of, "given" if args.as_of else "today", max_fields=args.max_fields)
     if args.format == "json":
-        streams.stdout.write(canonical_json(result.to_dict()) + "\n")
+        data = {**result.to_dict(), "ruleset": ruleset_dict(policy_location(args), engine.policy.hash)}
+        streams.stdout.write(canonical_json(data) + "\n")
     else:
         streams.stdout.write(render_text(result, engine.policy) + "\n")
     return 0

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from ..authoring.impact import RuleSet, compare, read_items, render_csv, render_json, render_text, resolve
 from ..errors import EngageError
+from ..evaluation.decision import canonical_json
 from ..evaluation.evaluator import Engine
 from ..policy.loader import display_path
-from ..policy.shipped import shipped_dir
-from .common import add_as_of_argument
+from .common import add_as_of_argument, announce_policy, ruleset_dict
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -33,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("corpus", nargs="+", metavar="CORPUS", help="request files, directories, or - for standard input")
     parser.add_argument("--base", required=True, metavar="OLD", help="the rules before the change: a directory or a git revision")
     parser.add_argument(
-        "--head", metavar="NEW", help="the rules after the change: a directory or a git revision (default: the shipped rules)"
+        "--head",
+        metavar="NEW",
+        help="the rules after the change: a directory or a git revision (default: the policy the other verbs use)",
     )
     parser.add_argument("--repo", default=".", metavar="DIR", help="the git repository revisions are read from (default: .)")
     add_as_of_argument(parser)
@@ -59,8 +61,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     with tempfile.TemporaryDirectory(prefix="engage-impact-") as scratch:
         repo = Path(args.repo)
         base = resolve(args.base, repo, Path(scratch))
+        location = None
         if args.head is None:
-            rules, criteria = shipped_dir("rules"), shipped_dir("criteria")
+            location = announce_policy(args, streams)
+            rules, criteria = location.rules, location.criteria
             head = RuleSet(f"{display_path(rules)} and {display_path(criteria)}", rules, criteria)
         else:
             head = resolve(args.head, repo, Path(scratch))
@@ -70,8 +74,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             return 2
         items = read_items(args.corpus, streams.stdin)
         report = compare(old, new, items, args.as_of, base_label=base.label, head_label=head.label, threshold=args.threshold)
-    render = {"json": render_json, "csv": render_csv}.get(args.format, render_text)
-    streams.stdout.write(render(report) + "\n")
+    if args.format == "json" and location is not None:  # NEW was found, not named: say where
+        text = canonical_json({**report.to_dict(), "ruleset": ruleset_dict(location, new.policy.hash)})
+    else:
+        text = {"json": render_json, "csv": render_csv}.get(args.format, render_text)(report)
+    streams.stdout.write(text + "\n")
     invalid = [r for r in report.requests if r.old.errors or r.new.errors]
     for text in report.unreadable:
         streams.stderr.write(f"{text}\n")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..authoring.lint import lint, render_json, render_text
-from ..policy.shipped import shipped_dir
-from .common import add_policy_arguments
+from ..authoring.lint import lint, render_text
+from ..errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from ..evaluation.decision import canonical_json
+from ..policy.loader import ruleset_hash
+from .common import add_policy_arguments, announce_policy, ruleset_dict
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -19,8 +21,11 @@ DESCRIPTION = (
     " the rules read: two status rules that can disagree, requests that get no status or no outcome, rules that"
     " never fire, exceptions that could set aside the integrity of the mandate, and gaps between versions of a"
     " rule. Each finding is one line, file:line:col: severity: message [check-id], with a request that shows it."
-    " Exit status: 1 when there is an error-level finding, 0 otherwise."
+    " Exit status: 0 when there is no error-level finding, 1 when there is one, 2 when a directory is missing or"
+    " holds no YAML file, 70 on an internal error."
 )
+# A directory that is not there (or empty) was mistyped on the command line: nothing was checked.
+NOTHING_TO_CHECK = frozenset({"not-a-directory", "no-files"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
-    report = lint(args.rules or shipped_dir("rules"), args.criteria or shipped_dir("criteria"))
-    streams.stdout.write((render_json(report) if args.format == "json" else render_text(report)) + "\n")
-    return 1 if report.errors else 0
+    location = announce_policy(args, streams)
+    report = lint(location.rules, location.criteria)
+    if args.format == "json":
+        data = {**report.to_dict(), "ruleset": ruleset_dict(location, ruleset_hash(location.rules, location.criteria))}
+        streams.stdout.write(canonical_json(data) + "\n")
+    else:
+        streams.stdout.write(render_text(report) + "\n")
+    if any(f.check in NOTHING_TO_CHECK for f in report.findings):
+        return EXIT_INPUT
+    return EXIT_FINDINGS if report.errors else EXIT_OK

@@ -10,7 +10,7 @@ from ..batches.template import csv_header, template_columns, write_template
 from ..batches.workbooks import save_workbook, write_atomically
 from ..errors import EngageError
 from ..policy.loader import load_policy
-from ..policy.shipped import shipped_dir
+from .common import add_policy_arguments, announce_policy
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -30,10 +30,7 @@ FORMATS = ("xlsx", "csv")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="the file to write (.xlsx or .csv)")
     parser.add_argument("--format", choices=FORMATS, help="xlsx (default) or csv; by default from the suffix of --out")
-    parser.add_argument("--rules", metavar="DIR", help="rule files (default: the shipped rules/)")
-    parser.add_argument(
-        "--criteria", metavar="DIR", help="criteria files, whose vocabularies fill the lists (default: the shipped criteria/)"
-    )
+    add_policy_arguments(parser, criteria_help="criteria files, whose vocabularies fill the lists")
 
 
 def _format(args: argparse.Namespace, streams: Streams) -> str | None:
@@ -56,7 +53,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if fmt is None:
         return 2
     try:
-        policy = load_policy(args.rules or shipped_dir("rules"), args.criteria or shipped_dir("criteria"))
+        location = announce_policy(args, streams)
+        policy = load_policy(location.rules, location.criteria)
         if fmt == "csv":
             header = csv_header(template_columns(policy))
             if not args.out:

@@ -6,8 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ..authoring.casetest import case_files, default_case_dir, render_text, run_cases
-from ..policy.shipped import shipped_dir
-from .common import add_policy_arguments, load_engine
+from .common import add_policy_arguments, load_engine, policy_location
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -32,7 +31,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     engine = load_engine(args, streams, cache_size=0)
     if engine is None:
         return 2
-    paths = args.paths or [default_case_dir(args.rules or shipped_dir("rules"))]
+    paths = args.paths or [default_case_dir(policy_location(args).rules)]
     files, errors = case_files(paths)
     for error in errors:
         streams.stderr.write(f"{error}\n")

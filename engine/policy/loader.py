@@ -8,6 +8,7 @@ check id.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -92,12 +93,48 @@ def policy_files(directory: Path) -> list[Path]:
     )
 
 
+ANY = "*"  # a rule file whose stage (or criterion) could not be read: it may be any
+STAGES = ("condition", "exception", "outcome")
+CRITERIA_KINDS = ("condition", "priority", "vocabularies", "sources")
+
+
 @dataclass
 class _Collector:
     errors: list[EngageError] = field(default_factory=list)
+    # Files that are there but did not load whole: (stage, criterion) of a rule file, (kind, name)
+    # of a criteria file, ANY when unreadable.  The cross-checks that something is missing
+    # (criterion-without-rules, outcome-table-missing, priority-missing, unknown-criterion...) do
+    # not fire for what such a file may hold: the file's own errors say what is wrong.
+    incomplete: list[tuple[str, str | None]] = field(default_factory=list)
+    incomplete_criteria: list[tuple[str, str | None]] = field(default_factory=list)
+    rule_ids: dict[str, list[Any]] = field(default_factory=dict)  # file as shown -> the id of each rules[i]
 
     def add(self, code: str, message: str, location: Location) -> None:
         self.errors.append(PolicyError(code, message, location))
+
+    def covered(self, stage: str, criterion: str | None = None) -> bool:
+        """Whether a rule file that did not load whole may hold rules of ``stage`` (and ``criterion``)."""
+        return _may_hold(self.incomplete, stage, criterion)
+
+    def may_define(self, kind: str, name: str | None = None) -> bool:
+        """Whether a criteria file that did not load whole may be of ``kind`` (a condition: named ``name``)."""
+        return _may_hold(self.incomplete_criteria, kind, name)
+
+    def broken_file(self, kind: str, data: Any) -> None:
+        """Note a file that is there but did not load whole, with what can be read of its header."""
+        header = data if isinstance(data, dict) else {}
+        if kind == "rules":
+            stage, criterion = header.get("stage"), header.get("criterion")
+            known = stage if stage in STAGES else ANY  # a misspelt stage may be any of them
+            self.incomplete.append((known, criterion if isinstance(criterion, str) else ANY))
+        else:
+            what, name = header.get("kind"), header.get("name")
+            known = what if what in CRITERIA_KINDS else ANY
+            self.incomplete_criteria.append((known, name if isinstance(name, str) else ANY))
+
+
+def _may_hold(files: Sequence[tuple[str, str | None]], kind: str, name: str | None) -> bool:
+    return any(k in (kind, ANY) and (name is None or n in (name, ANY)) for k, n in files)
 
 
 @dataclass
@@ -106,6 +143,7 @@ class _Loaded:
     data: Mapping[str, Any]
     kind: str  # "rules" or "criteria"
     rel: str
+    broken: frozenset[int] = frozenset()  # rule files: the rules[i] with schema errors, left out
 
 
 def _read(paths: Iterable[Path], kind: str, base: Path, out: _Collector) -> tuple[list[_Loaded], list[PolicyFile]]:
@@ -121,20 +159,50 @@ def _read(paths: Iterable[Path], kind: str, base: Path, out: _Collector) -> tupl
             docs = load_file(path, name)
         except EngageError as exc:
             out.errors.append(PolicyError(exc.code, exc.message, exc.location))
+            out.broken_file(kind, None)
             continue
         if len(docs) != 1:
             out.add("several-documents", f"a {what} holds one document, this one holds {len(docs)}", docs[1].locate(()))
+            out.broken_file(kind, None)
             continue
         doc = docs[0]
         if not isinstance(doc.data, dict):
             out.add("wrong-type", f"a {what} must be a mapping (field: value), not a list or a value", doc.locate(()))
+            out.broken_file(kind, None)
             continue
+        if kind == "rules" and isinstance(doc.data.get("rules"), list):
+            out.rule_ids[doc.file] = [r.get("id") if isinstance(r, dict) else None for r in doc.data["rules"]]
         problems = schema_errors(doc.data, validator, doc, what)
         if problems:
             out.errors.extend(PolicyError(p.code, p.message, p.location) for p in problems)
+            out.broken_file(kind, doc.data)
+            salvaged = _salvage(doc, validator, rel) if kind == "rules" else None
+            if salvaged is not None:
+                loaded.append(salvaged)
             continue
         loaded.append(_Loaded(doc, doc.data, kind, rel))
     return loaded, files
+
+
+def _salvage(doc: Document, validator: Any, rel: str) -> _Loaded | None:
+    """A rule file whose schema errors all lie inside some of its rules: the file, without those rules.
+
+    Its valid rules then take part in every cross-check (ids, coverage, citations) as if the broken
+    ones were not there; errors in the file's own fields (``stage``, ``criterion``, the list
+    itself) leave nothing to trust, and the file is only noted as there.
+    """
+    data = doc.data
+    broken: set[int] = set()
+    whole_file = False
+    for error in validator.iter_errors(data):
+        where = tuple(error.absolute_path)
+        if len(where) >= 2 and where[0] == "rules" and isinstance(where[1], int):
+            broken.add(where[1])
+        else:
+            whole_file = True
+    if whole_file:
+        return None
+    return _Loaded(doc, data, "rules", rel, frozenset(broken))
 
 
 def _citations(raw: Sequence[Mapping[str, Any]]) -> tuple[Citation, ...]:
@@ -272,6 +340,8 @@ class _RuleChecker:
     def test(self, test: Test, stage: str) -> Test:
         spec = self.catalog.get(test.field)
         loc = test.location
+        if spec is None and self._of_a_broken_criterion(test.field):
+            return test  # status.X / covers.X of a criterion whose file did not load: its own errors say why
         if spec is None or (spec.derived and stage != "outcome"):
             hint = self.catalog.suggest(test.field, derived=stage == "outcome")
             extra = f" (did you mean '{hint}'?)" if hint else ""
@@ -292,6 +362,10 @@ class _RuleChecker:
             )
             return test
         return self._value(test, spec)
+
+    def _of_a_broken_criterion(self, path: str) -> bool:
+        prefix, _, name = path.partition(".")
+        return prefix in ("status", "covers") and bool(name) and self.out.may_define("condition", name)
 
     def _value(self, test: Test, spec: FieldSpec) -> Test:
         loc = test.value_location
@@ -317,6 +391,10 @@ class _RuleChecker:
     def _scalar(self, test: Test, spec: FieldSpec, value: Any, loc: Location) -> Any:
         kind = spec.kind
         if kind == "enum":
+            if not spec.enum and self.out.incomplete_criteria:
+                return value  # a list of values from a criteria file that did not load: nothing to check against
+            if test.field == "exception.waives" and self.out.may_define("condition", value):
+                return value  # a criterion whose file did not load may be waivable
             if value not in (spec.enum or ()):
                 options = [str(v) for v in spec.enum or ()]
                 shown = ", ".join(options) if len(options) <= 12 else f"{len(options)} codes"
@@ -401,18 +479,19 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     outcome_rules: list[Rule] = []
     outcome_doc: _Loaded | None = None
     order = 0
-    by_id: dict[str, list[Rule]] = {}
+    by_id: dict[str, list[_Version]] = {}
     for item in rule_files:
         data, doc = item.data, item.doc
         stage = data["stage"]
         criterion = data.get("criterion")
         if stage == "condition" and criterion not in names:
-            hint = _close(criterion, names)
-            out.add(
-                "unknown-criterion",
-                f"'{criterion}' is not a criterion in the criteria directory{hint}",
-                doc.locate(("criterion",)),
-            )
+            if not out.may_define("condition", criterion):  # else its criteria file's own errors say why
+                hint = _close(criterion, names)
+                out.add(
+                    "unknown-criterion",
+                    f"'{criterion}' is not a criterion in the criteria directory{hint}",
+                    doc.locate(("criterion",)),
+                )
             continue
         if stage == "outcome":
             if outcome_doc is not None:
@@ -425,6 +504,11 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             outcome_doc = item
         for i, raw in enumerate(data["rules"]):
             at: tuple[Any, ...] = ("rules", i)
+            if i in item.broken:  # its errors are reported; its id still counts, so a duplicate is not hidden
+                version = _broken_version(raw, stage, criterion, doc.locate(at))
+                if version is not None:
+                    by_id.setdefault(version.id, []).append(version)
+                continue
             when: Condition = Always() if "when" not in raw else _parse_condition(raw["when"], at + ("when",), doc)
             when = _map_tests(when, lambda t, s=stage: checker.test(t, s))
             cite = _citations(raw["cite"])
@@ -450,7 +534,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             )
             order += 1
             _check_rule(rule, builder, criteria, doc, at, out)
-            by_id.setdefault(rule.id, []).append(rule)
+            by_id.setdefault(rule.id, []).append(_Version.of(rule))
             if stage == "condition" and criterion is not None:
                 condition_rules[criterion].append(rule)
             elif stage == "exception":
@@ -460,11 +544,12 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
 
     _check_ids(by_id, out)
     for crit in criteria:
-        if not condition_rules[crit.name]:
+        if not condition_rules[crit.name] and not out.covered("condition", crit.name):
             out.add("criterion-without-rules", f"no rule file sets the status of '{crit.name}'", crit.location)
-    if outcome_doc is None and rule_hashes:
+    if outcome_doc is None and rule_hashes and not out.covered("outcome"):
         out.add("outcome-table-missing", "no rule file has stage: outcome", Location(display_path(rules_path)))
-    if not any(r.exception is not None for r in exception_rules) and rule_hashes:
+    missing_exception = not any(r.exception is not None for r in exception_rules)
+    if missing_exception and rule_hashes and not out.covered("exception"):
         out.add(
             "exception-rules-missing",
             "no rule file says when an exception is valid (stage: exception)",
@@ -474,7 +559,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
         _check_citation(citation, loc, builder, out)
 
     if out.errors:
-        raise LoadFailed(_best_first(out.errors))
+        raise LoadFailed(_best_first([_by_rule_id(e, out.rule_ids) for e in out.errors]))
     assert builder.priority is not None and builder.vocab is not None
     files = tuple(sorted(crit_hashes, key=lambda f: f.path)) + tuple(sorted(rule_hashes, key=lambda f: f.path))
     return Policy(
@@ -499,6 +584,24 @@ def policy_hash(files: Iterable[PolicyFile]) -> str:
     for f in sorted(files, key=lambda f: (f.kind, f.path)):
         digest.update(f"{f.kind}/{f.path}\0{f.sha256}\n".encode())
     return "sha256:" + digest.hexdigest()
+
+
+def ruleset_hash(rules_dir: Path | str, criteria_dir: Path | str) -> str | None:
+    """The :func:`policy_hash` the files would load with, without loading them (None: a directory is missing).
+
+    It is the hash of the bytes, so a policy whose files do not load has one too: a command can
+    say which files it read before it reports what is wrong with them.
+    """
+    files: list[PolicyFile] = []
+    for kind, directory in (("criteria", Path(criteria_dir)), ("rules", Path(rules_dir))):
+        try:
+            for path in policy_files(directory):
+                files.append(
+                    PolicyFile(kind, path.relative_to(directory).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+                )
+        except OSError:
+            return None
+    return policy_hash(files)
 
 
 def _map_tests(cond: Condition, fn: Any) -> Condition:
@@ -534,10 +637,10 @@ def _check_criteria(builder: _Builder, out: _Collector, criteria_path: Path) -> 
         seen[crit.name] = crit
         letters[crit.letter] = crit
     where = Location(display_path(criteria_path))
-    if not seen:
+    if not seen and not out.may_define("condition"):
         out.add("criteria-missing", "no criteria file has kind: condition", where)
     for what, doc in (("priority", builder.priority_doc), ("vocabularies", builder.vocab_doc), ("sources", builder.sources_doc)):
-        if doc is None:
+        if doc is None and not out.may_define(what):
             out.add(f"{what}-missing", f"no criteria file has kind: {what}", where)
     return sorted(seen.values(), key=lambda c: c.letter)
 
@@ -577,7 +680,7 @@ def _check_priority(builder: _Builder, catalog: FieldCatalog, criteria: Sequence
     doc = item.doc
     names = [c.name for c in criteria]
     for i, name in enumerate(prio.criteria):
-        if name not in names:
+        if name not in names and not out.may_define("condition", name):
             out.add(
                 "unknown-criterion",
                 f"'{name}' is not a criterion{_close(name, names)}",
@@ -622,7 +725,9 @@ def _check_rule(
     if rule.covers is not None:
         loc = doc.locate(path + ("covers",))
         crit = names.get(rule.covers)
-        if crit is None:
+        if crit is None and out.may_define("condition", rule.covers):
+            pass  # its criteria file did not load: its own errors say why
+        elif crit is None:
             out.add("unknown-criterion", f"'{rule.covers}' is not a criterion{_close(rule.covers, list(names))}", loc)
         elif not crit.waivable:
             out.add(
@@ -642,13 +747,62 @@ def _check_rule(
             out.add("bad-value", "a value is listed twice", test.value_location)
 
 
-def _periods_overlap(a: Rule, b: Rule) -> bool:
+@dataclass(frozen=True)
+class _Version:
+    """What the duplicate-id check reads of a rule: also known for a rule with schema errors."""
+
+    id: str
+    stage: str
+    criterion: str | None
+    effective_from: date | None
+    effective_until: date | None
+    location: Location
+
+    @classmethod
+    def of(cls, rule: Rule) -> _Version:
+        return cls(rule.id, rule.stage, rule.criterion, rule.effective_from, rule.effective_until, rule.location)
+
+
+def _broken_version(raw: Any, stage: str, criterion: str | None, location: Location) -> _Version | None:
+    """A rule with schema errors, for the duplicate-id check, when its id and its period can be read."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"].strip():
+        return None
+    period: list[date | None] = []
+    for key in ("effective_from", "effective_until"):
+        value = raw.get(key)
+        day = iso_date(value)
+        if value is not None and day is None:
+            return None  # the period is itself wrong: nothing to compare
+        period.append(day)
+    return _Version(raw["id"], stage, criterion, period[0], period[1], location)
+
+
+_RULE_AT = re.compile(r"rules\[([0-9]+)\](?:\.(.*))?")
+
+
+def _by_rule_id(error: EngageError, rule_ids: Mapping[str, list[Any]]) -> EngageError:
+    """``rules[1].when`` shown as ``rule 'partnership.full': when``: people know a rule by its id."""
+    loc = error.location
+    ids = rule_ids.get(loc.file or "")
+    match = _RULE_AT.fullmatch(loc.path or "") if ids is not None else None
+    if ids is None or match is None:
+        return error
+    index, rest = int(match.group(1)), match.group(2)
+    rule_id = ids[index] if index < len(ids) else None
+    if not isinstance(rule_id, str) or not rule_id.strip() or (rest or "").split(".")[0] == "id":
+        return error  # the id is missing or is what is wrong: the index says which rule
+    label = f"rule '{rule_id}'" + (f": {rest}" if rest else "")
+    message = error.message.replace(f"'rules[{index}].", "'")  # "the required field 'cite' is missing"
+    return PolicyError(error.code, message, dataclasses.replace(loc, label=label), severity=error.severity)
+
+
+def _periods_overlap(a: _Version, b: _Version) -> bool:
     a_start, b_start = a.effective_from or date.min, b.effective_from or date.min
     a_end, b_end = a.effective_until or date.max, b.effective_until or date.max
     return a_start <= b_end and b_start <= a_end
 
 
-def _check_ids(by_id: Mapping[str, list[Rule]], out: _Collector) -> None:
+def _check_ids(by_id: Mapping[str, list[_Version]], out: _Collector) -> None:
     for rule_id, versions in by_id.items():
         for i, later in enumerate(versions):
             for earlier in versions[:i]:

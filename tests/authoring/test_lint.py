@@ -176,7 +176,8 @@ def test_lint_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path) ->
     assert status == 1
     lines = out.splitlines()
     assert re.fullmatch(
-        r".*/rules/outcome\.yaml:117:17: error: rules\[7\]\.cite\[0\]\.source: 'TC-Report-1999' is not a source in the"
+        r".*/rules/outcome\.yaml:117:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
+        r" source in the"
         r" sources file \(did you mean 'TC-Report-1998'\?\) \[unknown-source\]",
         lines[0],
     )
@@ -229,5 +230,5 @@ def test_lint_json(tmp_path: Path) -> None:
 
 def test_lint_on_a_missing_directory(tmp_path: Path) -> None:
     status, out, _ = run("--rules", str(tmp_path / "nowhere"))
-    assert status == 1
+    assert status == 2  # nothing was checked: a user error, not a finding
     assert out.splitlines()[0].endswith("nowhere: error: the rules directory does not exist [not-a-directory]")

@@ -18,13 +18,14 @@ from engine.batches.processes import AUTO_JOBS_FROM, default_jobs
 from engine.bench.decisions import generate
 from engine.cli import main
 
+from ..helpers.clirun import split_policy_line
 from ..helpers.support import ROOT
 
 
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out, err, io.StringIO())
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue(), split_policy_line(err.getvalue())[0]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 
 from engine.batches.progress import LONG_BATCH
 
-from ..helpers.clirun import engage
+from ..helpers.clirun import POLICY_LINE, engage
 from ..helpers.tables import ROW, write_csv
 
 AS_OF = "2026-11-24"
@@ -62,7 +62,11 @@ def on_a_terminal(folder: Path, *argv: str, stdout_tty: bool = False) -> tuple[i
         shown += chunk
     os.close(master)
     status = child.wait(timeout=120)
-    return status, shown.decode("utf-8", "replace"), out_path.read_bytes()
+    text = shown.decode("utf-8", "replace")
+    first, _, rest = text.partition("\r\n")  # a terminal ends lines with CR LF
+    if first.startswith(POLICY_LINE):  # the line that names the run's policy: tested in tests/commands/
+        text = rest
+    return status, text, out_path.read_bytes()
 
 
 def test_not_a_terminal_means_no_progress_output_at_all(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

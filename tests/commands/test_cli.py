@@ -13,6 +13,7 @@ import pytest
 from engine import __version__
 from engine.cli import main
 
+from ..helpers.clirun import split_policy_line
 from ..helpers.support import ROOT, copy_policy, edit
 
 EXAMPLES = ROOT / "examples"
@@ -22,7 +23,7 @@ GOOD = (EXAMPLES / "01-engage-nhri-programme.yaml").read_text()
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out, err, io.StringIO(stdin))
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue(), split_policy_line(err.getvalue())[0]
 
 
 def test_version_and_help() -> None:
@@ -210,7 +211,7 @@ def test_broken_rules_are_reported_all_at_once_with_exit_2(tmp_path: Path) -> No
     assert all(re.match(r"^\S+\.yaml:\d+:\d+: [a-z-]+: ", line) for line in err.splitlines()), err
 
 
-def test_a_gap_in_the_rules_is_an_internal_error_with_exit_1(tmp_path: Path) -> None:
+def test_a_gap_in_the_rules_is_a_finding_with_exit_1(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
     text = (rules / "partnership.yaml").read_text()
     start = text.index("  - id: partnership.unknown")
@@ -222,7 +223,7 @@ def test_a_gap_in_the_rules_is_an_internal_error_with_exit_1(tmp_path: Path) -> 
     assert "rule-gap: no rule gives partnership a status for this request" in err
 
 
-def test_an_unexpected_failure_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_failure_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.evaluation import reasons
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -230,7 +231,48 @@ def test_an_unexpected_failure_is_one_line_and_exit_1(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(reasons.Reasons, "assemble", broken)
     code, _, err = run("evaluate", str(EXAMPLES / "01-engage-nhri-programme.yaml"))
-    assert code == 1 and err == "engage: internal error: RuntimeError: boom\n"
+    assert code == 70 and err == "engage: internal error: RuntimeError: boom\n"
+
+
+def test_lint_tells_a_failure_of_its_own_from_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's lint ran out of memory and exited 1, as for a finding: now 1 is a finding and 70 a failure."""
+    from engine.authoring import lint
+
+    rules, criteria = copy_policy(tmp_path)
+    policy = ("--rules", str(rules), "--criteria", str(criteria))
+    assert run("lint", *policy)[0] == 0
+    edit(rules / "partnership.yaml", "equals: true}", "equal: true}")
+    assert run("lint", *policy)[0] == 1
+    edit(rules / "partnership.yaml", "equal: true}", "equals: true}")
+
+    def out_of_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(lint, "lint_policy", out_of_memory)
+    code, out, err = run("lint", *policy)
+    assert (code, out, err) == (70, "", "engage: internal error: MemoryError: \n")
+
+
+def test_lint_of_a_directory_that_is_not_there_is_a_user_error(tmp_path: Path) -> None:
+    code, out, _ = run("lint", "--rules", str(tmp_path / "nowhere"))
+    assert code == 2 and "the rules directory does not exist [not-a-directory]" in out
+    (tmp_path / "empty").mkdir()
+    code, out, _ = run("lint", "--rules", str(tmp_path / "empty"))
+    assert code == 2 and "holds no rule files (*.yaml) [no-files]" in out
+
+
+def test_the_readme_table_of_exit_codes_is_the_one_the_code_uses() -> None:
+    from engine import errors
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    table = readme[readme.index("## Exit status\n") :].split("\n## ")[0]
+    rows = re.findall(r"^\| `(\d+)` \| ([a-z ]+) \|", table, flags=re.MULTILINE)
+    named = {"done": errors.EXIT_OK, "findings": errors.EXIT_FINDINGS, "user error": errors.EXIT_INPUT}
+    named["internal error"] = errors.EXIT_INTERNAL
+    assert {meaning: int(code) for code, meaning in rows} == named
+    assert len(set(named.values())) == 4
+    code, _, err = run("evaluate", str(EXAMPLES), "--no-such-option")
+    assert code == errors.EXIT_INPUT and "unrecognized arguments: --no-such-option" in err
 
 
 def test_runs_from_any_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

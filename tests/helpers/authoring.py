@@ -14,6 +14,7 @@ import yaml
 
 from engine.cli import main
 
+from .clirun import split_policy_line
 from .support import ROOT
 
 _BASE = yaml.safe_load((ROOT / "rules" / "tests" / "requests" / "complete.yaml").read_text("utf-8"))
@@ -91,4 +92,4 @@ def run_command(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
     """``engage ARGV...``: the exit status, standard output and standard error."""
     out, err = io.StringIO(), io.StringIO()
     status = main(list(argv), out, err, io.StringIO(stdin) if stdin is not None else None)
-    return status, out.getvalue(), err.getvalue()
+    return status, out.getvalue(), split_policy_line(err.getvalue())[0]

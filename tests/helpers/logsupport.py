@@ -23,6 +23,7 @@ import yaml
 from engine.cli import main
 from engine.log.database import resolve_url
 
+from .clirun import split_policy_line
 from .support import ROOT
 
 PG_ENV = "ENGAGE_TEST_PG_URL"
@@ -73,7 +74,7 @@ def database(backend: str, tmp_path: Path) -> Iterator[str]:
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     status = main(list(argv), out, err, io.StringIO(stdin))
-    return status, out.getvalue(), err.getvalue()
+    return status, out.getvalue(), split_policy_line(err.getvalue())[0]
 
 
 def ok(*argv: str) -> str:

@@ -162,7 +162,8 @@ def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
     errors = errors_of(rules, criteria)
     codes = [e.code for e in errors]
     assert codes[0] == "duplicate-key"  # a file that does not parse comes first
-    assert {"duplicate-key", "unknown-outcome", "unknown-field", "criterion-without-rules"} <= set(codes)
+    assert {"duplicate-key", "unknown-outcome", "unknown-field"} <= set(codes)
+    assert "criterion-without-rules" not in codes  # partnership.yaml is there: its own error says what is wrong
 
 
 def test_criteria_cross_checks(tmp_path: Path) -> None:
@@ -197,3 +198,83 @@ def test_the_hash_follows_the_content(tmp_path: Path) -> None:
 def test_missing_directories(tmp_path: Path) -> None:
     errors = errors_of(tmp_path / "no-rules", tmp_path / "no-criteria")
     assert [e.code for e in errors] == ["not-a-directory", "not-a-directory"]
+
+
+# -- a schema error stays in its rule: no cascade ----------------------------------------
+
+
+def test_one_broken_rule_is_one_error_named_by_the_rules_id_and_the_file_still_counts(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(rules / "partnership.yaml", "equals: true}", "equal: true}")
+    (error,) = errors_of(rules, criteria)  # not also criterion-without-rules: the file is there
+    assert error.code == "unknown-field" and error.location.path == "rules[0].when.all[0].equal"  # for tools
+    assert str(error).endswith(
+        "partnership.yaml:10:55: unknown-field: rule 'partnership.full': when.all[0].equal:"
+        " not a rule file field (did you mean 'equals'?)"
+    )
+
+
+def test_the_valid_rules_of_a_file_with_a_broken_rule_are_still_cross_checked(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(rules / "outcome.yaml", "outcome: decline", "outcome: decline\n    colour: red")  # a broken line
+    edit(rules / "outcome.yaml", "      - source: TC-Report-1998\n", "      - source: TC-Report-1999\n")  # a valid one
+    errors = errors_of(rules, criteria)
+    assert sorted(e.code for e in errors) == ["unknown-field", "unknown-source"]  # no outcome-table-missing
+    assert only(errors, "unknown-source").location.label == "rule 'outcome.assess_needs': cite[0].source"
+
+
+def test_a_duplicate_id_is_found_when_the_other_copy_has_an_unrelated_error(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(rules / "in_country_presence.yaml", "{field: presence.type, equals: none}", "{field: presence.type, equal: none}")
+    edit(rules / "partnership.yaml", "id: partnership.full", "id: presence.none")
+    errors = errors_of(rules, criteria)
+    assert sorted(e.code for e in errors) == ["duplicate-rule-id", "unknown-field"]
+    duplicate = only(errors, "duplicate-rule-id")
+    assert duplicate.location.file is not None and duplicate.location.file.endswith("partnership.yaml")
+    assert "in_country_presence.yaml:50:5" in duplicate.message
+
+
+def test_a_rule_without_a_required_field_is_named_by_its_id(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    text = (rules / "partnership.yaml").read_text("utf-8")
+    start = text.index("    cite:", text.index("id: partnership.government_only"))
+    end = text.index("\n\n", start)
+    (rules / "partnership.yaml").write_text(text[:start] + text[end + 1 :], "utf-8")
+    (error,) = errors_of(rules, criteria)
+    assert error.code == "missing-field"
+    assert (
+        f"{error.location.label}: {error.message}" == "rule 'partnership.government_only': the required field 'cite' is missing"
+    )
+
+
+def test_a_file_whose_own_fields_are_wrong_is_still_there_for_the_cross_checks(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(rules / "partnership.yaml", "stage: condition", "stage: conditon")
+    edit(rules / "outcome.yaml", "stage: outcome", "stage: [outcome]")
+    codes = sorted(e.code for e in errors_of(rules, criteria))
+    assert codes == [
+        "not-in-vocabulary",
+        "not-in-vocabulary",
+    ]  # one per file: no criterion-without-rules, no outcome-table-missing
+
+
+def test_a_missing_file_is_still_reported(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    (rules / "partnership.yaml").unlink()
+    edit(rules / "outcome.yaml", "outcome: decline", "outcome: decline\n    colour: red")
+    codes = [e.code for e in errors_of(rules, criteria)]
+    assert "criterion-without-rules" in codes and "outcome-table-missing" not in codes
+
+
+def test_a_broken_criteria_file_is_still_there_for_the_rules_that_name_it(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(criteria / "partnership.yaml", "waivable: true", "waivable: maybe")
+    (error,) = errors_of(rules, criteria)  # not unknown-criterion in rules/ and priority.yaml, nor criteria-missing
+    assert error.code == "wrong-type" and error.location.path == "waivable"
+
+
+def test_a_broken_vocabulary_is_one_error_not_one_per_value_it_would_have_listed(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(criteria / "vocabularies.yaml", "  met: {label: Met, score: 1}", "  met: {label: Met, score: high}")
+    (error,) = errors_of(rules, criteria)  # not vocabularies-missing, nor bad-value for every theme a rule tests
+    assert error.code == "wrong-type" and error.location.path == "statuses.met.score"

@@ -14,6 +14,7 @@ from engine.log.store import LogStore
 from engine.web.accounts import Accounts
 from engine.web.auth import MAX_PER_NAME
 
+from ..helpers.clirun import split_policy_line
 from ..helpers.websupport import PASSWORD, Site, sign_in, site
 
 
@@ -92,7 +93,7 @@ def test_passwords_are_stored_as_argon2id_hashes_with_the_library_defaults(tmp_p
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    return main(list(argv), out, err, io.StringIO(stdin)), out.getvalue(), err.getvalue()
+    return main(list(argv), out, err, io.StringIO(stdin)), out.getvalue(), split_policy_line(err.getvalue())[0]
 
 
 def test_engage_users_add_list_password_disable(tmp_path: Path) -> None:
