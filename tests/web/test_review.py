@@ -121,6 +121,19 @@ def test_the_queue_groups_by_outcome_sorts_by_priority_filters_and_shows_the_hum
     assert "No recorded request matches." in board.get("/queue?from=2027-01-01").text
 
 
+def test_the_queue_country_filter_lists_countries_by_name_not_by_code(web: Site) -> None:
+    for n, country in enumerate(["CHE", "SLE", "DEU", "FJI"], start=1):  # by code: CHE, DEU, FJI, SLE
+        record(web, n, country=country, region="europe_north_america" if country in ("CHE", "DEU") else "africa")
+    page = web.client("board").get("/queue").text
+    select = page[page.index('id="q-country"') : page.index("</select>", page.index('id="q-country"'))]
+    assert re.findall(r'<option value="([A-Z]{3})"', select) == [
+        "FJI",
+        "DEU",
+        "SLE",
+        "CHE",
+    ]  # Fiji, Germany, Sierra Leone, Switzerland
+
+
 def test_a_human_decision_is_recorded_through_the_review_module_and_a_departure_needs_a_justification(web: Site) -> None:
     record(web, 1)
     board = web.client("board")

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from ...log.logview import Entry, entries
+from ..present import country_names
 from ..routing import Pages, web
 from ..views import render
 
@@ -79,7 +80,8 @@ def register(pages: Pages) -> None:
             inside = sorted((e for e in found if e.outcome == outcome), key=lambda e: (-e.priority_score, e.as_of, e.seq))
             if inside:
                 groups.append(QueueGroup(outcome, tuple(_line(e) for e in inside[:MAX_PER_GROUP]), len(inside)))
-        countries = sorted({e.country for e in every if e.country})
+        names = country_names()  # the filter lists countries as people look for them: by name
+        countries = sorted({e.country for e in every if e.country}, key=lambda c: ((names.get(c) or c).casefold(), c))
         regions = [r for r in w.engine.policy.vocab.regions if any(e.region == r for e in every)]
         return render(
             request,
