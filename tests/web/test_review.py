@@ -15,11 +15,12 @@ import openpyxl
 import pytest
 
 from engine.batches.template import write_template
+from engine.evaluation.evaluator import Engine
 from engine.log.audit import verify
 from engine.log.logview import entries
 
 from ..helpers.logsupport import execute_bypassing_triggers
-from ..helpers.support import ROOT
+from ..helpers.support import ROOT, copy_policy
 from ..helpers.websupport import Site, request_form, site, submit, token_of
 
 HEADER = "id,received,country,region,requester.government_endorsed,mandate.restricts_monitoring,mandate.contrary_to_standards,request.funding_only,request.kind,strategy.status,strategy.request_in_strategy,presence.type,presence.adequately_staffed,presence.long_term_programming,partnership.government_counterpart,partnership.civil_society_involved,priority.least_developed_country"  # noqa: E501
@@ -199,6 +200,14 @@ def test_the_rules_page_lists_every_rule_with_lint_status_and_citations(web: Sit
         assert f"<code>{rule.id}</code>" in page
     assert "No problems: 42 rules checked" in page
     assert 'href="https://undocs.org/E/CN.4/2006/104"' in page and "presence.type is one of: Country office" in page
+
+
+def test_the_rules_page_names_each_place_as_the_authors_know_it_not_the_install_path(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path / "installed" / "site-packages" / "policy")
+    with site(f"sqlite:///{tmp_path / 'log.sqlite3'}", Engine.load(rules, criteria)) as other:
+        page = other.client("author").get("/rules").text
+    assert "<code>rules/partnership.yaml:" in page
+    assert "site-packages" not in page and str(tmp_path) not in page
 
 
 def test_the_impact_of_an_uploaded_rule_file_is_a_transitions_table_and_nothing_goes_live(web: Site) -> None:

@@ -80,6 +80,17 @@ def policy_files(request: Request) -> list[str]:
     return [f"{f.kind}/{f.path}" for f in policy.files]
 
 
+def in_policy(policy: Any, text: str) -> str:
+    """``text`` with the policy's own folders named as the authors know them (``rules/x.yaml:3:5``),
+    not by where the server happens to have them installed."""
+    for folder, name in ((policy.rules_dir, "rules"), (policy.criteria_dir, "criteria")):
+        if not folder:
+            continue
+        for prefix in sorted({str(Path(folder)), str(Path(folder).resolve())}, key=len, reverse=True):
+            text = text.replace(prefix + "/", name + "/")
+    return text
+
+
 def corpus(request: Request) -> tuple[list[Item], str]:
     """The requests of the decision log in force (or the shipped examples when the log holds none)."""
     w = web(request)
@@ -128,7 +139,7 @@ def register(pages: Pages) -> None:
                 "when": condition_view(t, policy, rule.when),
                 "effect": effect_words(t, labels.statuses, rule, labels.outcome(rule.outcome) if rule.outcome else None),
                 "cites": rule_citations(policy, rule),
-                "where": rule.location.prefix(),
+                "where": in_policy(policy, rule.location.prefix()),
             }
 
         groups = [
@@ -149,8 +160,12 @@ def register(pages: Pages) -> None:
         groups.append(
             {"title": t("rules.outcomes"), "summary": t("rules.outcomes_intro"), "rules": [view(r) for r in policy.outcome_rules]}
         )
+        report = w.lint()
+        findings = [in_policy(policy, f.line()) for f in report.findings]
         return render(
-            request, "rules.html", {"groups": groups, "lint_report": w.lint(), "policy": policy, "today": w.config.today()}
+            request,
+            "rules.html",
+            {"groups": groups, "lint_report": report, "findings": findings, "policy": policy, "today": w.config.today()},
         )
 
     @pages.get("/rules/impact", roles=IMPACT_ROLES)
