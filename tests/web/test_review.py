@@ -264,6 +264,7 @@ def test_the_impact_of_a_git_revision(tmp_path: Path, db: str) -> None:
         token = token_of(author, "/rules/impact")
         page = author.post("/rules/impact", data={"csrf_token": token, "revision": head, "as_of": "2026-11-24"}).text
         assert "the shipped examples" in page and "Changes of recommendation" in page
+        assert f'<option value="{head}" selected>' in page and 'value="2026-11-24"' in page  # the form remembers
         assert author.post("/rules/impact", data={"csrf_token": token, "revision": "--output=x"}).status_code == 422
 
 

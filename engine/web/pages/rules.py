@@ -120,6 +120,8 @@ def _impact_page(request: Request, **context: Any) -> Response:
         "candidate": None,
         "corpus_kind": None,
         "as_of": w.config.today().isoformat(),
+        "chosen_revision": "",
+        "chosen_replaces": "",
     }
     values.update(context)
     status = values.pop("status", 200)
@@ -179,13 +181,23 @@ def register(pages: Pages) -> None:
         revision = str(form.get("revision") or "")
         replaces = str(form.get("replaces") or "")
         as_of_text = str(form.get("as_of") or "")
+
+        def page(**context: Any) -> Response:
+            # The form comes back as it was sent: the revision, the file it replaces and the date.
+            shown = {
+                "chosen_revision": revision,
+                "chosen_replaces": replaces,
+                "as_of": as_of_text or w.config.today().isoformat(),
+            }
+            return _impact_page(request, **{**shown, **context})
+
         try:
             as_of = date.fromisoformat(as_of_text) if as_of_text else w.config.today()
         except ValueError:
-            return _impact_page(request, error=t("impact.bad_date"), status=422)
+            return page(error=t("impact.bad_date"), status=422)
         has_file = isinstance(upload, UploadFile) and bool(upload.filename)
         if has_file == bool(revision):
-            return _impact_page(request, error=t("impact.choose_one"), status=422)
+            return page(error=t("impact.choose_one"), status=422)
         policy = w.engine.policy
         with tempfile.TemporaryDirectory(prefix="engage-candidate-") as scratch:
             folder = Path(scratch)
@@ -193,14 +205,14 @@ def register(pages: Pages) -> None:
                 assert isinstance(upload, UploadFile)
                 name = safe_name(upload.filename or "")
                 if Path(name).suffix.lower() not in (".yaml", ".yml"):
-                    return _impact_page(request, error=t("impact.not_yaml"), status=422)
+                    return page(error=t("impact.not_yaml"), status=422)
                 data = upload.file.read(w.config.max_upload_bytes + 1)
                 if len(data) > w.config.max_upload_bytes:
-                    return _impact_page(request, error=t("impact.too_large"), status=413)
+                    return page(error=t("impact.too_large"), status=413)
                 files = policy_files(request)
                 same_name = [f for f in files if f.split("/", 1)[1] == name]
                 if replaces not in files and len(same_name) > 1:
-                    return _impact_page(request, error=t("impact.ambiguous", file=name), status=422)
+                    return page(error=t("impact.ambiguous", file=name), status=422)
                 target = replaces if replaces in files else (same_name[0] if same_name else f"rules/{name}")
                 shutil.copytree(policy.rules_dir, folder / "rules", ignore=shutil.ignore_patterns("tests"))
                 shutil.copytree(policy.criteria_dir, folder / "criteria")
@@ -208,19 +220,18 @@ def register(pages: Pages) -> None:
                 candidate = RuleSet(t("impact.uploaded", file=name, target=target), folder / "rules", folder / "criteria")
             else:
                 if w.repo is None or revision not in {r.value for r in revisions(w.repo, policy.rules_dir, policy.criteria_dir)}:
-                    return _impact_page(request, error=t("impact.unknown_revision"), status=422)
+                    return page(error=t("impact.unknown_revision"), status=422)
                 try:
                     found = resolve(revision, w.repo, folder)
                 except EngageError as exc:
-                    return _impact_page(request, error=exc.message, status=422)
+                    return page(error=exc.message, status=422)
                 candidate = RuleSet(
                     t("impact.revision", revision=revision[:12]), found.rules_dir, found.criteria_dir, found.revision
                 )
             report: LintReport = lint(candidate.rules_dir, candidate.criteria_dir)
             lint_lines = [(f.severity, _clean(f.line(), folder)) for f in report.findings]
             if report.rules == 0:  # the candidate does not load: there is nothing to compare
-                return _impact_page(
-                    request,
+                return page(
                     error=t("impact.does_not_load"),
                     lint_report=report,
                     lint_lines=lint_lines,
@@ -235,8 +246,7 @@ def register(pages: Pages) -> None:
                 )
             finally:
                 head.close()
-        return _impact_page(
-            request,
+        return page(
             report=result,
             lint_report=report,
             lint_lines=lint_lines,
