@@ -49,15 +49,18 @@ class Drafts:
         self.tables = WebTables(store)
         self.clock = clock
 
+    # A draft belongs to the officer who started it: nobody else sees, continues or deletes it
+    # (a draft may hold what a requester said in confidence before it is recorded).
+
     def save(self, values: FormValues, label: str, user: str, draft_id: int | None = None) -> int:
-        """Save ``values`` as a new draft, or over draft ``draft_id`` when it still exists; returns its number."""
+        """Save ``values`` as a new draft, or over ``user``'s draft ``draft_id`` when it still exists; returns its number."""
         now = stamp(self.clock())
         text = json.dumps(values, sort_keys=True, ensure_ascii=False)
         with self.tables.writing() as conn:
             if draft_id is not None:
                 done = conn.execute(
                     sa.update(drafts)
-                    .where(drafts.c.id == draft_id)
+                    .where(drafts.c.id == draft_id, drafts.c.created_by == user)
                     .values(label=label, form=text, updated_by=user, updated_at=now)
                 )
                 if done.rowcount:
@@ -69,15 +72,16 @@ class Drafts:
             assert key is not None
             return int(key[0])
 
-    def get(self, draft_id: int) -> Draft | None:
+    def get(self, draft_id: int, owner: str) -> Draft | None:
         with self.tables.reading() as conn:
-            row = conn.execute(sa.select(drafts).where(drafts.c.id == draft_id)).first()
+            row = conn.execute(sa.select(drafts).where(drafts.c.id == draft_id, drafts.c.created_by == owner)).first()
         return None if row is None else _draft(row)
 
-    def all(self) -> list[Draft]:
+    def all(self, owner: str) -> list[Draft]:
+        query = sa.select(drafts).where(drafts.c.created_by == owner).order_by(drafts.c.updated_at.desc(), drafts.c.id.desc())
         with self.tables.reading() as conn:
-            return [_draft(r) for r in conn.execute(sa.select(drafts).order_by(drafts.c.updated_at.desc(), drafts.c.id.desc()))]
+            return [_draft(r) for r in conn.execute(query)]
 
-    def delete(self, draft_id: int) -> bool:
+    def delete(self, draft_id: int, owner: str) -> bool:
         with self.tables.writing() as conn:
-            return bool(conn.execute(sa.delete(drafts).where(drafts.c.id == draft_id)).rowcount)
+            return bool(conn.execute(sa.delete(drafts).where(drafts.c.id == draft_id, drafts.c.created_by == owner)).rowcount)

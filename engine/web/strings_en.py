@@ -233,7 +233,8 @@ EN: dict[str, str] = {
     "status.unknown": "Unknown",
     # -- drafts ----------------------------------------------------------------------------
     "drafts.title": "Drafts",
-    "drafts.intro": "Requests saved before they were complete. Open one to finish it; it leaves this list when it is recorded.",
+    "drafts.intro": "Your requests saved before they were complete: only you see them. Open one to finish it;"
+    " it leaves this list when it is recorded.",
     "drafts.request": "Request",
     "drafts.saved": "Last saved",
     "drafts.by": "By",

@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from engine.log.audit import verify
 from engine.log.logview import entries
 
-from ..helpers.websupport import Site, request_form, site, submit, token_of
+from ..helpers.websupport import PASSWORD, Site, request_form, sign_in, site, submit, token_of
 
 
 @pytest.fixture
@@ -130,6 +131,22 @@ def test_a_draft_can_be_deleted(web: Site) -> None:
     token = token_of(client, "/drafts")
     assert client.post("/drafts/1/delete", data={"csrf_token": token}).headers["location"] == "/drafts?notice=draft_deleted"
     assert client.post("/drafts/1/delete", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_draft_is_private_to_the_officer_who_saved_it(web: Site) -> None:
+    owner = web.client("intake")
+    submit(owner, request_form(**{"request.title": "Confidential first contact"}), action="draft")
+    web.app.state.web.accounts.add("colleague", ["intake"], PASSWORD, "tests")
+    other = TestClient(web.app, follow_redirects=False)
+    sign_in(other, "colleague", PASSWORD)
+    assert "Confidential first contact" not in other.get("/drafts").text
+    assert other.get("/requests/new?draft=1").status_code == 404
+    token = token_of(other, "/drafts")
+    assert other.post("/drafts/1/delete", data={"csrf_token": token}).status_code == 404
+    # Saving over its number makes the colleague a draft of their own; the owner's is untouched.
+    submit(other, dict(request_form(**{"request.title": "Mine"}), draft_id="1"), action="draft")
+    assert "Confidential first contact" in owner.get("/drafts").text and "Mine" not in owner.get("/drafts").text
+    assert "only you see them" in owner.get("/drafts").text
 
 
 def test_more_rows_without_javascript(web: Site) -> None:

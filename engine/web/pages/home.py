@@ -85,5 +85,9 @@ def register(pages: Pages) -> None:
         return render(
             request,
             "home.html",
-            {"recorded": len(found), "awaiting": awaiting, "drafts": len(w.drafts.all()) if session.account.has("intake") else 0},
+            {
+                "recorded": len(found),
+                "awaiting": awaiting,
+                "drafts": len(w.drafts.all(session.account.name)) if session.account.has("intake") else 0,
+            },
         )

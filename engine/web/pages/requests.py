@@ -105,7 +105,7 @@ def register(pages: Pages) -> None:
         draft_id = _number(request.query_params.get("draft"))
         correct_seq = _number(request.query_params.get("correct"))
         if draft_id is not None:
-            draft = w.drafts.get(draft_id)
+            draft = w.drafts.get(draft_id, signed_in(request).account.name)
             if draft is None:
                 return render(request, "error.html", {"kind": "no_draft"}, 404)
             return _form_page(request, draft.values, draft_id=draft_id)
@@ -176,16 +176,16 @@ def register(pages: Pages) -> None:
             errors.general.append((None, exc.message))
             return _form_page(request, parsed.values, errors=errors, draft_id=draft_id, correction=correction, status=422)
         if draft_id is not None:
-            w.drafts.delete(draft_id)
+            w.drafts.delete(draft_id, user)
         return redirect(f"/decisions/{record.seq}", notice="corrected" if correction else "recorded")
 
     @pages.get("/drafts", roles=INTAKE)
     def drafts(request: Request) -> Response:
-        return render(request, "drafts.html", {"drafts": web(request).drafts.all()})
+        return render(request, "drafts.html", {"drafts": web(request).drafts.all(signed_in(request).account.name)})
 
     @pages.post("/drafts/{draft_id}/delete", roles=INTAKE)
     def delete_draft(request: Request, draft_id: int) -> Response:
-        if not web(request).drafts.delete(draft_id):
+        if not web(request).drafts.delete(draft_id, signed_in(request).account.name):
             return render(request, "error.html", {"kind": "no_draft"}, 404)
         return redirect("/drafts", notice="draft_deleted")
 
