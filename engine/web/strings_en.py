@@ -115,6 +115,7 @@ EN: dict[str, str] = {
     "form.id_taken": "This reference is already in the decision log (record #{seq}). To change that request, open it and"
     " choose Update.",
     "drafts.untitled": "(no reference yet)",
+    "form.stay": "Show the form again",
     # -- groups of the form (named by their schema object, or by their first field) ------------------
     "group.id": "The request",
     "group.requester": "Who asks",

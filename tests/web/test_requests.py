@@ -149,6 +149,20 @@ def test_a_draft_is_private_to_the_officer_who_saved_it(web: Site) -> None:
     assert "only you see them" in owner.get("/drafts").text
 
 
+def test_enter_in_a_field_neither_adds_a_row_nor_records(web: Site) -> None:
+    # HTML's implicit submission presses the form's first submit button: it must be the harmless one.
+    client = web.client("intake")
+    page = client.get("/requests/new").text
+    form = page[page.index('<form method="post" action="/requests/new"') :]
+    first = re.search(r"<button[^>]*type=\"submit\"[^>]*>", form)
+    assert first and 'name="action" value="stay"' in first.group(0), first
+    data = dict(request_form(), csrf_token=token_of(client, "/requests/new"), action="stay")
+    again = client.post("/requests/new", data=data)
+    assert again.status_code == 200 and 'value="REQ-WEB-0001"' in again.text
+    assert 'name="partnership.un_partners[2]"' not in again.text  # no row added
+    assert web.store.head()[0] == 0  # nothing recorded
+
+
 def test_more_rows_without_javascript(web: Site) -> None:
     client = web.client("intake")
     data = dict(request_form(), csrf_token=token_of(client, "/requests/new"), add_row="partnership.un_partners")

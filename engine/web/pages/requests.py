@@ -139,6 +139,8 @@ def register(pages: Pages) -> None:
         add_row = _first(raw, "add_row")
         if add_row in w.form.fields:
             return _form_page(request, parsed.values, draft_id=draft_id, correction=correction, extra_rows={add_row: 1})
+        if action == "stay":  # Enter pressed in a field: nothing is recorded, the form comes back as typed
+            return _form_page(request, parsed.values, draft_id=draft_id, correction=correction)
         if action == "draft" and correction is None:
             saved = w.drafts.save(parsed.values, _label(parsed.values) or t("drafts.untitled"), user, draft_id)
             return redirect("/requests/new", draft=saved, notice="draft_saved")
