@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 from ..evaluation.evaluator import Engine
 from ..log.store import LogStore
 from .context import Web, WebConfig
+from .limits import BodyLimit
 from .pages import PAGE_MODULES
 from .routing import Forbidden, NotSignedIn, Pages
 from .views import redirect, render
@@ -93,4 +95,12 @@ def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None)
             response.headers.setdefault(name, value)
         return response
 
+    async def too_large(scope: MutableMapping[str, Any]) -> Response:
+        response = render(Request(scope), "error.html", {"kind": "too_large"}, status=413)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    # Outermost but for Starlette's error middleware: a body over its limit never reaches a page.
+    app.add_middleware(BodyLimit, max_upload_bytes=app.state.web.config.max_upload_bytes, refuse=too_large)
     return app
