@@ -26,6 +26,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_db_argument(parser)
     add_policy_arguments(parser)
     parser.add_argument(
+        "--proxy",
+        metavar="ADDRESS",
+        action="append",
+        default=[],
+        help="the address of a reverse proxy in front of Engage whose X-Forwarded-For header is trusted"
+        " (repeatable; default: none, so every client is known by its own connection's address)",
+    )
+    parser.add_argument(
         "--repo",
         metavar="DIR",
         help="the git repository whose revisions the impact page offers (default: the one holding --rules)",
@@ -48,7 +56,18 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if app.state.web.accounts.count() == 0:
         streams.stderr.write("engage: there is no account yet: create one with 'engage users add NAME --role admin'\n")
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, server_header=False)
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: then anyone on this machine could
+        # pose as any address (and step around the sign-in limit).  Only a named proxy is trusted.
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            proxy_headers=bool(args.proxy),
+            forwarded_allow_ips=",".join(args.proxy) if args.proxy else "",
+        )
     finally:
         store.close()
         engine.close()

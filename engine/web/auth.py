@@ -6,11 +6,16 @@ ends after :data:`IDLE` without use, after :data:`LONGEST` in any case, at sign-
 when its account is disabled.
 
 Every state-changing form carries the session's CSRF token (the sign-in form, which has no
-session yet, a token that must equal its own cookie).  Failed sign-ins are counted per
-account name and per client address in the database, so the limit holds across processes
-and restarts: after :data:`MAX_PER_NAME` failures for a name (or :data:`MAX_PER_CLIENT`
-from one address) within :data:`WINDOW`, sign-in is refused until the oldest one is older
-than :data:`WINDOW`, even with the right password.
+session yet, a token that must equal its own cookie).  Failed sign-ins are counted in the
+database, so the limit holds across processes and restarts, per account name *and* client
+address: after :data:`MAX_PER_NAME` failures for one name from one address within
+:data:`WINDOW`, that name is refused from that address (even with the right password) until
+the oldest failure is older than :data:`WINDOW`.  Names that are no account are counted per
+address: after :data:`MAX_PER_CLIENT` of them, that address may try no more unknown names.
+So guessing is bounded per name and per address, while nobody elsewhere can lock a real
+account out, and made-up names from an office's shared address lock nobody out (OWASP's
+advice on account lockout).  The address is the connection's, unless ``engage serve --proxy``
+names the reverse proxy whose ``X-Forwarded-For`` may be trusted.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ TOUCH_EVERY = timedelta(minutes=5)  # how stale last_seen may get before it is w
 WINDOW = timedelta(minutes=15)
 MAX_PER_NAME = 5
 MAX_PER_CLIENT = 20
+UNKNOWN_NAME = "?"  # how failures with names that are no account are counted (no account name has a '?')
 
 
 def new_token() -> str:
@@ -115,36 +121,39 @@ class LoginLimiter:
         self.tables = WebTables(store)
         self.clock = clock
 
-    def failed(self, name: str, client: str) -> None:
+    def failed(self, name: str, client: str, *, known: bool = True) -> None:
+        """Count a failed sign-in; ``known``: whether ``name`` is an account (unknown names count as one)."""
         now = self.clock()
+        counted = normal_name(name)[:100] if known else UNKNOWN_NAME
         with self.tables.writing() as conn:
             conn.execute(sa.delete(login_failures).where(login_failures.c.at < stamp(now - WINDOW)))
-            conn.execute(sa.insert(login_failures).values(user_name=normal_name(name)[:100], client=client[:100], at=stamp(now)))
+            conn.execute(sa.insert(login_failures).values(user_name=counted, client=client[:100], at=stamp(now)))
 
-    def wait(self, name: str, client: str) -> timedelta | None:
+    def wait(self, name: str, client: str, *, known: bool = True) -> timedelta | None:
         """How long until sign-in for ``name`` from ``client`` is allowed again; None when it is allowed now."""
         now = self.clock()
-        since = stamp(now - WINDOW)
-        longest: timedelta | None = None
+        counted, limit = (normal_name(name)[:100], MAX_PER_NAME) if known else (UNKNOWN_NAME, MAX_PER_CLIENT)
         with self.tables.reading() as conn:
-            for column, value, limit in (
-                (login_failures.c.user_name, normal_name(name)[:100], MAX_PER_NAME),
-                (login_failures.c.client, client[:100], MAX_PER_CLIENT),
-            ):
-                times = list(
-                    conn.scalars(
-                        sa.select(login_failures.c.at)
-                        .where(column == value, login_failures.c.at >= since)
-                        .order_by(login_failures.c.at.desc())
-                        .limit(limit)
+            times = list(
+                conn.scalars(
+                    sa.select(login_failures.c.at)
+                    .where(
+                        login_failures.c.user_name == counted,
+                        login_failures.c.client == client[:100],
+                        login_failures.c.at >= stamp(now - WINDOW),
                     )
+                    .order_by(login_failures.c.at.desc())
+                    .limit(limit)
                 )
-                if len(times) >= limit:
-                    # allowed again when the limit-th most recent failure leaves the window
-                    left = datetime.fromisoformat(times[-1]) + WINDOW - now
-                    longest = left if longest is None or left > longest else longest
-        return longest
+            )
+        if len(times) < limit:
+            return None
+        return datetime.fromisoformat(times[-1]) + WINDOW - now  # when the limit-th latest failure leaves the window
 
-    def cleared(self, name: str) -> None:
+    def cleared(self, name: str, client: str) -> None:
         with self.tables.writing() as conn:
-            conn.execute(sa.delete(login_failures).where(login_failures.c.user_name == normal_name(name)[:100]))
+            conn.execute(
+                sa.delete(login_failures).where(
+                    login_failures.c.user_name == normal_name(name)[:100], login_failures.c.client == client[:100]
+                )
+            )

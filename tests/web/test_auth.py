@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import io
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 
 from engine.cli import main
 from engine.log.store import LogStore
 from engine.web.accounts import Accounts
-from engine.web.auth import MAX_PER_NAME
+from engine.web.auth import MAX_PER_CLIENT, MAX_PER_NAME
 
 from ..helpers.clirun import split_policy_line
+from ..helpers.support import ROOT
 from ..helpers.websupport import PASSWORD, Site, sign_in, site
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 @pytest.fixture
@@ -56,6 +70,62 @@ def test_failed_sign_ins_are_limited_per_name_even_with_the_right_password_then_
     assert "wait 1 minute" in sign_in(web.client(), "board", PASSWORD, "/").text
     web.clock.advance(minutes=1, seconds=1)
     assert sign_in(web.client(), "board", PASSWORD, "/").status_code == 303
+
+
+def from_address(web: Site, address: str) -> TestClient:
+    """A browser on another computer (the connection's address is what the limit counts)."""
+    return TestClient(web.app, follow_redirects=False, client=(address, 50000))
+
+
+def test_made_up_names_from_one_address_lock_no_real_account_and_then_only_unknown_names(web: Site) -> None:
+    office = "10.0.0.7"  # an office's shared address
+    for n in range(MAX_PER_CLIENT):
+        assert sign_in(from_address(web, office), f"made.up.{n}", "guess", "/").status_code == 401
+    assert sign_in(from_address(web, office), "made.up.x", "guess", "/").status_code == 429  # no more guessing names
+    assert sign_in(from_address(web, office), "board", PASSWORD, "/").status_code == 303  # a colleague signs in
+
+
+def test_failures_for_an_account_from_one_address_do_not_lock_it_elsewhere(web: Site) -> None:
+    for _ in range(MAX_PER_NAME):
+        assert sign_in(from_address(web, "198.51.100.9"), "board", "wrong password!", "/").status_code == 401
+    assert sign_in(from_address(web, "198.51.100.9"), "board", PASSWORD, "/").status_code == 429  # the guesser waits
+    assert sign_in(from_address(web, "10.0.0.8"), "board", PASSWORD, "/").status_code == 303  # the owner does not
+
+
+def test_x_forwarded_for_is_not_trusted_unless_a_proxy_is_named(tmp_path: Path) -> None:
+    # The real server: uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, which would let
+    # anyone on this machine pose as any address and step around the limit.
+    db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    code = main(["users", "add", "boris", "--role", "board", "--password-stdin", "--db", db],
+                stdout=io.StringIO(), stderr=io.StringIO(), stdin=io.StringIO(PASSWORD + "\n"))  # fmt: skip
+    assert code == 0
+    port = free_port()
+    command = [sys.executable, "-c", "from engine.cli import run; run()", "serve", "--port", str(port), "--db", db]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                httpx.get(base + "/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        statuses = []
+        for n in range(MAX_PER_NAME + 1):
+            with httpx.Client(base_url=base) as browser:
+                page = browser.get("/login")
+                token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+                password = PASSWORD if n == MAX_PER_NAME else "wrong password!"
+                answer = browser.post(
+                    "/login",
+                    data={"name": "boris", "password": password, "csrf_token": token, "next": "/"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                )
+                statuses.append(answer.status_code)
+        assert statuses == [401] * MAX_PER_NAME + [429]  # every attempt counted against 127.0.0.1
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def test_an_unknown_name_is_answered_like_a_wrong_password(web: Site) -> None:

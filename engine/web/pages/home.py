@@ -55,15 +55,16 @@ def register(pages: Pages) -> None:
         name = str(form.get("name") or "").strip()
         password = str(form.get("password") or "")
         client = _client(request)
-        wait = w.limiter.wait(name, client)
+        known = bool(name) and w.accounts.get(name) is not None
+        wait = w.limiter.wait(name, client, known=known)
         if wait is not None:
             minutes = max(1, -(-int(wait.total_seconds()) // 60))
             return _login_page(request, error=t.plural("login.too_many", minutes), name=name, status=429)
         account = w.accounts.authenticate(name, password) if name and password else None
         if account is None:
-            w.limiter.failed(name or "(none)", client)
+            w.limiter.failed(name or "(none)", client, known=known)
             return _login_page(request, error=t("login.wrong"), name=name, status=401)
-        w.limiter.cleared(account.name)
+        w.limiter.cleared(account.name, client)
         session = w.sessions.start(account)
         response = redirect(login_target(str(form.get("next") or "")))
         response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="lax", secure=_secure(request), path="/")
