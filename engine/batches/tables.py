@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngageError, InputError, Location, ManyErrors
-from ..policy.documents import Document, Path_, decode, dotted, parse, read_text
+from ..policy.documents import MAX_DOCUMENT_BYTES, Document, Path_, decode, dotted, parse, read_text, size_text
 from ..policy.schema import did_you_mean, load_schema
 from .cells import CellError, cell_value
 from .columns import Column, request_columns
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".jsonl")
+MAX_LINE_BYTES = MAX_DOCUMENT_BYTES  # one line of a .jsonl file is one request: the limit of a request file
 REQUEST_SHEET = "Requests"  # the sheet read from a workbook (else its first sheet)
 
 Read = Document | EngageError
@@ -322,7 +323,11 @@ def _jsonl(path: Path, name: str) -> Iterator[Read]:
         return
     found = False
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                found = True
+                yield _line_too_long(name, number, len(raw) + _skip_line(handle))
+                continue
             read = jsonl_line(raw, name, number)
             if read is not None:
                 found = True
@@ -331,9 +336,31 @@ def _jsonl(path: Path, name: str) -> Iterator[Read]:
         yield jsonl_empty(name)
 
 
+def _skip_line(handle: Any) -> int:
+    """Read past the rest of an over-long line without keeping it; how many bytes it had."""
+    skipped = 0
+    while True:
+        chunk = handle.readline(1 << 16)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def _line_too_long(name: str, number: int, size: int) -> InputError:
+    return InputError(
+        "line-too-long",
+        f"the line holds {size_text(size)}; one request may hold at most {size_text(MAX_LINE_BYTES)}",
+        Location(name, number, 1),
+    )
+
+
 def jsonl_line(raw: bytes, name: str, number: int) -> Read | None:
     """The request on line ``number`` of a JSON Lines file, its error, or None for a blank line."""
     data = raw[3:] if number == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
+    # Without its line break: json would report a line that stops short at the next line.
+    data = data.rstrip(b"\r\n")
+    if len(data) > MAX_LINE_BYTES:
+        return _line_too_long(name, number, len(data))
     try:
         line = decode(data, name)
     except InputError as exc:
@@ -343,8 +370,15 @@ def jsonl_line(raw: bytes, name: str, number: int) -> Read | None:
     try:
         (doc,) = parse(line, name, fmt="json")
     except InputError as exc:
-        return InputError(exc.code, exc.message, _shift(exc.location, number))
+        message = exc.message
+        if exc.code == "json-syntax" and _ends_early(exc.location, line, message):
+            message += " (the line ends before the request does: was it cut off?)"
+        return InputError(exc.code, message, _shift(exc.location, number))
     return LineDocument(doc.data, name, doc.text, positions_pending=doc.positions_pending, line=number)
+
+
+def _ends_early(location: Location, line: str, message: str) -> bool:
+    return message.startswith("Unterminated string") or (location.col or 0) > len(line.rstrip())
 
 
 def jsonl_empty(name: str) -> InputError:

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from ..errors import EngageError, InputError, Location
-from .documents import Document, dotted
+from .documents import MAX_DIGITS, Document, dotted
 from .model import EXCEPTION_STATES, STATUSES
 
 SCHEMA_NAMES = ("request", "rules", "criteria", "cases")
@@ -161,6 +161,8 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, int) and len(text := str(abs(value))) > MAX_DIGITS:
+        return f"a number of {len(text)} digits"
     return repr(value)
 
 

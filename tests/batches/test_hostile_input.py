@@ -1,0 +1,83 @@
+"""Hostile or damaged batches: one clean error per bad input, exit 2, every other request still evaluated."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.batches.tables import MAX_LINE_BYTES
+from engine.policy.documents import MAX_DEPTH
+
+from ..helpers.clirun import engage
+from ..helpers.tables import REQUEST
+
+AS_OF = "2026-11-24"
+
+
+def jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def request_line(number: int) -> str:
+    return json.dumps(dict(REQUEST, id=f"R{number}"))
+
+
+def evaluated(stdout: str) -> list[str]:
+    return [json.loads(line)["request_id"] for line in stdout.splitlines()]
+
+
+def test_a_deeply_nested_line_is_one_error_and_the_later_lines_are_still_evaluated(tmp_path: Path) -> None:
+    deep = '{"id": "R3", "x": ' + "[" * 500 + "]" * 500 + "}"
+    batch = jsonl(tmp_path / "b.jsonl", [request_line(1), request_line(2), deep, request_line(4), request_line(5)])
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--format", "jsonl", "--quiet")
+    assert run.status == 2
+    assert evaluated(run.stdout) == ["R1", "R2", "R4", "R5"]
+    assert run.stderr.splitlines() == [f"{batch}:3:{18 + MAX_DEPTH}: too-deep: {_deep_message()}"]
+
+
+def _deep_message() -> str:
+    return f"the document is nested more than {MAX_DEPTH} levels deep (the limit is {MAX_DEPTH} levels)"
+
+
+def test_a_cut_off_line_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    cut = request_line(2)[:40]
+    batch = jsonl(tmp_path / "b.jsonl", [request_line(1), cut, request_line(3)])
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--format", "jsonl", "--quiet")
+    assert run.status == 2
+    assert evaluated(run.stdout) == ["R1", "R3"]
+    (message,) = run.stderr.splitlines()
+    assert message.startswith(f"{batch}:2:40: json-syntax: Unterminated string")
+    assert "cut off" in message
+    batch.write_text(request_line(1) + "\n" + '{"id": "R2",\n', encoding="utf-8")  # a last line cut after a comma
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--format", "jsonl", "--quiet")
+    assert run.stderr.startswith(f"{batch}:2:13: json-syntax: Expecting property name")
+
+
+def test_a_line_longer_than_the_limit_is_refused_unread_and_the_next_line_is_evaluated(tmp_path: Path) -> None:
+    long_line = '{"id": "R2", "title": "' + "x" * (MAX_LINE_BYTES + 10) + '"}'
+    batch = jsonl(tmp_path / "b.jsonl", [request_line(1), long_line, request_line(3)])
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--format", "jsonl", "--quiet")
+    assert run.status == 2
+    assert evaluated(run.stdout) == ["R1", "R3"]
+    (message,) = run.stderr.splitlines()
+    assert message.startswith(f"{batch}:2:1: line-too-long: ") and "1 MiB" in message
+
+
+def test_a_lone_surrogate_and_a_huge_number_are_clean_errors_in_a_batch(tmp_path: Path) -> None:
+    surrogate = request_line(2).replace('"R2"', '"R\\ud800"')
+    huge = request_line(3).replace("1250.5", "9" * 400)
+    batch = jsonl(tmp_path / "b.jsonl", [request_line(1), surrogate, huge, request_line(4)])
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--format", "text", "--quiet")
+    assert run.status == 2
+    codes = [line.split(": ")[1] for line in run.stderr.splitlines()]
+    assert codes == ["not-unicode", "number-too-long"]
+    assert "9999999999" not in run.stderr
+    assert "R1" in run.stdout and "R4" in run.stdout
+
+
+def test_standard_input_larger_than_the_limit_is_refused() -> None:
+    text = json.dumps(dict(REQUEST, title="x" * (1 << 20)))
+    run = engage("evaluate", "-", "--as-of", AS_OF, stdin=text)
+    assert run.status == 2
+    assert run.stderr.startswith("<stdin>: file-too-large: standard input holds")
