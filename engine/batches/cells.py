@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from ..policy.documents import refused_character
 from ..policy.schema import describe
 from .columns import LIST_SEPARATOR, RECORD_SEPARATOR, Column
 
@@ -54,6 +55,9 @@ def cell_value(column: Column, raw: Any) -> Any:
         raw = raw.strip()
         if not raw:
             return None
+        refused = refused_character(raw)
+        if refused is not None:
+            raise CellError(*refused)
     kind = column.kind
     if kind == "bool":
         return _bool(raw)

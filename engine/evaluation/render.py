@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import visible
 from ..policy.model import Policy
 from .decision import Decision, Reason
 
@@ -81,7 +82,7 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
             lines.extend(_wrap("does not cover: " + ", ".join(exc.uncovered), "    "))
     if decision.missing:
         lines.extend(_wrap("Missing information (ask the requester): " + ", ".join(decision.missing), "  "))
-    return "\n".join(lines)
+    return visible("\n".join(lines), lines=True)  # the request's own text may hold hidden characters
 
 
 def render_summary(outcomes: Mapping[str, int], invalid: int, policy: Policy) -> str:

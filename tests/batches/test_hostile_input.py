@@ -81,3 +81,51 @@ def test_standard_input_larger_than_the_limit_is_refused() -> None:
     run = engage("evaluate", "-", "--as-of", AS_OF, stdin=text)
     assert run.status == 2
     assert run.stderr.startswith("<stdin>: file-too-large: standard input holds")
+
+
+# --- control, bidirectional and zero-width characters ------------------------------
+
+
+def yaml_request(path: Path, **fields: str) -> Path:
+    data = dict(REQUEST, **fields)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_an_id_with_a_control_or_invisible_character_is_refused(tmp_path: Path) -> None:
+    cases = {"R1\n": "U+000A", "R\t1": "U+0009", "R1\u202e": "U+202E", "R\u200b1": "U+200B", "R1\x85": "U+0085"}
+    for number, (bad, named) in enumerate(cases.items()):
+        path = yaml_request(tmp_path / f"r{number}.json", id=bad)
+        run = engage("evaluate", str(path), "--as-of", AS_OF)
+        assert run.status == 2, bad
+        (line,) = run.stderr.splitlines()
+        assert ": control-character: id: " in line and named in line, line
+        assert "\u202e" not in line and "\u200b" not in line
+
+
+def test_bidi_and_zero_width_characters_are_shown_as_their_code_points(tmp_path: Path) -> None:
+    title = "Training \u202eslaiciffo\u202c of\u200b judges"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(dict(REQUEST, request=dict(REQUEST["request"], title=title))), encoding="utf-8")
+    run = engage("evaluate", str(path), "--as-of", AS_OF)
+    assert run.status == 0
+    assert "Training <U+202E>slaiciffo<U+202C> of<U+200B> judges" in run.stdout
+    assert not set(run.stdout) & {"\u202e", "\u202c", "\u200b"}
+    run = engage("evaluate", str(path), "--as-of", AS_OF, "--format", "json")  # data for tools stays as given
+    assert json.loads(run.stdout)["request_id"] == "R1"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(dict(REQUEST, **{"presence\u202e": 1})), encoding="utf-8")
+    run = engage("evaluate", str(bad), "--as-of", AS_OF)
+    assert "presence<U+202E>" in run.stderr and "\u202e" not in run.stderr
+
+
+def test_a_nul_in_a_csv_cell_is_an_error_for_its_row_only(tmp_path: Path) -> None:
+    from ..helpers.tables import ROW, write_csv
+
+    batch = write_csv(tmp_path / "b.csv", [ROW, dict(ROW, id="R2", **{"request.kind": "programme\x00"}), dict(ROW, id="R3")])
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--format", "jsonl", "--quiet")
+    assert run.status == 2
+    assert evaluated(run.stdout) == ["R1", "R3"]
+    assert run.stderr.splitlines() == [
+        f"{batch}:row 3: column request.kind: control-character: the text holds the control character U+0000; remove it"
+    ]
