@@ -29,8 +29,10 @@ from ..policy.documents import MAX_DOCUMENT_BYTES, Document, Path_, decode, dott
 from ..policy.schema import did_you_mean, load_schema
 from .cells import CellError, cell_value
 from .columns import Column, request_columns
+from .unpack import check_workbook, uncalculated_formulas
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".jsonl")
+MAX_CSV_BYTES = 256 << 20  # read whole (for exact positions): about 250,000 rows
 MAX_LINE_BYTES = MAX_DOCUMENT_BYTES  # one line of a .jsonl file is one request: the limit of a request file
 REQUEST_SHEET = "Requests"  # the sheet read from a workbook (else its first sheet)
 
@@ -113,6 +115,8 @@ def expected_rows(path: Path) -> int | None:
     """About how many requests the table at ``path`` holds (for a progress bar); None if unknown."""
     try:
         if path.suffix.lower() == ".xlsx":
+            if check_workbook(path, str(path)) is not None:
+                return None
             workbook = _open_workbook(path)
             try:
                 sheet = _request_sheet(workbook)
@@ -182,8 +186,10 @@ def _one(errors: Sequence[EngageError]) -> EngageError:
     return errors[0] if len(errors) == 1 else TableErrors(errors)
 
 
-def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> Iterator[Read]:
-    """Requests from numbered rows; the first row is the header."""
+def _rows(
+    name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str, uncalculated: frozenset[tuple[int, int]] = frozenset()
+) -> Iterator[Read]:
+    """Requests from numbered rows; the first row is the header; ``uncalculated`` are formula cells without a value."""
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:
@@ -210,6 +216,16 @@ def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> I
                             Location(name, number, index, column_letter(index), row=True),
                         )
                     )
+                continue
+            if (number, index) in uncalculated:
+                problems.append(
+                    InputError(
+                        "formula-without-value",
+                        "the cell holds a formula that was never calculated, so it has no value:"
+                        " open and save the file in a spreadsheet program, or type the value",
+                        Location(name, number, index, column.name, row=True),
+                    )
+                )
                 continue
             try:
                 value = cell_value(column, raw)
@@ -250,7 +266,7 @@ def _numbered_csv(text: str, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
 
 def _csv(path: Path, name: str) -> Iterator[Read]:
     try:
-        text = read_text(path, name)
+        text = read_text(path, name, MAX_CSV_BYTES)
         rows = _numbered_csv(text, name)
         first = next(rows, None)
         if first is not None and len(first[1]) == 1 and any(sep in first[1][0] for sep in (";", "\t")):
@@ -287,6 +303,10 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
     if not path.is_file():
         yield InputError("file-not-found", "no such file", Location(name))
         return
+    too_large = check_workbook(path, name)
+    if too_large is not None:
+        yield too_large
+        return
     try:
         workbook = _open_workbook(path)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
@@ -296,8 +316,11 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
         return
     try:
         sheet = _request_sheet(workbook)
+        # The <dimension> a file declares may understate the used range: read every row and cell there is.
+        sheet.reset_dimensions()
+        uncalculated = frozenset(uncalculated_formulas(path, sheet._worksheet_path))
         rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        yield from _rows(name, rows, f"the sheet '{sheet.title}' is empty: row 1 must name the columns")
+        yield from _rows(name, rows, f"the sheet '{sheet.title}' is empty: row 1 must name the columns", uncalculated)
     except EngageError as exc:
         yield exc
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: report it as the file's problem
