@@ -40,15 +40,19 @@ Read = Document | EngageError
 
 
 class TableErrors(ManyErrors):
-    """Every problem found in the header of a table."""
+    """The problems that stopped a whole table (its header, its syntax, its size): no row of it was read.
+
+    A summary counts such a table as one file, not as one of its rows.
+    """
+
+    @property
+    def no_requests(self) -> bool:
+        """The table was read and holds no request (blank, or a header alone)."""
+        return all(e.code in ("no-requests", "empty-file") for e in self.errors)
 
 
-class RowProblems(ManyErrors):
-    """Every problem found in the cells of one row; ``request_id`` is the row's id, if it has one."""
-
-    def __init__(self, errors: Sequence[EngageError], request_id: str | None) -> None:
-        super().__init__(errors)
-        self.request_id = request_id
+def stopped(error: EngageError) -> TableErrors:
+    return error if isinstance(error, TableErrors) else TableErrors(getattr(error, "errors", [error]))
 
 
 @dataclass
@@ -57,6 +61,8 @@ class RowDocument(Document):
 
     row: int = 0
     columns: Mapping[str, int] = field(default_factory=dict)  # column name -> 1-based position
+    # Cells that could not be read (left out of ``data``): reported with the schema's findings.
+    problems: tuple[EngageError, ...] = ()
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         probe = tuple(path)
@@ -101,14 +107,17 @@ def column_letter(index: int) -> str:
 
 
 def read_table(path: Path, name: str) -> Iterator[Read]:
-    """The requests of the ``.csv``, ``.xlsx`` or ``.jsonl`` file at ``path`` (shown as ``name``)."""
+    """The requests of the ``.csv``, ``.xlsx`` or ``.jsonl`` file at ``path`` (shown as ``name``).
+
+    A problem with one row or line is its own error; one that stops the file is a :class:`TableErrors`.
+    """
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         yield from _jsonl(path, name)
     elif suffix == ".csv":
-        yield from _csv(path, name)
+        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _csv(path, name))
     else:
-        yield from _xlsx(path, name)
+        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _xlsx(path, name))
 
 
 def expected_rows(path: Path) -> int | None:
@@ -182,27 +191,32 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
     node[last] = value
 
 
-def _one(errors: Sequence[EngageError]) -> EngageError:
-    return errors[0] if len(errors) == 1 else TableErrors(errors)
-
-
 def _rows(
-    name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str, uncalculated: frozenset[tuple[int, int]] = frozenset()
+    name: str,
+    rows: Iterable[tuple[int, Sequence[Any]]],
+    empty: InputError,
+    uncalculated: frozenset[tuple[int, int]] = frozenset(),
 ) -> Iterator[Read]:
-    """Requests from numbered rows; the first row is the header; ``uncalculated`` are formula cells without a value."""
+    """Requests from numbered rows; the first row is the header; ``empty`` is the error for a blank table.
+
+    ``uncalculated`` are the (row, column) of formula cells without a value.
+    """
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:
-        yield InputError("empty-file", empty, Location(name, 1, None, None, row=True))
+        yield empty
         return
     header, errors = _header(name, first[1])
-    if errors:
-        yield _one(errors)
+    if errors:  # the rows are not read: the header alone decides
+        blank = all(_blank(raw) for raw in first[1]) and all(_blank(raw) for _, cells in iterator for raw in cells)
+        yield empty if blank else TableErrors(errors)
         return
     positions = {column.name: i for i, column in enumerate(header, start=1) if column is not None}
+    found = False
     for number, cells in iterator:
         if all(_blank(raw) for raw in cells):
             continue
+        found = True
         data: dict[str, Any] = {}
         problems: list[EngageError] = []
         for index, raw in enumerate(cells, start=1):
@@ -234,11 +248,13 @@ def _rows(
                 continue
             if value is not None:
                 _put(data, column.name, value)
-        if problems:
-            request_id = data.get("id")
-            yield RowProblems(problems, request_id if isinstance(request_id, str) else None)
-        else:
-            yield RowDocument(data, name, row=number, columns=positions)
+        # Even with unreadable cells the row is a document: the schema still checks the cells that were
+        # read, so that the row's every problem is reported at once.
+        yield RowDocument(data, name, row=number, columns=positions, problems=tuple(problems))
+    if not found:
+        yield InputError(
+            "no-requests", "row 1 names the columns, but no row below it holds a request", Location(name, 1, None, None, row=True)
+        )
 
 
 # --- CSV ---------------------------------------------------------------------------
@@ -277,7 +293,10 @@ def _csv(path: Path, name: str) -> Iterator[Read]:
             )
             return
         head = [first] if first is not None else []
-        yield from _rows(name, itertools.chain(head, rows), "the file is empty: row 1 must name the columns")
+        empty = InputError(
+            "empty-file", "the file is empty: row 1 must name the columns", Location(name, 1, None, None, row=True)
+        )
+        yield from _rows(name, itertools.chain(head, rows), empty)
     except EngageError as exc:
         yield exc
     except _CSVSyntax as exc:
@@ -320,7 +339,10 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
         sheet.reset_dimensions()
         uncalculated = frozenset(uncalculated_formulas(path, sheet._worksheet_path))
         rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        yield from _rows(name, rows, f"the sheet '{sheet.title}' is empty: row 1 must name the columns", uncalculated)
+        empty = InputError(
+            "no-requests", f"the sheet '{sheet.title}' holds no requests: it is blank", Location(name, 1, None, None, row=True)
+        )
+        yield from _rows(name, rows, empty, uncalculated)
     except EngageError as exc:
         yield exc
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: report it as the file's problem
@@ -342,7 +364,7 @@ def _jsonl(path: Path, name: str) -> Iterator[Read]:
         try:
             read_text(path, name)  # the same one-line error as for any other file
         except EngageError as exc:
-            yield exc
+            yield stopped(exc)
         return
     found = False
     with handle:
@@ -356,7 +378,7 @@ def _jsonl(path: Path, name: str) -> Iterator[Read]:
                 found = True
                 yield read
     if not found:
-        yield jsonl_empty(name)
+        yield stopped(jsonl_empty(name))
 
 
 def _skip_line(handle: Any) -> int:

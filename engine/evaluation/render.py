@@ -85,12 +85,21 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
     return visible("\n".join(lines), lines=True)  # the request's own text may hold hidden characters
 
 
-def render_summary(outcomes: Mapping[str, int], invalid: int, policy: Policy) -> str:
-    """``9 evaluated: 2 engage, ...; 1 invalid``, outcomes in the vocabulary's order."""
+def render_summary(outcomes: Mapping[str, int], invalid: int, policy: Policy, unread: int = 0, empty: int = 0) -> str:
+    """``9 evaluated: 2 engage, ...; 1 invalid``, outcomes in the vocabulary's order.
+
+    ``unread`` tables were stopped by a problem of the whole file (counted as files, not rows);
+    ``empty`` tables held no request.
+    """
     parts = [f"{outcomes[o]} {o}" for o in policy.vocab.outcomes if outcomes.get(o)]
     text = f"{sum(outcomes.values())} evaluated"
     if parts:
         text += ": " + ", ".join(parts)
-    if invalid:
-        text += f"; {invalid} invalid (see the messages above)"
+    problems = [f"{invalid} invalid"] if invalid else []
+    if unread:
+        problems.append(f"{unread} file{'' if unread == 1 else 's'} not read")
+    if empty:
+        problems.append(f"{empty} file{'' if empty == 1 else 's'} without requests")
+    if problems:
+        text += "; " + ", ".join(problems) + " (see the messages above)"
     return text

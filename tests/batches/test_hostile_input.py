@@ -129,3 +129,95 @@ def test_a_nul_in_a_csv_cell_is_an_error_for_its_row_only(tmp_path: Path) -> Non
     assert run.stderr.splitlines() == [
         f"{batch}:row 3: column request.kind: control-character: the text holds the control character U+0000; remove it"
     ]
+
+
+# --- tables with no requests, and a bad header -------------------------------------
+
+EXAMPLE = "examples/01-engage-nhri-programme.yaml"
+
+
+def test_a_header_only_csv_or_workbook_says_no_requests_and_the_other_inputs_are_evaluated(tmp_path: Path) -> None:
+    from ..helpers.support import ROOT
+    from ..helpers.tables import write_csv, write_xlsx
+
+    for table in (write_csv(tmp_path / "head.csv", []), write_xlsx(tmp_path / "head.xlsx", [])):
+        run = engage("evaluate", str(table), str(ROOT / EXAMPLE), "--as-of", AS_OF)
+        assert run.status == 2, table
+        assert run.stderr.splitlines() == [
+            f"{table}:row 1: no-requests: row 1 names the columns, but no row below it holds a request"
+        ]
+        assert run.stdout.splitlines()[-1] == "1 evaluated: 1 engage; 1 file without requests (see the messages above)"
+
+
+def test_a_blank_workbook_says_no_requests(tmp_path: Path) -> None:
+    import openpyxl
+
+    blank = tmp_path / "blank.xlsx"
+    openpyxl.Workbook().save(blank)
+    formatted = tmp_path / "formatted.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for ref in ("A1", "B3"):
+        sheet[ref].font = openpyxl.styles.Font(bold=True)  # styled but empty: rows with no value
+    book.save(formatted)
+    for path in (blank, formatted):
+        run = engage("evaluate", str(path), "--as-of", AS_OF)
+        assert run.status == 2
+        assert run.stderr.splitlines() == [f"{path}:row 1: no-requests: the sheet 'Sheet' holds no requests: it is blank"]
+
+
+def test_a_table_with_a_bad_header_is_counted_as_a_file_not_a_row(tmp_path: Path) -> None:
+    from ..helpers.support import ROOT
+    from ..helpers.tables import ROW, write_xlsx
+
+    table = write_xlsx(tmp_path / "bad.xlsx", [ROW, dict(ROW, id="R2")], header=["idd", *list(ROW)[1:]])
+    run = engage("evaluate", str(table), str(ROOT / EXAMPLE), "--as-of", AS_OF)
+    assert run.status == 2
+    assert run.stdout.splitlines()[-1] == "1 evaluated: 1 engage; 1 file not read (see the messages above)"
+
+
+# --- every problem of a row, once --------------------------------------------------
+
+
+def test_a_row_reports_every_problem_once_in_column_order(tmp_path: Path) -> None:
+    from ..helpers.tables import ROW, write_csv
+
+    header = [*ROW, "exception.waives", "exception.requested_by"]
+    bad = dict(
+        ROW,
+        **{
+            "request.kind": "programm",
+            "presence.type": "nope",
+            "requester.government_endorsed": "maybe",
+            "request.budget_usd": "abc",
+        },
+    )
+    waiver = dict(ROW, id="R2", **{"exception.waives": "mandate_integrity", "exception.requested_by": "Minister"})
+    batch = write_csv(tmp_path / "b.csv", [bad, waiver, dict(ROW, id="R3")], header=header)
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--format", "jsonl", "--quiet")
+    assert run.status == 2
+    assert evaluated(run.stdout) == ["R3"]
+    lines = run.stderr.splitlines()
+    row2 = [line.split(": ")[1:3] for line in lines if ":row 2:" in line]
+    assert row2 == [
+        ["column requester.government_endorsed", "not-yes-no"],
+        ["column request.kind", "not-in-vocabulary"],
+        ["column request.budget_usd", "not-a-number"],
+        ["column presence.type", "not-in-vocabulary"],
+    ]
+    row3 = [line.split(": ")[1:3] for line in lines if ":row 3:" in line]
+    assert row3 == [["column exception.waives", "waiver-not-allowed"]]
+
+
+def test_a_comma_in_a_list_cell_says_lists_are_separated_by_semicolons(tmp_path: Path) -> None:
+    from ..helpers.tables import ROW, write_csv
+
+    batch = write_csv(tmp_path / "b.csv", [dict(ROW, **{"request.themes": "nhri, elections"})])
+    run = engage("evaluate", str(batch), "--as-of", AS_OF, "--quiet")
+    assert run.status == 2
+    assert run.stderr.splitlines() == [
+        f"{batch}:row 2: column request.themes: list-separator: 'nhri, elections' holds a comma:"
+        " the entries of a list are separated by ';' (write 'nhri; elections')"
+    ]
+    assert "did you mean" not in run.stderr
