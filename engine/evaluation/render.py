@@ -1,4 +1,7 @@
-"""Decisions as text for people: outcome, score, each condition with its reasons, what is missing."""
+"""Decisions as text for people: outcome, score, each condition with its reasons, what is missing.
+
+Also the one rule for text put in a spreadsheet cell (CSV and workbooks): :func:`spreadsheet_text`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,14 @@ from ..policy.model import Policy
 from .decision import Decision, Reason
 
 WIDTH = 100
+
+# A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text for a spreadsheet cell: a leading formula character is quoted so that it stays text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:

@@ -146,7 +146,7 @@ def test_the_summary_sheet_counts_each_outcome(workbook: Any) -> None:
 def test_csv_has_the_same_rows_with_machine_headers(batch: Path) -> None:
     out, run = run_out(batch, "decisions.csv")
     assert run.stdout.endswith(f"wrote {out}\n")
-    with out.open(newline="", encoding="utf-8") as handle:
+    with out.open(newline="", encoding="utf-8-sig") as handle:
         table = list(csv.DictReader(handle))
     assert list(table[0]) == [
         "id",
