@@ -81,7 +81,7 @@ def out_columns(policy: Policy) -> list[OutColumn]:
         columns.append(
             OutColumn(
                 f"status.{crit.name}",
-                f"({crit.letter}) {crit.name.replace('_', ' ')}",
+                f"({crit.letter}) {crit.label}",
                 15,
                 f"Condition ({crit.letter}): {crit.title}. met, partial, unmet or unknown.",
             )

@@ -73,7 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record",
         action="store_true",
-        help="also store each decision in the decision log, with the request as received and the rules that made it",
+        help="also store each decision in the decision log, with the request as received and the rules that made it;"
+        " a last line on standard error says how many were recorded and their numbers",
     )
     add_db_argument(parser)
     add_user_argument(parser)

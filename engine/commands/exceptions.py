@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only exceptions still in force that expire within DAYS days of today (or --as-of)",
     )
     add_as_of_argument(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for tools")
     add_db_argument(parser)
 
 

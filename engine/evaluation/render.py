@@ -24,12 +24,20 @@ def spreadsheet_text(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+_JOIN = "\xa0"  # textwrap breaks only at ASCII whitespace: a no-break space holds a citation together
+
+
 def _wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+    # Whole words only: a hyphen inside a token (OHCHR-TC-Global-Review, 18-20) is not a break.
+    lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False) or [
+        indent
+    ]
+    return [line.replace(_JOIN, " ") for line in lines]
 
 
 def _reason_lines(reason: Reason, indent: str) -> list[str]:
-    return _wrap(f"- {reason.message} [{reason.cites()}] ({reason.rule})", indent)
+    cites = "; ".join(c.text.replace(" ", _JOIN) for c in reason.citation)  # never "para" / "19(c)"
+    return _wrap(f"- {reason.message} [{cites}] ({reason.rule})", indent)
 
 
 def _title(record: Mapping[str, Any] | None) -> str:
@@ -64,7 +72,7 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
         f"   as of {decision.as_of.isoformat()} ({'given' if decision.as_of_source == 'given' else 'today'})"
     )
     lines.append("  Conditions:")
-    names = {c.name: c.name.replace("_", " ") for c in policy.criteria}
+    names = {c.name: c.label for c in policy.criteria}
     width = max(len(n) for n in names.values())
     for result in decision.criteria:
         crit = policy.criterion(result.name)

@@ -40,7 +40,7 @@ class Labels:
             {k: t.label for k, t in vocab.regions.items()},
             dict(vocab.status_labels),
             {c.name: f"({c.letter}) {c.title}" for c in policy.criteria},
-            {c.name: f"({c.letter}) {c.name.replace('_', ' ')}" for c in policy.criteria},
+            {c.name: f"({c.letter}) {c.label}" for c in policy.criteria},
         )
 
     def outcome(self, code: str) -> str:

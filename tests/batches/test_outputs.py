@@ -91,7 +91,7 @@ def test_the_columns_hold_outcome_score_statuses_missing_and_reasons_with_citati
     missing = found["REQ-2026-0107"]
     assert missing["Outcome code"].value == "request_information"
     assert missing["Recommendation"].value == "Ask for missing information"
-    assert missing["(c) in country presence"].value == "unknown"
+    assert missing["(c) in-country presence"].value == "unknown"
     assert missing["Missing information"].value == "presence.adequately_staffed; partnership.civil_society_involved"
     why = missing["Why (decisive reasons, with citations)"].value.splitlines()
     assert why[0] == (
