@@ -9,6 +9,7 @@ line, the column and the field path.  ``str(error)`` is the one-line form
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,28 @@ EXIT_OK = 0  # the verb did all it was asked, and found nothing wrong
 EXIT_FINDINGS = 1  # it ran, and found something wrong: lint errors, failing cases, a log that does not verify
 EXIT_INPUT = 2  # it was given something it cannot use: a command line, a request, a rule file, a directory
 EXIT_INTERNAL = 70  # a defect of Engage: an unexpected exception, reported on one line
+
+# Characters a terminal or a browser would obey rather than show: control characters, and those
+# that reorder or hide text (bidirectional overrides and isolates, zero-width characters, the soft
+# hyphen, the BOM).  Wherever Engage shows text they are written as <U+XXXX> (Trojan Source, CVE-2021-42574).
+HIDDEN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_HIDDEN_IN_LINES = re.compile(f"[{HIDDEN}]")  # tab and newline are kept
+_HIDDEN_IN_A_LINE = re.compile(f"[\t\n{HIDDEN}]")
+
+
+def _code_point(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """``text`` with every hidden character as ``<U+XXXX>``; ``lines`` keeps tabs and line breaks."""
+    return (_HIDDEN_IN_LINES if lines else _HIDDEN_IN_A_LINE).sub(_code_point, text)
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of ``text`` that :func:`visible` would show by its code point, if any."""
+    found = _HIDDEN_IN_A_LINE.search(text)
+    return found.group() if found is not None else None
 
 
 @dataclass(frozen=True, order=True)
@@ -78,9 +101,9 @@ class EngageError(Exception):
         loc = self.location
         if loc.row:  # file:row N: column X: code: message
             column = f" column {loc.path}:" if loc.path else ""
-            return f"{loc.prefix()}:{column} {self.code}: {self.message}"
+            return visible(f"{loc.prefix()}:{column} {self.code}: {self.message}")
         where = f" {loc.shown_path}:" if loc.shown_path else ""
-        return f"{loc.prefix()}: {self.code}:{where} {self.message}"
+        return visible(f"{loc.prefix()}: {self.code}:{where} {self.message}")
 
     def __reduce__(self) -> tuple[object, ...]:
         # Errors cross process boundaries (engage evaluate --jobs): rebuild them field by field,

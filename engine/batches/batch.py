@@ -99,15 +99,35 @@ def decide_item(engine: Engine, item: Item, when: date, source: str) -> Result:
     if item.doc is None:
         error = item.error or InputError("unreadable", "could not be read", Location(item.source))
         return Result(item.source, errors=(error,), item=item, where=error.location)
+    unread: tuple[EngageError, ...] = getattr(item.doc, "problems", ())  # cells of a table row
     try:
         checked = engine.check(item.doc.data, item.doc)
     except EngageError as exc:
-        return Result(item.source, errors=tuple(getattr(exc, "errors", [exc])), item=item)
+        return Result(item.source, errors=_with_unread(unread, getattr(exc, "errors", [exc])), item=item)
+    if unread:
+        return Result(item.source, errors=unread, item=item)
     try:
         decision = engine.decide(checked, when, source)
     except RuleConflict as exc:
         return Result(item.source, record=checked.record, errors=(exc,), item=item)
     return Result(item.source, decision, checked.record, item=item)
+
+
+def _with_unread(unread: tuple[EngageError, ...], found: list[EngageError]) -> tuple[EngageError, ...]:
+    """The problems of unreadable cells and the schema's, in column order; one message per cell.
+
+    A cell that could not be read is absent from the request, so the schema's finding that a
+    required field is missing is about the same cell and is left out.
+    """
+    if not unread:
+        return tuple(found)
+    columns = {e.location.path for e in unread}
+    kept = [
+        e
+        for e in found
+        if e.location.path not in columns and not (e.code == "missing-field" and any(f"'{c}'" in e.message for c in columns))
+    ]
+    return tuple(sorted([*unread, *kept], key=lambda e: e.location.col or 0))
 
 
 def _id_in_document(result: Result) -> Location:

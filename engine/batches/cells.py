@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from ..policy.documents import refused_character
 from ..policy.schema import describe
 from .columns import LIST_SEPARATOR, RECORD_SEPARATOR, Column
 
@@ -54,6 +55,9 @@ def cell_value(column: Column, raw: Any) -> Any:
         raw = raw.strip()
         if not raw:
             return None
+        refused = refused_character(raw)
+        if refused is not None:
+            raise CellError(*refused)
     kind = column.kind
     if kind == "bool":
         return _bool(raw)
@@ -108,7 +112,18 @@ def _items(raw: Any) -> list[str]:
 
 
 def _list(raw: Any) -> list[str] | None:
-    return _items(raw) or None
+    items = _items(raw)
+    for item in items:
+        if "," in item:  # the values of a list are codes or names, never with a comma
+            joined = "; ".join(
+                part.strip() for part in _text(raw).replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR) if part.strip()
+            )
+            raise CellError(
+                "list-separator",
+                f"{describe(_text(raw))} holds a comma: the entries of a list are separated by"
+                f" '{LIST_SEPARATOR}' (write {describe(joined)})",
+            )
+    return items or None
 
 
 def _records(column: Column, raw: Any) -> list[dict[str, str]] | None:

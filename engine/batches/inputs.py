@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import EngageError, InputError, Location
-from ..policy.documents import Document, parse, read_text
+from ..policy.documents import MAX_DOCUMENT_BYTES, Document, parse, read_text, too_large
 from ..policy.loader import display_path
 from .tables import TABLE_SUFFIXES, expected_rows, read_table
 
@@ -120,7 +120,13 @@ def _stdin(stdin: TextIO | None) -> Iterator[Item]:
     if stdin is None:
         yield Item(name, error=InputError("no-input", "standard input is not available", Location(name)))
         return
-    text = stdin.read()
+    text = stdin.read(MAX_DOCUMENT_BYTES + 1)
+    if len(text) > MAX_DOCUMENT_BYTES:
+        size = len(text)
+        while chunk := stdin.read(1 << 16):  # counted, not kept
+            size += len(chunk)
+        yield Item(name, error=too_large(name, size, MAX_DOCUMENT_BYTES, "standard input"))
+        return
     fmt = "json" if text.lstrip()[:1] in ("{", "[") else "yaml"
     try:
         docs = parse(text, name, fmt=fmt)

@@ -14,6 +14,7 @@ and a ``Summary`` sheet with the count of each outcome.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import os
@@ -28,6 +29,7 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..errors import EngageError, InputError, Location
+from ..evaluation.render import spreadsheet_text
 from ..policy.model import Policy
 from .batch import Result
 from .workbooks import save_workbook
@@ -79,7 +81,7 @@ def out_columns(policy: Policy) -> list[OutColumn]:
         columns.append(
             OutColumn(
                 f"status.{crit.name}",
-                f"({crit.letter}) {crit.name.replace('_', ' ')}",
+                f"({crit.letter}) {crit.label}",
                 15,
                 f"Condition ({crit.letter}): {crit.title}. met, partial, unmet or unknown.",
             )
@@ -162,10 +164,21 @@ class DecisionWriter:
             fd, self._temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
         except OSError as exc:
             raise InputError("cannot-write", exc.strerror or str(exc), Location(str(self.path))) from None
-        self._text: TextIO = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        # CSV is opened by Excel more than by tools: with a BOM, Excel reads it as UTF-8 (and
+        # engage reads it back the same); JSON Lines has none (RFC 8259 forbids one).
+        encoding = "utf-8-sig" if self.format == "csv" else "utf-8"
+        self._text: TextIO = os.fdopen(fd, "w", encoding=encoding, newline="")
         if self.format == "csv":
             self._csv = csv.writer(self._text, lineterminator="\r\n")
-            self._csv.writerow([c.key for c in self.columns])
+            self._write_text(lambda: self._csv.writerow([c.key for c in self.columns]))
+
+    def _write_text(self, write: Any) -> None:
+        """Run ``write``; a full disk or another write failure is the user's to fix (exit 2), not a crash."""
+        try:
+            write()
+        except OSError as exc:
+            self.abort()
+            raise InputError("cannot-write", exc.strerror or str(exc), Location(str(self.path))) from None
 
     # -- the workbook
 
@@ -208,9 +221,11 @@ class DecisionWriter:
         self._rows += 1
         if self.format == "jsonl":
             if result.decision is not None:
-                self._text.write(result.decision.to_json(indent=None) + "\n")
+                line = result.decision.to_json(indent=None) + "\n"
+                self._write_text(lambda: self._text.write(line))
         elif self.format == "csv":
-            self._csv.writerow(["" if v is None else v for v in values])
+            cells = ["" if v is None else spreadsheet_text(v) if isinstance(v, str) else v for v in values]
+            self._write_text(lambda: self._csv.writerow(cells))
         else:
             styles = self._styles
             cells = []
@@ -231,7 +246,7 @@ class DecisionWriter:
         if self.format == "xlsx":
             self._finish_workbook()
             return
-        self._text.close()
+        self._write_text(self._text.close)  # the last buffered bytes are written here
         try:
             os.chmod(self._temp, 0o644)
             os.replace(self._temp, self.path)
@@ -240,9 +255,10 @@ class DecisionWriter:
             raise InputError("cannot-write", exc.strerror or str(exc), Location(str(self.path))) from None
 
     def abort(self) -> None:
-        """Forget the file (an internal error stopped the batch)."""
+        """Forget the file (an error stopped the batch, or the file could not be written)."""
         if self.format != "xlsx":
-            self._text.close()
+            with contextlib.suppress(OSError):  # the disk is full: what is left to write goes with the file
+                self._text.close()
             Path(self._temp).unlink(missing_ok=True)
 
     def _finish_workbook(self) -> None:
@@ -345,6 +361,8 @@ class _Styles:
         from openpyxl.cell import WriteOnlyCell
 
         cell: Any = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text, even when it starts with '=': never a live formula
         array = self._arrays.get(id(style))
         if array is None:
             cell.font, cell.fill, cell.alignment = style

@@ -25,27 +25,34 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngageError, InputError, Location, ManyErrors
-from ..policy.documents import Document, Path_, decode, dotted, parse, read_text
+from ..policy.documents import MAX_DOCUMENT_BYTES, Document, Path_, decode, dotted, parse, read_text, size_text
 from ..policy.schema import did_you_mean, load_schema
 from .cells import CellError, cell_value
 from .columns import Column, request_columns
+from .unpack import check_workbook, uncalculated_formulas
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".jsonl")
+MAX_CSV_BYTES = 256 << 20  # read whole (for exact positions): about 250,000 rows
+MAX_LINE_BYTES = MAX_DOCUMENT_BYTES  # one line of a .jsonl file is one request: the limit of a request file
 REQUEST_SHEET = "Requests"  # the sheet read from a workbook (else its first sheet)
 
 Read = Document | EngageError
 
 
 class TableErrors(ManyErrors):
-    """Every problem found in the header of a table."""
+    """The problems that stopped a whole table (its header, its syntax, its size): no row of it was read.
+
+    A summary counts such a table as one file, not as one of its rows.
+    """
+
+    @property
+    def no_requests(self) -> bool:
+        """The table was read and holds no request (blank, or a header alone)."""
+        return all(e.code in ("no-requests", "empty-file") for e in self.errors)
 
 
-class RowProblems(ManyErrors):
-    """Every problem found in the cells of one row; ``request_id`` is the row's id, if it has one."""
-
-    def __init__(self, errors: Sequence[EngageError], request_id: str | None) -> None:
-        super().__init__(errors)
-        self.request_id = request_id
+def stopped(error: EngageError) -> TableErrors:
+    return error if isinstance(error, TableErrors) else TableErrors(getattr(error, "errors", [error]))
 
 
 @dataclass
@@ -54,6 +61,8 @@ class RowDocument(Document):
 
     row: int = 0
     columns: Mapping[str, int] = field(default_factory=dict)  # column name -> 1-based position
+    # Cells that could not be read (left out of ``data``): reported with the schema's findings.
+    problems: tuple[EngageError, ...] = ()
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         probe = tuple(path)
@@ -98,20 +107,25 @@ def column_letter(index: int) -> str:
 
 
 def read_table(path: Path, name: str) -> Iterator[Read]:
-    """The requests of the ``.csv``, ``.xlsx`` or ``.jsonl`` file at ``path`` (shown as ``name``)."""
+    """The requests of the ``.csv``, ``.xlsx`` or ``.jsonl`` file at ``path`` (shown as ``name``).
+
+    A problem with one row or line is its own error; one that stops the file is a :class:`TableErrors`.
+    """
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         yield from _jsonl(path, name)
     elif suffix == ".csv":
-        yield from _csv(path, name)
+        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _csv(path, name))
     else:
-        yield from _xlsx(path, name)
+        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _xlsx(path, name))
 
 
 def expected_rows(path: Path) -> int | None:
     """About how many requests the table at ``path`` holds (for a progress bar); None if unknown."""
     try:
         if path.suffix.lower() == ".xlsx":
+            if check_workbook(path, str(path)) is not None:
+                return None
             workbook = _open_workbook(path)
             try:
                 sheet = _request_sheet(workbook)
@@ -177,25 +191,32 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
     node[last] = value
 
 
-def _one(errors: Sequence[EngageError]) -> EngageError:
-    return errors[0] if len(errors) == 1 else TableErrors(errors)
+def _rows(
+    name: str,
+    rows: Iterable[tuple[int, Sequence[Any]]],
+    empty: InputError,
+    uncalculated: frozenset[tuple[int, int]] = frozenset(),
+) -> Iterator[Read]:
+    """Requests from numbered rows; the first row is the header; ``empty`` is the error for a blank table.
 
-
-def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> Iterator[Read]:
-    """Requests from numbered rows; the first row is the header."""
+    ``uncalculated`` are the (row, column) of formula cells without a value.
+    """
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:
-        yield InputError("empty-file", empty, Location(name, 1, None, None, row=True))
+        yield empty
         return
     header, errors = _header(name, first[1])
-    if errors:
-        yield _one(errors)
+    if errors:  # the rows are not read: the header alone decides
+        blank = all(_blank(raw) for raw in first[1]) and all(_blank(raw) for _, cells in iterator for raw in cells)
+        yield empty if blank else TableErrors(errors)
         return
     positions = {column.name: i for i, column in enumerate(header, start=1) if column is not None}
+    found = False
     for number, cells in iterator:
         if all(_blank(raw) for raw in cells):
             continue
+        found = True
         data: dict[str, Any] = {}
         problems: list[EngageError] = []
         for index, raw in enumerate(cells, start=1):
@@ -210,6 +231,16 @@ def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> I
                         )
                     )
                 continue
+            if (number, index) in uncalculated:
+                problems.append(
+                    InputError(
+                        "formula-without-value",
+                        "the cell holds a formula that was never calculated, so it has no value:"
+                        " open and save the file in a spreadsheet program, or type the value",
+                        Location(name, number, index, column.name, row=True),
+                    )
+                )
+                continue
             try:
                 value = cell_value(column, raw)
             except CellError as exc:
@@ -217,11 +248,13 @@ def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> I
                 continue
             if value is not None:
                 _put(data, column.name, value)
-        if problems:
-            request_id = data.get("id")
-            yield RowProblems(problems, request_id if isinstance(request_id, str) else None)
-        else:
-            yield RowDocument(data, name, row=number, columns=positions)
+        # Even with unreadable cells the row is a document: the schema still checks the cells that were
+        # read, so that the row's every problem is reported at once.
+        yield RowDocument(data, name, row=number, columns=positions, problems=tuple(problems))
+    if not found:
+        yield InputError(
+            "no-requests", "row 1 names the columns, but no row below it holds a request", Location(name, 1, None, None, row=True)
+        )
 
 
 # --- CSV ---------------------------------------------------------------------------
@@ -249,7 +282,7 @@ def _numbered_csv(text: str, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
 
 def _csv(path: Path, name: str) -> Iterator[Read]:
     try:
-        text = read_text(path, name)
+        text = read_text(path, name, MAX_CSV_BYTES)
         rows = _numbered_csv(text, name)
         first = next(rows, None)
         if first is not None and len(first[1]) == 1 and any(sep in first[1][0] for sep in (";", "\t")):
@@ -260,7 +293,10 @@ def _csv(path: Path, name: str) -> Iterator[Read]:
             )
             return
         head = [first] if first is not None else []
-        yield from _rows(name, itertools.chain(head, rows), "the file is empty: row 1 must name the columns")
+        empty = InputError(
+            "empty-file", "the file is empty: row 1 must name the columns", Location(name, 1, None, None, row=True)
+        )
+        yield from _rows(name, itertools.chain(head, rows), empty)
     except EngageError as exc:
         yield exc
     except _CSVSyntax as exc:
@@ -286,6 +322,10 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
     if not path.is_file():
         yield InputError("file-not-found", "no such file", Location(name))
         return
+    too_large = check_workbook(path, name)
+    if too_large is not None:
+        yield too_large
+        return
     try:
         workbook = _open_workbook(path)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
@@ -295,8 +335,14 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
         return
     try:
         sheet = _request_sheet(workbook)
+        # The <dimension> a file declares may understate the used range: read every row and cell there is.
+        sheet.reset_dimensions()
+        uncalculated = frozenset(uncalculated_formulas(path, sheet._worksheet_path))
         rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        yield from _rows(name, rows, f"the sheet '{sheet.title}' is empty: row 1 must name the columns")
+        empty = InputError(
+            "no-requests", f"the sheet '{sheet.title}' holds no requests: it is blank", Location(name, 1, None, None, row=True)
+        )
+        yield from _rows(name, rows, empty, uncalculated)
     except EngageError as exc:
         yield exc
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: report it as the file's problem
@@ -318,22 +364,48 @@ def _jsonl(path: Path, name: str) -> Iterator[Read]:
         try:
             read_text(path, name)  # the same one-line error as for any other file
         except EngageError as exc:
-            yield exc
+            yield stopped(exc)
         return
     found = False
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 1), b""), start=1):
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                found = True
+                yield _line_too_long(name, number, len(raw) + _skip_line(handle))
+                continue
             read = jsonl_line(raw, name, number)
             if read is not None:
                 found = True
                 yield read
     if not found:
-        yield jsonl_empty(name)
+        yield stopped(jsonl_empty(name))
+
+
+def _skip_line(handle: Any) -> int:
+    """Read past the rest of an over-long line without keeping it; how many bytes it had."""
+    skipped = 0
+    while True:
+        chunk = handle.readline(1 << 16)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def _line_too_long(name: str, number: int, size: int) -> InputError:
+    return InputError(
+        "line-too-long",
+        f"the line holds {size_text(size)}; one request may hold at most {size_text(MAX_LINE_BYTES)}",
+        Location(name, number, 1),
+    )
 
 
 def jsonl_line(raw: bytes, name: str, number: int) -> Read | None:
     """The request on line ``number`` of a JSON Lines file, its error, or None for a blank line."""
     data = raw[3:] if number == 1 and raw.startswith(b"\xef\xbb\xbf") else raw
+    # Without its line break: json would report a line that stops short at the next line.
+    data = data.rstrip(b"\r\n")
+    if len(data) > MAX_LINE_BYTES:
+        return _line_too_long(name, number, len(data))
     try:
         line = decode(data, name)
     except InputError as exc:
@@ -343,8 +415,15 @@ def jsonl_line(raw: bytes, name: str, number: int) -> Read | None:
     try:
         (doc,) = parse(line, name, fmt="json")
     except InputError as exc:
-        return InputError(exc.code, exc.message, _shift(exc.location, number))
+        message = exc.message
+        if exc.code == "json-syntax" and _ends_early(exc.location, line, message):
+            message += " (the line ends before the request does: was it cut off?)"
+        return InputError(exc.code, message, _shift(exc.location, number))
     return LineDocument(doc.data, name, doc.text, positions_pending=doc.positions_pending, line=number)
+
+
+def _ends_early(location: Location, line: str, message: str) -> bool:
+    return message.startswith("Unterminated string") or (location.col or 0) > len(line.rstrip())
 
 
 def jsonl_empty(name: str) -> InputError:

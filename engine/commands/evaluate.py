@@ -74,7 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record",
         action="store_true",
-        help="also store each decision in the decision log, with the request as received and the rules that made it",
+        help="also store each decision in the decision log, with the request as received and the rules that made it;"
+        " a last line on standard error says how many were recorded and their numbers",
     )
     add_db_argument(parser)
     add_user_argument(parser)
@@ -170,8 +171,10 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         from ..batches.outputs import DecisionWriter
 
         writer = DecisionWriter(out, engine.policy, args.as_of or date.today())
+    from ..batches.tables import TableErrors
+
     outcomes: Counter[str] = Counter()
-    inputs = invalid = internal = 0
+    inputs = invalid = internal = unread = empty = 0
     collected: list[Decision] = []  # --format json only
     jobs = args.jobs or default_jobs(expected_count(args.paths))
     results: Iterable[Result | Decided]
@@ -200,6 +203,11 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
             if writer is not None:
                 writer.add(result, result.item.request_id if result.item is not None else None)
             if not result.ok:
+                stop = result.errors[0] if len(result.errors) == 1 else None
+                if isinstance(stop, TableErrors):  # a whole table, not one of its rows
+                    empty += stop.no_requests
+                    unread += not stop.no_requests
+                    continue
                 internal += result.internal
                 invalid += not result.internal
                 continue
@@ -224,7 +232,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         raise
     finally:
         progress.close()
-    summary = render_summary(outcomes, invalid + internal, engine.policy)
+    summary = render_summary(outcomes, invalid + internal, engine.policy, unread, empty)
     if writer is not None:
         try:
             writer.close()
@@ -247,4 +255,4 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         streams.stderr.write(f"recorded {len(done)} decision{'' if len(done) == 1 else 's'} in {recorder.store.where}{span}\n")
     if internal:
         return 1
-    return 2 if invalid else 0
+    return 2 if invalid or unread or empty else 0

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only exceptions still in force that expire within DAYS days of today (or --as-of)",
     )
     add_as_of_argument(parser)
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for tools")
     add_db_argument(parser)
 
 
@@ -45,7 +45,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         if args.expiring_within < 0:
             streams.stderr.write("--expiring-within: DAYS must be 0 or more\n")
             return 2
-        register = expiring(register, today, args.expiring_within)
+        # No date is after date.max: a window past it is the same as one that ends there.
+        register = expiring(register, today, min(args.expiring_within, (date.max - today).days))
     if args.format == "json":
         streams.stdout.write(canonical_json([e.to_dict(today) for e in register]) + "\n")
         return 0

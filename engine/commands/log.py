@@ -51,11 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--country", metavar="ISO3", help="only this country (ISO 3166-1 alpha-3)")
     listing.add_argument("--region", help="only this region")
     listing.add_argument("--all", action="store_true", help="every record in log order, superseded ones and corrections too")
-    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for tools")
 
     show = action("show", "show one record: the decision with its reasons and citations, the request, the ruleset", run_show)
     show.add_argument("ident", metavar="ID", help="a record number (17 or #17) or a request id (its decision in force)")
-    show.add_argument("--format", choices=("text", "json"), default="text")
+    show.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for tools")
 
     check = action("verify", "walk the hash chain and replay every decision with its stored rules", run_verify)
     check.add_argument("--no-replay", action="store_true", help="check the chain only")

@@ -1,4 +1,7 @@
-"""Decisions as text for people: outcome, score, each condition with its reasons, what is missing."""
+"""Decisions as text for people: outcome, score, each condition with its reasons, what is missing.
+
+Also the one rule for text put in a spreadsheet cell (CSV and workbooks): :func:`spreadsheet_text`.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,35 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import visible
 from ..policy.model import Policy
 from .decision import Decision, Reason
 
 WIDTH = 100
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text for a spreadsheet cell: a leading formula character is quoted so that it stays text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+_JOIN = "\xa0"  # textwrap breaks only at ASCII whitespace: a no-break space holds a citation together
+
 
 def _wrap(text: str, indent: str, width: int = WIDTH) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ") or [indent]
+    # Whole words only: a hyphen inside a token (OHCHR-TC-Global-Review, 18-20) is not a break.
+    lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False) or [
+        indent
+    ]
+    return [line.replace(_JOIN, " ") for line in lines]
 
 
 def _reason_lines(reason: Reason, indent: str) -> list[str]:
-    return _wrap(f"- {reason.message} [{reason.cites()}] ({reason.rule})", indent)
+    cites = "; ".join(c.text.replace(" ", _JOIN) for c in reason.citation)  # never "para" / "19(c)"
+    return _wrap(f"- {reason.message} [{cites}] ({reason.rule})", indent)
 
 
 def _title(record: Mapping[str, Any] | None) -> str:
@@ -52,7 +72,7 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
         f"   as of {decision.as_of.isoformat()} ({'given' if decision.as_of_source == 'given' else 'today'})"
     )
     lines.append("  Conditions:")
-    names = {c.name: c.name.replace("_", " ") for c in policy.criteria}
+    names = {c.name: c.label for c in policy.criteria}
     width = max(len(n) for n in names.values())
     for result in decision.criteria:
         crit = policy.criterion(result.name)
@@ -81,15 +101,24 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
             lines.extend(_wrap("does not cover: " + ", ".join(exc.uncovered), "    "))
     if decision.missing:
         lines.extend(_wrap("Missing information (ask the requester): " + ", ".join(decision.missing), "  "))
-    return "\n".join(lines)
+    return visible("\n".join(lines), lines=True)  # the request's own text may hold hidden characters
 
 
-def render_summary(outcomes: Mapping[str, int], invalid: int, policy: Policy) -> str:
-    """``9 evaluated: 2 engage, ...; 1 invalid``, outcomes in the vocabulary's order."""
+def render_summary(outcomes: Mapping[str, int], invalid: int, policy: Policy, unread: int = 0, empty: int = 0) -> str:
+    """``9 evaluated: 2 engage, ...; 1 invalid``, outcomes in the vocabulary's order.
+
+    ``unread`` tables were stopped by a problem of the whole file (counted as files, not rows);
+    ``empty`` tables held no request.
+    """
     parts = [f"{outcomes[o]} {o}" for o in policy.vocab.outcomes if outcomes.get(o)]
     text = f"{sum(outcomes.values())} evaluated"
     if parts:
         text += ": " + ", ".join(parts)
-    if invalid:
-        text += f"; {invalid} invalid (see the messages above)"
+    problems = [f"{invalid} invalid"] if invalid else []
+    if unread:
+        problems.append(f"{unread} file{'' if unread == 1 else 's'} not read")
+    if empty:
+        problems.append(f"{empty} file{'' if empty == 1 else 's'} without requests")
+    if problems:
+        text += "; " + ", ".join(problems) + " (see the messages above)"
     return text

@@ -13,7 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ..errors import EngageError, InputError
+from ..errors import EngageError, InputError, Location
 from ..policy.documents import Document
 from ..policy.model import Criterion
 from ..policy.schema import schema_errors
@@ -74,11 +74,11 @@ def check_request(
     ]
     never = {c.name: c for c in criteria if not c.waivable}
     waives = (data.get("exception") or {}).get("waives") if isinstance(data.get("exception"), dict) else None
-    forbidden: set[int] = set()
+    forbidden: dict[Location, str] = {}  # where each waiver that is never allowed stands: its name
     if isinstance(waives, list):
         for i, name in enumerate(waives):
             if isinstance(name, str) and name in never:
-                forbidden.add(i)
+                forbidden[doc.locate(("exception", "waives", i))] = name
                 crit = never[name]
                 errors.append(
                     InputError(
@@ -89,9 +89,10 @@ def check_request(
                     )
                 )
     for error in schema_errors(data, validator, doc, "request"):
-        # The enum error for a forbidden waiver says less than the error above.
-        path = error.location.path or ""
-        if any(path == f"exception.waives[{i}]" for i in forbidden):
+        # The enum error for a forbidden waiver says less than the error above.  Matched by place
+        # and value, not path: a table row gives the whole list one place, its cell.
+        name = forbidden.get(error.location)
+        if name is not None and error.code == "not-in-vocabulary" and error.message.startswith(f"'{name}' "):
             continue
         errors.append(error)
     if errors:

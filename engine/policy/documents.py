@@ -31,6 +31,22 @@ Path_ = tuple[str | int, ...]
 
 # Bounds a document so that an alias chain ("billion laughs") cannot exhaust memory.
 MAX_NODES = 200_000
+# Bounds nesting: the shipped rules nest 9 levels; far deeper input would exhaust Python's stack.
+MAX_DEPTH = 32
+# No field needs a longer number; a longer one is a mistake and must not be echoed in full.
+MAX_DIGITS = 20
+# What one request (or policy) file may hold: a request is a few KB; a 200 MB file is refused unread.
+MAX_DOCUMENT_BYTES = 1 << 20
+
+# Text the later stages cannot hold: C0 controls but tab, newline and carriage return (PostgreSQL
+# refuses NUL), DEL, and lone UTF-16 surrogates (not Unicode: cannot be written as UTF-8).
+_REFUSED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# JSON escapes that can give such a character; the string walk runs only when one is present.
+_SUSPECT_ESCAPE = re.compile(r"\\(?:u00[01][0-9a-fA-F]|u007[fF]|u[dD][89a-fA-F][0-9a-fA-F]{2}|[bf])")
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -182,10 +198,31 @@ def decode(raw: bytes, file: str) -> str:
     return text
 
 
-def read_text(path: Path | str, display: str | None = None) -> str:
+def size_text(size: int) -> str:
+    """``1048576`` -> ``1 MiB``: limits are named in the unit people think in."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
+def too_large(name: str, size: int, limit: int, what: str) -> InputError:
+    return InputError(
+        "file-too-large",
+        f"{what} holds {size_text(size)}; the limit is {size_text(limit)} ({limit} bytes): split it into smaller files",
+        Location(name),
+    )
+
+
+def read_text(path: Path | str, display: str | None = None, limit: int = MAX_DOCUMENT_BYTES) -> str:
+    """The UTF-8 text of the file at ``path``, refused unread when it is larger than ``limit`` bytes."""
     name = display or str(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            raw = handle.read(limit + 1)
+        if len(raw) > limit:
+            size = max(Path(path).stat().st_size, len(raw))
+            raise too_large(name, size, limit, "the file")
     except IsADirectoryError:
         raise InputError("not-a-file", "is a directory, not a file", Location(name)) from None
     except FileNotFoundError:
@@ -254,6 +291,9 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 def _build(node: yaml.Node, path: Path_, doc: Document, counter: list[int]) -> Any:
     counter[0] += 1
+    if len(path) > MAX_DEPTH:  # the path grows by one a level, so its length is the depth
+        line, col = _mark(node)
+        raise InputError("too-deep", _too_deep(), _loc(doc.file, doc.text, line, col))
     if counter[0] > MAX_NODES:
         line, col = _mark(node)
         raise InputError(
@@ -311,9 +351,32 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
+def _too_deep() -> str:
+    return f"the document is nested more than {MAX_DEPTH} levels deep (the limit is {MAX_DEPTH} levels)"
+
+
+def _too_long(digits: int) -> str:
+    return f"a number of {digits} digits is longer than any field allows (the limit is {MAX_DIGITS} digits)"
+
+
+def refused_character(value: str) -> tuple[str, str] | None:
+    """The code and message for a character of ``value`` that Engage refuses in text, if any."""
+    found = _REFUSED_CHARACTER.search(value)
+    if found is None:
+        return None
+    point = ord(found.group())
+    if 0xD800 <= point <= 0xDFFF:
+        return "not-unicode", f"the text holds U+{point:04X}, half of a UTF-16 pair (not a character); remove it"
+    return "control-character", f"the text holds the control character U+{point:04X}; remove it"
+
+
 def _scalar(node: yaml.ScalarNode, doc: Document) -> Any:
     value: str = node.value
     tag = node.tag
+    refused = refused_character(value)
+    if refused is not None:
+        line, col = _mark(node)
+        raise InputError(*refused, _loc(doc.file, doc.text, line, col))
     if tag == "tag:yaml.org,2002:str":
         return value
     if tag == "tag:yaml.org,2002:null":
@@ -323,6 +386,10 @@ def _scalar(node: yaml.ScalarNode, doc: Document) -> Any:
         if low in ("true", "false"):
             return low == "true"
     elif tag == "tag:yaml.org,2002:int":
+        digits = len(value.lstrip("+-"))
+        if digits > MAX_DIGITS:
+            line, col = _mark(node)
+            raise InputError("number-too-long", _too_long(digits), _loc(doc.file, doc.text, line, col))
         try:
             return int(value)
         except ValueError:
@@ -335,6 +402,10 @@ def _scalar(node: yaml.ScalarNode, doc: Document) -> Any:
         else:
             if math.isfinite(number):
                 return number
+            line, col = _mark(node)
+            raise InputError(
+                "bad-number", "the number is too large to be a number (it is not finite)", _loc(doc.file, doc.text, line, col)
+            )
     line, col = _mark(node)
     raise InputError("bad-scalar", f"'{value}' cannot be read as {_short_tag(tag)}", _loc(doc.file, doc.text, line, col))
 
@@ -361,9 +432,81 @@ class _DuplicateJSONKey(ValueError):
         self.key = key
 
 
-def _parse_json(text: str, file: str) -> Document:
+class _BadNumber(ValueError):
+    """A number json would read but a request must not hold; the YAML composer says where it is."""
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _BadNumber(text)
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _BadNumber(text)
+    return number
+
+
+def _depth_error(text: str, file: str) -> InputError | None:
+    """The error for the first bracket nested deeper than :data:`MAX_DEPTH`, if there is one."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return InputError("too-deep", _too_deep(), _at_offset(file, text, token.start()))
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _at_offset(file: str, text: str, offset: int) -> Location:
+    line = text.count("\n", 0, offset) + 1
+    return _loc(file, text, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
+def _positioned(text: str, file: str, codes: tuple[str, ...]) -> None:
+    """Raise the YAML composer's positioned error for ``text`` if it has one of ``codes``."""
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        list(_parse_yaml(text, file))
+    except InputError as exc:
+        if exc.code in codes:
+            raise
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _parse_json(text: str, file: str) -> Document:
+    # Nesting is checked before json reads (json's own limit is Python's stack): cheap when
+    # the text has fewer brackets than the limit, as every real request does.
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        deep = _depth_error(text, file)
+        if deep is not None:
+            raise deep
+    try:
+        data = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+            parse_int=_json_int,
+            parse_float=_json_float,
+        )
+    except _BadNumber as exc:
+        _positioned(text, file, ("number-too-long", "bad-number"))
+        raise InputError("bad-number", f"{exc} is not a number a request can hold", Location(file)) from None
     except _DuplicateJSONKey as exc:
         _json_positions(text, file)  # raises the duplicate with its line when YAML can read the text
         raise InputError("duplicate-key", f"the key '{exc.key}' appears twice in one object", Location(file)) from None
@@ -373,6 +516,15 @@ def _parse_json(text: str, file: str) -> Document:
         raise InputError("json-syntax", str(exc), Location(file, 1, 1)) from None
     if data is None:
         raise InputError("empty-document", "the document is null", Location(file, 1, 1))
+    if "\\" in text and _SUSPECT_ESCAPE.search(text):
+        for value in _strings(data):
+            refused = refused_character(value)
+            if refused is not None:
+                lone = _LONE_SURROGATE.search(text) if refused[0] == "not-unicode" else None
+                if lone is not None:  # the YAML composer refuses it as a syntax error: find it here
+                    raise InputError(*refused, _at_offset(file, text, lone.start()))
+                _positioned(text, file, (refused[0],))
+                raise InputError(*refused, Location(file))
     return Document(data, file, text, positions_pending=True)
 
 

@@ -242,6 +242,7 @@ class _Builder:
                     data["waivable"],
                     cite,
                     doc.locate(("name",)),
+                    data.get("label", ""),
                 )
             )
         elif kind == "priority":

@@ -147,6 +147,11 @@ class Criterion:
     waivable: bool
     cite: tuple[Citation, ...]
     location: Location = dataclasses.field(default=Location(), compare=False, hash=False)
+    short: str = ""  # the short name in text (``in-country presence``); else the name in words
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name.replace("_", " ")
 
 
 @dataclass(frozen=True)

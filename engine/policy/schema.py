@@ -19,8 +19,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..errors import EngageError, InputError, Location
-from .documents import Document, dotted
+from ..errors import EngageError, InputError, Location, hidden_character
+from .documents import MAX_DIGITS, Document, dotted
 from .model import EXCEPTION_STATES, STATUSES
 
 SCHEMA_NAMES = ("request", "rules", "criteria", "cases")
@@ -161,6 +161,8 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, int) and len(text := str(abs(value))) > MAX_DIGITS:
+        return f"a number of {len(text)} digits"
     return repr(value)
 
 
@@ -235,6 +237,14 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
     if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
         return [at("out-of-range", f"{describe(instance)} must be {word[validator]} {error.validator_value}")]
+    if validator == "pattern" and path == ("id",) and isinstance(instance, str) and (hidden := hidden_character(instance)):
+        return [
+            at(
+                "control-character",
+                f"the id holds U+{ord(hidden):04X}, a character that is not shown or changes how text is shown;"
+                " an id is one line of visible text",
+            )
+        ]
     if validator in ("minLength", "maxLength", "pattern"):
         if validator == "minLength" or (validator == "pattern" and expected == "\\S"):
             detail = "is blank: write the text, or leave the field out when it is unknown"

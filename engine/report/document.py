@@ -15,6 +15,7 @@ from datetime import date
 from html import escape
 from typing import Any
 
+from ..evaluation.render import spreadsheet_text
 from ..log.logview import Entry, entries, superseded
 from ..log.register import RegisterEntry, build_register
 from ..log.rulesets import load_stored
@@ -453,14 +454,6 @@ CSV_COLUMNS = (
 )
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    """Free text for a spreadsheet cell: a leading formula character is quoted so it stays text."""
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
     """One row per decision in force, with each condition's status: for a spreadsheet."""
     names = list(criteria) + sorted({n for e in entries for n in e.decision.get("criteria", {})} - set(criteria))
@@ -474,7 +467,7 @@ def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
             [
                 e.seq,
                 e.as_of,
-                _cell(e.request_id),
+                spreadsheet_text(e.request_id),
                 e.country or "",
                 e.region or "",
                 e.outcome,
@@ -483,12 +476,12 @@ def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
                 ";".join(str(x.get("decision", "")) for x in e.exceptions),
                 ";".join(",".join(x.get("waives") or ()) for x in e.exceptions),
                 "" if h is None else h.outcome,
-                "" if h is None else _cell(h.by),
+                "" if h is None else spreadsheet_text(h.by),
                 "" if h is None else ("yes" if h.follows else "no"),
-                "" if h is None else _cell(h.justification or ""),
+                "" if h is None else spreadsheet_text(h.justification or ""),
                 e.corrects or "",
                 e.record.recorded_at,
-                _cell(e.record.recorded_by),
+                spreadsheet_text(e.record.recorded_by),
                 e.record.ruleset_hash or "",
             ]
         )

@@ -40,7 +40,7 @@ class Labels:
             {k: t.label for k, t in vocab.regions.items()},
             dict(vocab.status_labels),
             {c.name: f"({c.letter}) {c.title}" for c in policy.criteria},
-            {c.name: f"({c.letter}) {c.name.replace('_', ' ')}" for c in policy.criteria},
+            {c.name: f"({c.letter}) {c.label}" for c in policy.criteria},
         )
 
     def outcome(self, code: str) -> str:
@@ -127,22 +127,35 @@ class Figures:
         return self.total - self.human_decided
 
 
+def _plus_days(day: date, days: int) -> date:
+    """``day`` plus ``days``, stopping at the last date there is (9999-12-31) rather than failing."""
+    return date.max if (date.max - day).days < days else day + timedelta(days=days)
+
+
 def _buckets(date_from: date, date_to: date) -> tuple[str, list[tuple[str, date, date]]]:
     out: list[tuple[str, date, date]] = []
     if (date_to - date_from).days < WEEKLY_UP_TO_DAYS:
         start = date_from - timedelta(days=date_from.weekday())
         while start <= date_to:
-            end = start + timedelta(days=6)
+            end = _plus_days(start, 6)
             iso = start.isocalendar()
             out.append((f"{iso.year}-W{iso.week:02d}", start, end))
+            if end == date.max:
+                break
             start = end + timedelta(days=1)
         return "week", out
-    year, month = date_from.year, date_from.month
-    while date(year, month, 1) <= date_to:
-        start = date(year, month, 1)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        out.append((f"{start:%Y-%m}", start, date(year, month, 1) - timedelta(days=1)))
+    start = date(date_from.year, date_from.month, 1)
+    while start <= date_to:
+        end = date.max if start.year == date.max.year and start.month == 12 else _next_month(start) - timedelta(days=1)
+        out.append((f"{start:%Y-%m}", start, end))
+        if end == date.max:
+            break
+        start = end + timedelta(days=1)
     return "month", out
+
+
+def _next_month(start: date) -> date:
+    return date(start.year + 1, 1, 1) if start.month == 12 else date(start.year, start.month + 1, 1)
 
 
 def _outcome_order(known: Sequence[str], seen: set[str]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from ..errors import visible
 from ..evaluation.logic import lookup
 from .auth import CSRF_FIELD, Session
 from .forms import html_id
@@ -43,12 +44,19 @@ NOTICES = (
     "password_changed",
 )
 
+
+def _shown(value: Any) -> Any:
+    """Every text a page shows: hidden characters (bidi overrides, zero-width) as <U+XXXX>, then escaped."""
+    return visible(value, lines=True) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 environment = Environment(
     loader=PackageLoader("engine.web", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_shown,
 )
 
 

@@ -91,7 +91,7 @@ def test_the_columns_hold_outcome_score_statuses_missing_and_reasons_with_citati
     missing = found["REQ-2026-0107"]
     assert missing["Outcome code"].value == "request_information"
     assert missing["Recommendation"].value == "Ask for missing information"
-    assert missing["(c) in country presence"].value == "unknown"
+    assert missing["(c) in-country presence"].value == "unknown"
     assert missing["Missing information"].value == "presence.adequately_staffed; partnership.civil_society_involved"
     why = missing["Why (decisive reasons, with citations)"].value.splitlines()
     assert why[0] == (
@@ -146,7 +146,7 @@ def test_the_summary_sheet_counts_each_outcome(workbook: Any) -> None:
 def test_csv_has_the_same_rows_with_machine_headers(batch: Path) -> None:
     out, run = run_out(batch, "decisions.csv")
     assert run.stdout.endswith(f"wrote {out}\n")
-    with out.open(newline="", encoding="utf-8") as handle:
+    with out.open(newline="", encoding="utf-8-sig") as handle:
         table = list(csv.DictReader(handle))
     assert list(table[0]) == [
         "id",

@@ -73,7 +73,7 @@ def test_ten_thousand_rows_from_the_template_round_trip_to_a_decisions_workbook(
         assert row[col["Outcome code"]] == decision.outcome, (number, request)
         assert row[col["Recommendation"]] == engine.policy.vocab.outcomes[decision.outcome].label
         assert row[col["Priority (0-100)"]] == decision.priority_score
-        statuses = [row[col[f"({engine.policy.criterion(n).letter}) {n.replace('_', ' ')}"]] for n in criteria]
+        statuses = [row[col[f"({engine.policy.criterion(n).letter}) {engine.policy.criterion(n).label}"]] for n in criteria]
         assert statuses == [c.status for c in decision.criteria]
         assert (row[col["Missing information"]] or "") == "; ".join(decision.missing)
         assert row[col["Source"]] == f"{filled}:row {number}"

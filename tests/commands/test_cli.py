@@ -38,7 +38,7 @@ def test_evaluate_the_examples_as_text() -> None:
     assert code == 0, err
     assert err == ""
     assert "REQ-2026-0101: ENGAGE (engage)" in out
-    assert "(c) in country presence          unknown" in out
+    assert "(c) in-country presence          unknown" in out
     assert "Missing information (ask the requester): presence.adequately_staffed" in out
     assert "[E/CN.4/2006/104 para 26]" in out
     assert out.rstrip().endswith(

@@ -76,6 +76,29 @@ FIXTURES: tuple[Fixture, ...] = (
     Fixture("not-utf8", "latin-1 bytes", lambda p: p.write(R + "extra.yaml", "stage: outcome # caf\xe9\n".encode("latin-1"))),
     Fixture("empty-file", "empty rule file", lambda p: p.write(R + "extra.yaml", "")),
     Fixture(
+        "too-deep", "a list nested 40 deep", lambda p: p.write(R + "extra.yaml", "stage: outcome\nx: " + "[" * 40 + "]" * 40)
+    ),
+    Fixture(
+        "file-too-large",
+        "a rule file over 1 MiB",
+        lambda p: p.write(R + "extra.yaml", "stage: outcome\n" + "#" * (1 << 20) + "\n"),
+    ),
+    Fixture(
+        "number-too-long",
+        "a 21-digit number",
+        lambda p: p.replace(R + "partnership.yaml", "stage: condition\n", "stage: condition\nx: 123456789012345678901\n"),
+    ),
+    Fixture(
+        "bad-number",
+        "a number too large to be finite",
+        lambda p: p.replace(R + "partnership.yaml", "stage: condition\n", "stage: condition\nx: 1e999\n"),
+    ),
+    Fixture(
+        "control-character",
+        "an escaped control character",
+        lambda p: p.replace(R + "partnership.yaml", "stage: condition\n", 'stage: condition\nx: "a\\x01b"\n'),
+    ),
+    Fixture(
         "unsupported-tag",
         "python tag",
         lambda p: p.replace(R + "partnership.yaml", "stage: condition", "stage: !!python/name:os.system condition"),
@@ -260,7 +283,7 @@ FIXTURES: tuple[Fixture, ...] = (
         "numbered document without a paragraph",
         lambda p: p.replace(
             R + "partnership.yaml",
-            "      - source: E/CN.4/2006/104\n        para: 19(d)\n\n  - id: partnership.none",
+            '      - source: E/CN.4/2006/104\n        para: "18"\n\n  - id: partnership.none',
             "      - source: E/CN.4/2006/104\n\n  - id: partnership.none",
         ),
     ),

@@ -78,7 +78,8 @@ def test_a_rule_without_a_citation_is_a_schema_error_at_the_rule(tmp_path: Path)
     rules, criteria = copy_policy(tmp_path)
     edit(
         rules / "partnership.yaml",
-        "    cite:\n      - source: E/CN.4/2006/104\n        para: 19(d)\n\n  - id: partnership.none",
+        '    cite:\n      - source: E/CN.4/2006/104\n        para: 19(d)\n      - source: E/CN.4/2006/104\n        para: "18"\n'
+        "\n  - id: partnership.none",
         "\n  - id: partnership.none",
     )
     err = only(errors_of(rules, criteria), "missing-field")

@@ -188,3 +188,14 @@ def test_an_update_supersedes_the_recorded_decision_with_the_reason(web: Site) -
     assert "This decision was replaced by a later record." in client.get("/decisions/1").text
     assert client.get("/requests/new?correct=1").status_code == 404  # only what is in force can be updated
     assert verify(web.store).ok
+
+
+def test_bidirectional_and_zero_width_characters_are_shown_by_their_code_points(web: Site) -> None:
+    client = web.client("intake")
+    title = "Training \u202eslaiciffo\u202c of\u200b judges"
+    response = submit(client, request_form(**{"request.title": title}))
+    assert response.status_code == 303
+    for path in ("/decisions/1", "/queue"):
+        page = client.get(path).text if path != "/queue" else web.client("board").get(path).text
+        assert not set(page) & {"\u202e", "\u202c", "\u200b"}, path
+    assert "Training &lt;U+202E&gt;slaiciffo&lt;U+202C&gt; of&lt;U+200B&gt; judges" in client.get("/decisions/1").text

@@ -294,3 +294,13 @@ def test_accounts_are_added_changed_and_disabled_by_an_administrator(web: Site) 
     assert sign_in(web.client(), "new.officer", "long enough pw").status_code == 401
     refused = admin.post("/accounts/admin", data={"csrf_token": token, "action": "disable"})
     assert refused.status_code == 422 and "your own account" in refused.text
+
+
+def test_an_uploaded_row_shows_every_one_of_its_problems(web: Site) -> None:
+    client = web.client("intake")
+    text = "\n".join([HEADER, BAD, GOOD.format(n=1, ldc="no")]) + "\n"
+    page = upload(client, "intake.csv", text.encode()).text  # type: ignore[attr-defined]
+    rows = re.findall(r'<tr class="(ok|invalid)">(.*?)</tr>', page, re.S)
+    assert [kind for kind, _ in rows] == ["invalid", "ok"]
+    assert "&#39;maybe&#39; is not yes or no" in rows[0][1]  # a cell that cannot be read
+    assert "&#39;contry_office&#39; is not one of" in rows[0][1]  # and the schema's finding on another cell
