@@ -335,7 +335,12 @@ class LogStore:
             current = self._in_force(conn, [d.request_id for d in drafts])
             for draft in drafts:
                 if draft.kind == DECISION and draft.request_id in current:
-                    raise already_recorded(draft.request_id, current[draft.request_id][0])
+                    raise StoreError(
+                        "already-recorded",
+                        f"{draft.request_id} already has an engine decision in force (#{current[draft.request_id][0]});"
+                        " nothing recorded",
+                        Location(draft.request_id),
+                    )
             return self._chain(conn, drafts)
 
     def record(self, drafts: Sequence[Draft], update: bool = False) -> list[Outcome]:
