@@ -8,6 +8,9 @@ record that does not exist or cannot be superseded or decided).  The replay re-e
 request as received with the ruleset stored for it, at the recorded ``as_of``, and compares
 the canonical decision JSON byte for byte.
 
+The append-only triggers are checked too: one dropped or disabled is named
+(``triggers-missing``), since the records may be changed without a trace from then on.
+
 A chain cannot show that records were removed from its end, or that the whole chain was
 rewritten: check the head (number and hash) against one kept elsewhere with ``anchor``.
 """
@@ -22,6 +25,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..errors import EngageError
+from .database import trigger_problems
 from .rulesets import RulesetCache
 from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, store_json
 
@@ -51,10 +55,11 @@ class AuditResult:
     other_engine: int = 0  # replayed identically by another engine version
     chain: list[Problem] = field(default_factory=list)
     replay: list[Problem] = field(default_factory=list)
+    triggers: list[Problem] = field(default_factory=list)  # the database's own refusal of changes
 
     @property
     def problems(self) -> list[Problem]:
-        return self.chain + self.replay
+        return self.triggers + self.chain + self.replay
 
     @property
     def ok(self) -> bool:
@@ -88,6 +93,8 @@ def verify(
     cache = RulesetCache(store)
     try:
         with store.reading() as conn:
+            # The chain shows what was changed; without the triggers nothing stops the next change.
+            result.triggers = [Problem(None, "triggers-missing", text) for text in trigger_problems(conn)]
             walker = _Walker(store, conn, result)
             for record in store.walk(conn):
                 walker.step(record)

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
 from ..errors import EngageError, Location
 from ..evaluation.decision import Decision
@@ -285,10 +285,12 @@ class LogStore:
         self.engine = engine
         self.where = where
         self.clock = clock
+        self._file_checked = False  # SQLite's integrity check runs before this store's first append
 
     @classmethod
-    def open(cls, db: str | None = None, clock: Callable[[], str] = utc_now) -> LogStore:
-        engine, where = open_database(db)
+    def open(cls, db: str | None = None, clock: Callable[[], str] = utc_now, read_only: bool = False) -> LogStore:
+        """The log named by ``db``; ``read_only``: the caller only reads (a log that cannot be written still opens)."""
+        engine, where = open_database(db, read_only=read_only)
         return cls(engine, where, clock)
 
     def close(self) -> None:
@@ -330,6 +332,7 @@ class LogStore:
         if not drafts:
             return []
         with self._guard(), write_transaction(self.engine) as conn:
+            self._check_tail(conn)
             if check is not None:
                 check(conn)
             current = self._in_force(conn, [d.request_id for d in drafts])
@@ -355,6 +358,7 @@ class LogStore:
         if not drafts:
             return []
         with self._guard(), write_transaction(self.engine) as conn:
+            self._check_tail(conn)
             current = self._in_force(conn, [d.request_id for d in drafts])
             next_seq = self.head(conn)[0] + 1
             planned: list[tuple[Draft, str, int | None]] = []
@@ -412,6 +416,48 @@ class LogStore:
         for record in added:
             self._keep_in_force(conn, record)
         return added
+
+    def _check_tail(self, conn: Connection) -> None:
+        """Refuse to chain onto a log that does not verify where the new records would join it."""
+        try:
+            self._verify_tail(conn)
+        except DatabaseError as exc:  # the file is damaged where the check had to read
+            if self.backend != "sqlite":
+                raise
+            raise self._corrupt(f"SQLite cannot read it ({str(exc.orig).strip() or type(exc.orig).__name__})") from None
+
+    def _verify_tail(self, conn: Connection) -> None:
+        if not self._file_checked and self.backend == "sqlite":
+            # Once per store: it reads the whole file, and pages far from the tail can be damaged too.
+            found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").all()]
+            if found != ["ok"]:
+                raise self._corrupt(f"SQLite's integrity check fails ({found[0].splitlines()[-1].strip()})")
+            self._file_checked = True
+        tail = [_record(row) for row in conn.execute(sa.select(records).order_by(records.c.seq.desc()).limit(2))]
+        if not tail:
+            return
+        last = tail[0]
+        before = tail[1] if len(tail) > 1 else None
+        if last.computed_hash() != last.hash:
+            raise self._corrupt(f"its last record #{last.seq} does not give its hash: it was changed after it was recorded")
+        if before is None and (last.seq != 1 or last.prev_hash != GENESIS):
+            raise self._corrupt(f"its last record #{last.seq} is its only one: the records before it were deleted")
+        if before is not None and (before.seq != last.seq - 1 or last.prev_hash != before.hash):
+            raise self._corrupt(f"its last record #{last.seq} does not follow #{before.seq}: records were deleted or changed")
+
+    def _corrupt(self, why: str) -> StoreError:
+        recover = (
+            " restore the latest backup that verifies, or save what can be read with"
+            f" `sqlite3 {self.where} .recover | sqlite3 NEW.sqlite3` and verify that copy before using it"
+            if self.backend == "sqlite"
+            else " restore the latest backup that verifies"
+        )
+        return StoreError(
+            "log-corrupt",
+            f"the decision log does not verify: {why}; nothing recorded. Stop writing to it, see what is affected"
+            f" with `engage log verify --db {self.where}`, then{recover}",
+            Location(self.where),
+        )
 
     @staticmethod
     def _keep_in_force(conn: Connection, record: LogRecord) -> None:
