@@ -5,6 +5,11 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from engine.bench.decisions import generate
 from engine.cli import main
 from engine.errors import EngageError
 from engine.evaluation.evaluator import Engine
@@ -22,6 +28,7 @@ from engine.log.logview import entries
 from engine.log.store import LogStore, decision_draft
 
 from ..helpers.logsupport import AS_OF, EXAMPLES, ok, query, record_examples, run, write_requests
+from ..helpers.support import ROOT
 
 FIRST = EXAMPLES / "01-engage-nhri-programme.yaml"
 
@@ -248,3 +255,41 @@ def test_an_interrupted_record_run_names_the_last_record_and_a_rerun_records_onl
     assert status == 0, rest
     assert "recorded 4 decisions" in rest and "5 already recorded as they are (#1 to #5)" in rest
     assert _count(db) == 9
+
+
+def test_sigterm_interrupts_a_jobs_record_run_which_names_its_last_record_and_a_rerun_records_the_rest(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in generate(3000, seed=7)), "utf-8")
+    db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    argv = ["evaluate", str(batch), "--as-of", AS_OF, "--record", "--db", db, "--jobs", "2", "--format", "jsonl", "--quiet"]
+    command = [sys.executable, "-c", "from engine.cli import run; run()", *argv]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if (tmp_path / "log.sqlite3").exists() and _count_quietly(db) > 0:
+                break
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    recorded = _count(db)
+    assert 0 < recorded < 3000, "the run was not interrupted half-way"
+    assert process.returncode == 130, err
+    last = query(db, "SELECT seq, request_id FROM log_records ORDER BY seq DESC")[0]
+    assert f"interrupted: recorded {recorded} decisions in " in err
+    assert f"the last is #{last[0]} ({last[1]}); run the same command again to record the rest" in err
+    status, _, rest = run(*argv)
+    assert status == 0, rest
+    assert f"recorded {3000 - recorded} decisions" in rest and f"{recorded} already recorded as they are" in rest
+    assert _count(db) == 3000 and query(db, "SELECT count(DISTINCT request_id) FROM log_records")[0][0] == 3000
+
+
+def _count_quietly(db: str) -> int:
+    try:
+        return _count(db)
+    except sa.exc.SQLAlchemyError:  # the schema is still being made
+        return 0
