@@ -47,7 +47,8 @@ DESCRIPTION = (
     "Evaluate request files against the rules. PATH is a .yaml/.yml/.json request file, a .csv/.xlsx/.jsonl"
     " batch (one request per row or line), a directory (every .yaml/.yml/.json file in it, sorted by name) or"
     " - for standard input. Exit status: 0 when every request was evaluated, 2 when an input was invalid (the"
-    " valid ones are still evaluated), 1 on an internal error."
+    " valid ones are still evaluated) or --record refused a changed request whose id is recorded, 1 on an"
+    " internal error, 130 when interrupted (with --record, after saying which requests were recorded)."
 )
 
 RECORD_BATCH = 100  # decisions appended to the log per transaction

@@ -334,8 +334,8 @@ def _verify_summary(result: AuditResult, where: str, *, replay: bool) -> str:
         if result.other_engine:
             text += f" ({result.other_engine} made by another engine version, identical apart from it)"
         lines.append(text)
-    if result.triggers:
-        lines.append(f"append-only triggers: {len(result.triggers)} gone or disabled (listed above)")
+    if result.guards:
+        lines.append(f"guards: {_problems(len(result.guards))} with the append-only triggers or log_in_force (listed above)")
     return "\n".join(lines) + "\n"
 
 

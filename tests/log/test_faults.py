@@ -149,3 +149,22 @@ def test_verify_reports_disabled_append_only_triggers_on_postgresql(db: str) -> 
     execute_bypassing_triggers(db, ["ALTER TABLE rulesets DISABLE TRIGGER USER"], tables=())
     status, out, _ = run("log", "verify", "--db", db, "--no-replay")
     assert status == 1 and "the append-only trigger rulesets_append_only on rulesets is disabled" in out
+
+
+def test_verify_reports_a_table_of_records_in_force_that_differs_from_the_chain(db: str) -> None:
+    record_examples(db)
+    execute_bypassing_triggers(db, ["DELETE FROM log_in_force WHERE request_id = 'REQ-2026-0103'"], tables=())
+    execute_bypassing_triggers(db, ["UPDATE log_in_force SET seq = 3 WHERE request_id = 'REQ-2026-0104'"], tables=())
+    status, out, _ = run("log", "verify", "--db", db, "--no-replay")
+    assert status == 1
+    assert "#3 (REQ-2026-0103): in-force-differs: the decision in force is not in log_in_force" in out
+    assert "#4 (REQ-2026-0104): in-force-differs: log_in_force names #3 instead" in out
+    assert "chain: intact" in out
+
+
+def test_a_cut_tail_that_left_log_in_force_behind_is_named_without_an_anchor(db: str) -> None:
+    record_examples(db)
+    execute_bypassing_triggers(db, ["DELETE FROM log_records WHERE seq = 9"])
+    status, out, _ = run("log", "verify", "--db", db, "--no-replay")
+    assert status == 1
+    assert "#9 (REQ-2026-0109): in-force-differs: log_in_force names it, but the chain has no decision in force" in out
