@@ -293,3 +293,15 @@ def _count_quietly(db: str) -> int:
         return _count(db)
     except sa.exc.SQLAlchemyError:  # the schema is still being made
         return 0
+
+
+def test_the_database_itself_refuses_a_second_decision_in_force_for_an_id(db: str) -> None:
+    """The primary key, not only the check under the lock: a writer that skipped the check still cannot win twice."""
+    record_examples(db)
+    engine = sa.create_engine(resolve_url(db))
+    try:
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO log_in_force (request_id, seq, fingerprint) VALUES ('REQ-2026-0101', 99, 'x')"))
+    finally:
+        engine.dispose()
+    assert query(db, "SELECT seq FROM log_in_force WHERE request_id = 'REQ-2026-0101'") == [(1,)]
