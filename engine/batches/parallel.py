@@ -43,7 +43,7 @@ from ..policy.documents import Document, load_file
 from ..policy.loader import display_path
 from .batch import Decided, Origin, Result, decide_item, unique_ids
 from .inputs import Item, file_items, read_requests, request_files
-from .processes import context
+from .processes import context, end_with_parent
 from .tables import jsonl_empty, jsonl_line
 
 CHUNK = 250  # inputs per unit: large enough to amortise the hand-over, small enough to stream
@@ -60,6 +60,7 @@ class Plan:
     as_of_source: str
     render: str  # "jsonl", "text" or "none"
     keep_documents: bool  # --out and --record need each request's document in the parent
+    parent: int  # the process id of the command: its workers end when it does
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ _WORKER: dict[str, Any] = {}  # in a worker process: its engine and plan, loaded
 
 
 def _start(plan: Plan) -> None:
+    end_with_parent(plan.parent)
     _WORKER["engine"] = Engine.load(plan.rules_dir, plan.criteria_dir)
     _WORKER["plan"] = plan
 
@@ -238,7 +240,8 @@ def evaluate_parallel(
     Runs of decisions whose output was asked for come as :class:`~engine.batches.batch.Decided`.
     """
     when = as_of or date.today()
-    plan = Plan(engine.policy.rules_dir, engine.policy.criteria_dir, when, "given" if as_of else "today", render, keep_documents)
+    source = "given" if as_of else "today"
+    plan = Plan(engine.policy.rules_dir, engine.policy.criteria_dir, when, source, render, keep_documents, os.getpid())
     return unique_ids(_ordered(units(paths, stdin), plan, jobs), locate_id=_locate_id)
 
 

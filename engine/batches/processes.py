@@ -9,17 +9,32 @@ durable-rules state, a progress bar's thread or output not yet flushed.
 
 Where there is no fork server (Windows), each worker is a fresh interpreter ("spawn").
 
+A worker ends when the ``engage`` process that asked for it ends, however it ends (even by
+SIGKILL, which leaves no time to clean up): :func:`end_with_parent`.  Without that, a
+worker blocked writing to a result pipe nobody reads would wait for ever, and with it the
+fork server, which stops only when every holder of its "alive" pipe (each worker too) has
+gone; all of them would keep the command's standard output open.
+
 This module imports only the standard library: it runs before the engine is imported.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import select
+import signal
+import sys
+import threading
+import time
 from multiprocessing.context import BaseContext
 
 WORKER_MODULE = "engine.batches.parallel"  # what a worker runs: the fork server imports it once
 AUTO_JOBS_FROM = 5_000  # below this many requests, starting processes costs more than it gains
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+POLL_SECONDS = 0.5  # where a process cannot be watched by a pidfd, how often to look
 
 
 def default_jobs(expected: int | None) -> int:
@@ -44,3 +59,39 @@ def prestart() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+def end_with_parent(parent: int) -> None:
+    """In a worker: end this process as soon as process ``parent`` (the ``engage`` command) ends.
+
+    A worker's own parent is the fork server, so the kernel's parent-death signal covers the
+    fork server's death only; a watchdog thread waits on the command's pidfd for the rest.
+    """
+    if sys.platform.startswith("linux"):
+        # A libc without prctl: the watchdog still runs.
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    threading.Thread(target=_watch, args=(parent,), name="engage-parent-watchdog", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    try:
+        handle = os.pidfd_open(parent)  # readable once the process has ended
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # pragma: no cover - no pidfd (not Linux, or an old kernel): poll
+        while _exists(parent):
+            time.sleep(POLL_SECONDS)
+        os._exit(1)
+    select.select([handle], [], [])
+    os._exit(1)  # no clean-up: the results would go to a process that is not there
+
+
+def _exists(pid: int) -> bool:  # pragma: no cover - only where there is no pidfd
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

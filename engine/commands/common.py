@@ -132,11 +132,14 @@ def current_user(args: argparse.Namespace) -> str:
         return f"uid:{os.getuid()}"
 
 
-def open_store(args: argparse.Namespace) -> LogStore:
+def open_store(args: argparse.Namespace, read_only: bool = False) -> LogStore:
+    """The decision log named by ``--db`` (or ``ENGAGE_DB``, or the default), created or upgraded on first use.
+
+    ``read_only``: the verb only reads, so a log on read-only media is opened as it is.
+    """
     from ..log.store import LogStore  # the database layer loads only for the verbs that need it
 
-    """The decision log named by ``--db`` (or ``ENGAGE_DB``, or the default), created or upgraded on first use."""
-    return LogStore.open(getattr(args, "db", None))
+    return LogStore.open(getattr(args, "db", None), read_only=read_only)
 
 
 def day(text: str) -> date:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import codecs
 import os
+import signal
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..batches.processes import prestart
 from ..errors import EngageError
@@ -30,10 +32,11 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..batches.batch import Result
+    from ..batches.progress import Progress
     from ..cli import Streams
     from ..evaluation.decision import Decision
     from ..evaluation.evaluator import Engine
-    from ..log.store import Draft, LogStore
+    from ..log.store import Draft, LogRecord, LogStore
 
 # The engine is imported in run(), after a fork server for --jobs is started (engine/batches/processes.py);
 # --out and --record bring in openpyxl and SQLAlchemy: they are imported only when asked for.
@@ -44,11 +47,13 @@ DESCRIPTION = (
     "Evaluate request files against the rules. PATH is a .yaml/.yml/.json request file, a .csv/.xlsx/.jsonl"
     " batch (one request per row or line), a directory (every .yaml/.yml/.json file in it, sorted by name) or"
     " - for standard input. Exit status: 0 when every request was evaluated, 2 when an input was invalid (the"
-    " valid ones are still evaluated), 1 when the rules could not decide a request (a conflict or a gap in the"
-    " rules, which engage lint reports too), 70 on an internal error."
+    " valid ones are still evaluated) or --record refused a changed request whose id is recorded, 1 when the"
+    " rules could not decide a request (a conflict or a gap in the rules, which engage lint reports too), 70 on"
+    " an internal error, 130 when interrupted (with --record, after saying which requests were recorded)."
 )
 
 RECORD_BATCH = 100  # decisions appended to the log per transaction
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,7 +80,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--record",
         action="store_true",
         help="also store each decision in the decision log, with the request as received and the rules that made it;"
-        " a last line on standard error says how many were recorded and their numbers",
+        " a request id has one decision in force: the same request (content, date and rules) again is not recorded"
+        " again, and a changed one is refused (exit status 2) unless --update; a last line on standard error says"
+        " how many were recorded and their numbers",
+    )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="with --record: a changed request whose id is recorded supersedes the record in force (a correction)",
     )
     add_db_argument(parser)
     add_user_argument(parser)
@@ -96,27 +108,76 @@ def _jobs(text: str) -> int:
 
 
 class _Recorder:
-    """Appends decisions to the log as they are printed, a batch per transaction."""
+    """Appends decisions to the log as they are printed, a batch per transaction, one in force per id."""
 
-    def __init__(self, store: LogStore, user: str) -> None:
+    def __init__(self, store: LogStore, user: str, update: bool) -> None:
         self.store = store
         self.user = user
-        self.pending: list[Draft] = []
-        self.recorded: list[int] = []
+        self.update = update
+        self.pending: list[tuple[Draft, str]] = []  # with where the request came from
+        self.recorded: list[LogRecord] = []
+        self.superseded: list[int] = []
+        self.unchanged: list[tuple[str, int]] = []  # request id, its record
+        self.refused: list[str] = []  # the messages, already printed
 
     def add(self, result: Result) -> None:
         from ..log.store import decision_draft
 
         assert result.decision is not None
         received = result.item.doc.data if result.item is not None and result.item.doc is not None else result.record
-        self.pending.append(decision_draft(received, result.decision, self.user, result.source))
-        if len(self.pending) >= RECORD_BATCH:
-            self.flush()
+        self.pending.append((decision_draft(received, result.decision, self.user, result.source), result.source))
 
-    def flush(self) -> None:
-        if self.pending:
-            self.recorded.extend(r.seq for r in self.store.append(self.pending))
-            self.pending = []
+    def full(self) -> bool:
+        return len(self.pending) >= RECORD_BATCH
+
+    def flush(self, progress: Progress) -> None:
+        from ..log.store import REFUSED, UNCHANGED, UPDATED, already_recorded
+
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        outcomes = self.store.record([draft for draft, _ in pending], update=self.update)
+        for outcome, (_, source) in zip(outcomes, pending, strict=True):
+            if outcome.record is not None:
+                self.recorded.append(outcome.record)
+            if outcome.status == UPDATED and outcome.existing is not None:
+                self.superseded.append(outcome.existing)
+            elif outcome.status == UNCHANGED and outcome.existing is not None:
+                self.unchanged.append((outcome.draft.request_id, outcome.existing))
+            elif outcome.status == REFUSED and outcome.existing is not None:
+                error = already_recorded(outcome.draft.request_id, outcome.existing)
+                message = f"{source}: {error.code}: {error.message}"
+                self.refused.append(message)
+                progress.write(message)
+
+    def summary(self) -> str:
+        done = [r.seq for r in self.recorded]
+        count = f"{len(done)} decision{'' if len(done) == 1 else 's'}"
+        span = "" if not done else f" (#{done[0]})" if len(done) == 1 else f" (#{done[0]} to #{done[-1]})"
+        line = f"recorded {count} in {self.store.where}{span}"
+        if self.superseded:
+            n = len(self.superseded)
+            line += f", superseding #{self.superseded[0]}" if n == 1 else f", superseding {n} earlier records"
+        if len(self.unchanged) == 1:
+            request_id, seq = self.unchanged[0]
+            line += f"; {request_id} is already recorded as #{seq} (same request, date and rules): nothing recorded for it"
+        elif self.unchanged:
+            seqs = sorted(seq for _, seq in self.unchanged)
+            line += f"; {len(seqs)} already recorded as they are (#{seqs[0]} to #{seqs[-1]}): nothing recorded for them"
+        if self.refused:
+            line += f"; {len(self.refused)} refused: recorded before with other content, date or rules (--update supersedes)"
+        return line
+
+    def interrupted(self) -> str:
+        """What an interrupted run recorded, and how to finish it."""
+        if not self.recorded:
+            return f"interrupted: nothing recorded in {self.store.where}; run the same command again to record the requests"
+        last = self.recorded[-1]
+        count = f"{len(self.recorded)} decision{'' if len(self.recorded) == 1 else 's'}"
+        return (
+            f"interrupted: recorded {count} in {self.store.where}; the last is #{last.seq} ({last.request_id});"
+            " run the same command again to record the rest"
+        )
 
 
 def _write_encoded(stream: TextIO, data: bytes) -> None:
@@ -143,12 +204,30 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         store = open_store(args)
         user = current_user(args)
         store.save_ruleset(engine.policy, user)
-        recorder = _Recorder(store, user)
+        recorder = _Recorder(store, user, args.update)
+    previous = _terminate_as_interrupt() if recorder is not None else None
     try:
         return _evaluate(args, streams, engine, out, recorder)
+    except KeyboardInterrupt:
+        if recorder is None:
+            raise
+        return EXIT_INTERRUPTED
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         if recorder is not None:
             recorder.store.close()
+
+
+def _terminate_as_interrupt() -> Any:
+    """SIGTERM interrupts a recording run as Ctrl-C does, so that it can say what it recorded."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: Path | None, recorder: _Recorder | None) -> int:
@@ -215,6 +294,8 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
             decision = result.decision  # None when a worker process kept it and sent its output
             if recorder is not None:
                 recorder.add(result)
+                if recorder.full():
+                    recorder.flush(progress)
             if writer is not None:
                 continue
             if args.format == "jsonl":  # a worker's output ends with its newline already
@@ -229,6 +310,8 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     except BaseException:
         if writer is not None:
             writer.abort()
+        if recorder is not None:
+            _keep_what_was_printed(recorder, progress, streams)
         raise
     finally:
         progress.close()
@@ -249,10 +332,18 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     elif args.format == "text" and inputs > 1 and not args.quiet:
         streams.stdout.write("\n" + summary + "\n")
     if recorder is not None:
-        recorder.flush()
-        done = recorder.recorded
-        span = "" if not done else f" (#{done[0]})" if len(done) == 1 else f" (#{done[0]} to #{done[-1]})"
-        streams.stderr.write(f"recorded {len(done)} decision{'' if len(done) == 1 else 's'} in {recorder.store.where}{span}\n")
+        recorder.flush(progress)
+        streams.stderr.write(recorder.summary() + "\n")
     if internal:
         return 1
-    return 2 if invalid or unread or empty else 0
+    return 2 if invalid or unread or empty or (recorder is not None and recorder.refused) else 0
+
+
+def _keep_what_was_printed(recorder: _Recorder, progress: Progress, streams: Streams) -> None:
+    """On an interruption: record the decisions already evaluated (and printed), then say what is recorded."""
+    try:
+        recorder.flush(progress)
+    except (EngageError, KeyboardInterrupt):  # the log itself failed, or a second Ctrl-C: keep what is there
+        recorder.pending = []
+    progress.close()
+    streams.stderr.write(recorder.interrupted() + "\n")

@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     today = args.as_of or date.today()
-    with open_store(args) as store, store.reading() as conn:
+    with open_store(args, read_only=True) as store, store.reading() as conn:
         decisions = store.select(conn, records.c.decision.isnot(None))
         register = build_register(decisions, superseded(conn))
     if args.expiring_within is not None:

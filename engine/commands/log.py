@@ -108,7 +108,7 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def run_list(args: argparse.Namespace, streams: Streams) -> int:
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         if args.all:
             return _list_all(store, args, streams)
         with store.reading() as conn:
@@ -220,7 +220,7 @@ def _list_all(store: LogStore, args: argparse.Namespace, streams: Streams) -> in
 
 
 def run_show(args: argparse.Namespace, streams: Streams) -> int:
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         with store.reading() as conn:
             record = find_decision(store, conn, args.ident)
             if record is None:
@@ -305,7 +305,7 @@ def run_verify(args: argparse.Namespace, streams: Streams) -> int:
             anchors.append(Anchor.parse(text))
         except ValueError:
             raise EngageError("bad-anchor", f"'{text}' is not N:sha256:HEX", Location("--anchor")) from None
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         result = verify(store, replay=not args.no_replay, anchors=tuple(anchors))
         where = store.where
     for problem in result.problems:
@@ -334,6 +334,8 @@ def _verify_summary(result: AuditResult, where: str, *, replay: bool) -> str:
         if result.other_engine:
             text += f" ({result.other_engine} made by another engine version, identical apart from it)"
         lines.append(text)
+    if result.guards:
+        lines.append(f"guards: {_problems(len(result.guards))} with the append-only triggers or log_in_force (listed above)")
     return "\n".join(lines) + "\n"
 
 

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise EngageError("bad-period", f"--from {args.date_from} is after --to {args.date_to}", Location("--from"))
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         data = gather(store, args.date_from, args.date_to)
         text = render_csv(data.entries, data.criteria) if args.format == "csv" else report_html(store, data)
     if args.out == "-":

@@ -8,6 +8,11 @@ record that does not exist or cannot be superseded or decided).  The replay re-e
 request as received with the ruleset stored for it, at the recorded ``as_of``, and compares
 the canonical decision JSON byte for byte.
 
+The append-only triggers are checked too: one dropped or disabled is named
+(``triggers-missing``), since the records may be changed without a trace from then on; and
+``log_in_force`` against the chain (``in-force-differs``), since it is what refuses a second
+decision in force for a request id.
+
 A chain cannot show that records were removed from its end, or that the whole chain was
 rewritten: check the head (number and hash) against one kept elsewhere with ``anchor``.
 """
@@ -19,11 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import EngageError
+from .database import trigger_problems
+from .logview import latest_decisions, superseded
 from .rulesets import RulesetCache
-from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, store_json
+from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, in_force, store_json
 
 MAX_DEPTH = 64  # how far back a reordered record's original number is looked for
 
@@ -51,10 +59,12 @@ class AuditResult:
     other_engine: int = 0  # replayed identically by another engine version
     chain: list[Problem] = field(default_factory=list)
     replay: list[Problem] = field(default_factory=list)
+    # The database's own guards: the append-only triggers, and log_in_force against a second decision in force.
+    guards: list[Problem] = field(default_factory=list)
 
     @property
     def problems(self) -> list[Problem]:
-        return self.chain + self.replay
+        return self.guards + self.chain + self.replay
 
     @property
     def ok(self) -> bool:
@@ -88,6 +98,8 @@ def verify(
     cache = RulesetCache(store)
     try:
         with store.reading() as conn:
+            # The chain shows what was changed; without the triggers nothing stops the next change.
+            result.guards = [Problem(None, "triggers-missing", text) for text in trigger_problems(conn)]
             walker = _Walker(store, conn, result)
             for record in store.walk(conn):
                 walker.step(record)
@@ -97,6 +109,8 @@ def verify(
                     progress(result.records)
             for anchor in anchors:
                 _check_anchor(store, conn, anchor, result)
+            if not result.chain:  # a changed chain is named already, and the table follows the chain as written
+                result.guards.extend(_in_force_problems(conn))
     finally:
         cache.close()
     return result
@@ -182,6 +196,28 @@ class _Walker:
                 self.superseded.add(target)
         elif record.kind == DECISION and record.role != DECISION:
             self.problem(record, "edited", "an engine decision without its decision")
+
+
+def _in_force_problems(conn: Connection) -> list[Problem]:
+    """Where ``log_in_force`` (which refuses a second decision in force) differs from what the chain says is in force."""
+    if not sa.inspect(conn).has_table("log_in_force"):  # a log of an older schema, read as it is
+        return []
+    chain = latest_decisions(conn, superseded(conn))
+    table = {str(rid): int(seq) for rid, seq in conn.execute(sa.select(in_force.c.request_id, in_force.c.seq))}
+    problems = []
+    for request_id, seq in sorted(chain.items(), key=lambda item: item[1]):
+        held = table.get(request_id)
+        if held is None:
+            message = "the decision in force is not in log_in_force: a second one for this id would not be refused"
+            problems.append(Problem(seq, "in-force-differs", message, request_id))
+        elif held != seq:
+            message = f"log_in_force names #{held} instead: the table of records in force was changed"
+            problems.append(Problem(seq, "in-force-differs", message, request_id))
+    for request_id, seq in sorted(table.items(), key=lambda item: item[1]):
+        if request_id not in chain:
+            message = "log_in_force names it, but the chain has no decision in force for this id"
+            problems.append(Problem(seq, "in-force-differs", message, request_id))
+    return problems
 
 
 def _replay(record: LogRecord, cache: RulesetCache, conn: Connection, result: AuditResult) -> None:

@@ -5,6 +5,10 @@
 is a SQLite file in the user's data directory.  The schema is created and upgraded by the
 versioned migrations in ``engine/log/migrations`` the first time a database is opened.
 
+A log that cannot be written (on read-only media, or a file without write permission) is
+opened read-only (``mode=ro&immutable=1``) by the verbs that only read it: nothing is
+written beside it, not even the write-ahead log's index, and no migration runs.
+
 Appends to the log are serialised: :func:`write_transaction` takes the database's one writer
 lock (``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on PostgreSQL), so
 concurrent writers, in any number of processes, queue up instead of forking the chain.
@@ -13,6 +17,7 @@ concurrent writers, in any number of processes, queue up instead of forking the 
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +96,33 @@ def connect(url: URL) -> Engine:
         raise StoreError("bad-database", str(exc), Location("--db")) from None
 
 
+def read_only_path(url: URL) -> Path | None:
+    """The file of a SQLite log that exists but cannot be written, else None."""
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    path = Path(url.database)
+    if not path.is_file():
+        return None
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return None if writable else path
+
+
+def connect_read_only(path: Path) -> Engine:
+    """A SQLite log opened as immutable: read as it is, with no lock, journal or index files made."""
+    target = "file:" + urllib.parse.quote(str(path)) + "?mode=ro&immutable=1"
+    engine = sa.create_engine(
+        sa.engine.URL.create("sqlite", database=target, query={"uri": "true"}),
+        connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+    )
+    event.listen(engine, "connect", _sqlite_connect_read_only)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect_read_only(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let us emit BEGIN ourselves (pysqlite's own transaction handling cannot say IMMEDIATE).
     dbapi_connection.isolation_level = None
@@ -140,12 +172,9 @@ def _alembic_config(conn: Connection) -> Any:
 
 
 def head_revision() -> str:
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config_plain()).get_current_head()
     assert head is not None
     return head
 
@@ -183,10 +212,26 @@ def migrate(engine: Engine, where: str) -> None:
             ) from None
 
 
-def open_database(given: str | None = None) -> tuple[Engine, str]:
-    """The engine for ``--db``/``ENGAGE_DB``/the default, migrated; and its display name."""
+def open_database(given: str | None = None, read_only: bool = False) -> tuple[Engine, str]:
+    """The engine for ``--db``/``ENGAGE_DB``/the default, migrated; and its display name.
+
+    ``read_only``: the caller only reads; a SQLite log that cannot be written is then opened
+    read-only, as it is (its schema must be one this version reads).
+    """
     url = resolve_url(given)
     where = display_url(url)
+    frozen = read_only_path(url) if read_only else None
+    if frozen is not None:
+        engine = connect_read_only(frozen)
+        try:
+            _check_readable(engine, where)
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            engine.dispose()
+            raise database_error(exc, where) from None
+        except StoreError:
+            engine.dispose()
+            raise
+        return engine, where
     engine = connect(url)
     try:
         migrate(engine, where)
@@ -194,6 +239,82 @@ def open_database(given: str | None = None) -> tuple[Engine, str]:
         engine.dispose()
         raise database_error(exc, where) from None
     return engine, where
+
+
+def _check_readable(engine: Engine, where: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        current = current_revision(conn)
+        conn.rollback()
+    config = _alembic_config_plain()
+    known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is None:
+        raise StoreError("not-a-log", "this read-only file is not a decision log (it has no schema)", Location(where))
+    if current not in known:
+        raise StoreError(
+            "newer-database",
+            f"the decision log's schema ({current}) is newer than this version of engage knows (up to {head_revision()});"
+            " upgrade engage",
+            Location(where),
+        )
+
+
+def _alembic_config_plain() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+# The triggers migration 0001 creates, which make the database itself refuse changes to the log.
+APPEND_ONLY_TABLES = ("log_records", "rulesets", "policy_blobs", "ruleset_files")
+
+
+def trigger_problems(conn: Connection) -> list[str]:
+    """What is wrong with the append-only triggers: one line for each that is gone, altered or disabled."""
+    problems: list[str] = []
+    if conn.dialect.name == "sqlite":
+        found = {
+            str(name): (str(table), str(sql or ""))
+            for name, table, sql in conn.exec_driver_sql("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        }
+        for table in APPEND_ONLY_TABLES:
+            for verb in ("update", "delete"):
+                name = f"{table}_no_{verb}"
+                held = found.get(name)
+                if held is None:
+                    problems.append(_gone(name, table))
+                elif held[0] != table or "RAISE(ABORT" not in held[1].upper().replace(" ", ""):
+                    problems.append(f"the append-only trigger {name} on {table} was altered: it no longer refuses a {verb}")
+        return problems
+    rows = conn.execute(
+        sa.text(
+            "SELECT t.tgname, c.relname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal AND pg_table_is_visible(c.oid) AND c.relname = ANY(:tables)"
+        ),
+        {"tables": list(APPEND_ONLY_TABLES)},
+    ).all()
+    found_pg = {(str(name), str(table)): str(enabled) for name, table, enabled in rows}
+    for table in APPEND_ONLY_TABLES:
+        for name in (f"{table}_append_only", f"{table}_no_truncate"):
+            enabled = found_pg.get((name, table))
+            if enabled is None:
+                problems.append(_gone(name, table))
+            elif enabled == "D":
+                problems.append(
+                    f"the append-only trigger {name} on {table} is disabled: the database no longer refuses changes"
+                    f" to {table}; enable it again (ALTER TABLE {table} ENABLE TRIGGER {name})"
+                )
+    return problems
+
+
+def _gone(name: str, table: str) -> str:
+    return (
+        f"the append-only trigger {name} on {table} is gone: the database no longer refuses changes to {table};"
+        " check the head against an anchor kept elsewhere (--anchor) and create the trigger again as migration 0001 does"
+    )
 
 
 def database_error(exc: BaseException, where: str) -> StoreError:

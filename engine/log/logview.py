@@ -1,7 +1,8 @@
 """The log as it stands now: each recorded request's decision in force, and the people's decision on it.
 
 Records are never changed, so "in force" is worked out: a record stops counting when a
-later correction supersedes it; a correction that holds a decision (or a human decision)
+later correction supersedes it (or, in a log written before the one-record rule, when a later
+engine decision for the same request id follows it); a correction that holds a decision (or a human decision)
 takes the place of the record it supersedes, and one that holds neither withdraws it.
 """
 
@@ -94,6 +95,20 @@ def superseded(conn: Connection) -> dict[int, int]:
     return out
 
 
+def latest_decisions(conn: Connection, gone: Mapping[int, int]) -> dict[str, int]:
+    """Each request id -> its engine decision in force: the latest not superseded.
+
+    Worked out from the chain, not from ``log_in_force``, so that a log written before the
+    one-record rule (where an id could have several) still counts one decision per request.
+    """
+    query = (
+        sa.select(records.c.request_id, records.c.seq)
+        .where(records.c.decision.isnot(None), records.c.kind.in_((DECISION, CORRECTION)))
+        .order_by(records.c.seq)
+    )
+    return {str(rid): int(seq) for rid, seq in conn.execute(query) if int(seq) not in gone}
+
+
 def human_decisions(store: LogStore, conn: Connection, decision_seqs: Iterable[int] | None = None) -> dict[int, HumanDecision]:
     """The human decision in force on each engine decision (by its number)."""
     gone = superseded(conn)
@@ -132,7 +147,8 @@ def entries(
     if region is not None:
         conditions.append(records.c.region == region)
     gone = superseded(conn)
-    found = [r for r in store.select(conn, *conditions) if r.seq not in gone]
+    latest = latest_decisions(conn, gone)
+    found = [r for r in store.select(conn, *conditions) if r.seq not in gone and latest.get(r.request_id) == r.seq]
     humans = human_decisions(store, conn, [r.seq for r in found])
     return [Entry(r, r.decision_data(), humans.get(r.seq)) for r in found]
 

@@ -15,19 +15,19 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
 from ..errors import EngageError, Location
 from ..evaluation.decision import Decision
 from ..policy.model import Policy
-from .database import database_error, open_database, read_transaction, write_transaction
+from .database import StoreError, database_error, open_database, read_transaction, write_transaction
 
 DECISION, HUMAN_DECISION, CORRECTION = "decision", "human_decision", "correction"
 KINDS = (DECISION, HUMAN_DECISION, CORRECTION)
@@ -73,6 +73,14 @@ policy_blobs = sa.Table(
     metadata,
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("content", sa.LargeBinary, nullable=False),
+)
+# Each request id's engine decision in force (migration 0003): kept in the transaction that appends.
+in_force = sa.Table(
+    "log_in_force",
+    metadata,
+    sa.Column("request_id", sa.Text, primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("fingerprint", HASH, nullable=False),
 )
 ruleset_files = sa.Table(
     "ruleset_files",
@@ -197,6 +205,42 @@ def record_hash(content: Mapping[str, Any], prev_hash: str) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def fingerprint(request: str | None, as_of: str | None, ruleset_hash: str | None) -> str:
+    """What makes two recordings of a request the same: the request as received, its date, its ruleset."""
+    text = json.dumps([request, as_of, ruleset_hash], ensure_ascii=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def draft_fingerprint(draft: Draft) -> str:
+    return fingerprint(draft.request, draft.as_of, draft.ruleset_hash)
+
+
+RECORDED, UPDATED, UNCHANGED, REFUSED = "recorded", "updated", "unchanged", "refused"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one engine decision given to :meth:`LogStore.record`."""
+
+    draft: Draft
+    status: str  # RECORDED, UPDATED (a correction superseding ``existing``), UNCHANGED or REFUSED
+    record: LogRecord | None = None  # the new record (recorded or updated)
+    existing: int | None = None  # the number of the record in force before
+
+    @property
+    def seq(self) -> int | None:
+        return self.record.seq if self.record is not None else None
+
+
+def already_recorded(request_id: str, seq: int) -> StoreError:
+    return StoreError(
+        "already-recorded",
+        f"{request_id} is recorded as #{seq} with other content, date or rules; nothing recorded"
+        " (--update supersedes it with this one)",
+        Location(request_id),
+    )
+
+
 def decision_draft(request: Any, decision: Decision, recorded_by: str, source: str | None = None) -> Draft:
     """The record of an engine decision: the request as received and the decision it got."""
     data = request if isinstance(request, Mapping) else {}
@@ -217,6 +261,15 @@ def decision_draft(request: Any, decision: Decision, recorded_by: str, source: s
     )
 
 
+def _superseding(draft: Draft, existing: int | None) -> Draft:
+    """The correction that puts ``draft``'s decision in the place of record ``existing``."""
+    source = json.loads(draft.details).get("source") if draft.details else None
+    details = {"by": draft.recorded_by, "reason": "updated with new information"}
+    if source:
+        details["source"] = source
+    return replace(draft, kind=CORRECTION, supersedes=existing, details=store_json(details))
+
+
 @dataclass(frozen=True)
 class StoredFile:
     kind: str  # "rules" or "criteria"
@@ -232,10 +285,12 @@ class LogStore:
         self.engine = engine
         self.where = where
         self.clock = clock
+        self._file_checked = False  # SQLite's integrity check runs before this store's first append
 
     @classmethod
-    def open(cls, db: str | None = None, clock: Callable[[], str] = utc_now) -> LogStore:
-        engine, where = open_database(db)
+    def open(cls, db: str | None = None, clock: Callable[[], str] = utc_now, read_only: bool = False) -> LogStore:
+        """The log named by ``db``; ``read_only``: the caller only reads (a log that cannot be written still opens)."""
+        engine, where = open_database(db, read_only=read_only)
         return cls(engine, where, clock)
 
     def close(self) -> None:
@@ -269,24 +324,153 @@ class LogStore:
     # -- appending ------------------------------------------------------------------------
 
     def append(self, drafts: Sequence[Draft], check: Callable[[Connection], None] | None = None) -> list[LogRecord]:
-        """Chain ``drafts`` onto the log, atomically and in order; ``check`` runs first, under the lock."""
+        """Chain ``drafts`` onto the log, atomically and in order; ``check`` runs first, under the lock.
+
+        An engine decision for a request id that has one in force is refused (``already-recorded``):
+        :meth:`record` is the way to record decisions that may have been recorded before.
+        """
         if not drafts:
             return []
         with self._guard(), write_transaction(self.engine) as conn:
+            self._check_tail(conn)
             if check is not None:
                 check(conn)
-            seq, prev = self.head(conn)
-            added: list[LogRecord] = []
+            current = self._in_force(conn, [d.request_id for d in drafts])
             for draft in drafts:
-                if draft.kind not in KINDS:
-                    raise ValueError(f"unknown record kind {draft.kind!r}")
-                seq += 1
-                content = {**asdict(draft), "seq": seq, "recorded_at": self.clock()}
-                digest = record_hash({name: content[name] for name in CONTENT}, prev)
-                added.append(LogRecord(**content, prev_hash=prev, hash=digest))
-                prev = digest
+                if draft.kind == DECISION and draft.request_id in current:
+                    raise StoreError(
+                        "already-recorded",
+                        f"{draft.request_id} already has an engine decision in force (#{current[draft.request_id][0]});"
+                        " nothing recorded",
+                        Location(draft.request_id),
+                    )
+            return self._chain(conn, drafts)
+
+    def record(self, drafts: Sequence[Draft], update: bool = False) -> list[Outcome]:
+        """Record engine decisions, at most one in force per request id, atomically and in order.
+
+        A request recorded before with the same content, date and ruleset is left as it is
+        (``unchanged``); with anything else it is ``refused``, unless ``update``, which
+        supersedes the record in force with a correction holding the new decision.  The
+        check and the append share one transaction under the writer lock, and the primary key
+        of ``log_in_force`` backs it, so of two writers racing on one id exactly one wins.
+        """
+        if not drafts:
+            return []
+        with self._guard(), write_transaction(self.engine) as conn:
+            self._check_tail(conn)
+            current = self._in_force(conn, [d.request_id for d in drafts])
+            next_seq = self.head(conn)[0] + 1
+            planned: list[tuple[Draft, str, int | None]] = []
+            to_chain: list[Draft] = []
+            for draft in drafts:
+                if draft.kind != DECISION:
+                    raise ValueError(f"record() takes engine decisions, not {draft.kind!r}")
+                mark = draft_fingerprint(draft)
+                known = current.get(draft.request_id)
+                existing = None if known is None else known[0]
+                if known is not None and known[1] == mark:
+                    planned.append((draft, UNCHANGED, existing))
+                elif known is not None and not update:
+                    planned.append((draft, REFUSED, existing))
+                else:
+                    # Numbers are known before the insert (the lock is held): a later draft in the
+                    # same call may need to name this one.
+                    planned.append((draft, RECORDED if known is None else UPDATED, existing))
+                    to_chain.append(draft if known is None else _superseding(draft, existing))
+                    current[draft.request_id] = (next_seq, mark)
+                    next_seq += 1
+            added = iter(self._chain(conn, to_chain))
+        return [
+            Outcome(draft, status, next(added) if status in (RECORDED, UPDATED) else None, existing)
+            for draft, status, existing in planned
+        ]
+
+    def _in_force(self, conn: Connection, request_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """Request id -> (number, fingerprint) of its engine decision in force, for those that have one."""
+        out: dict[str, tuple[int, str]] = {}
+        wanted = sorted(set(request_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = sa.select(in_force.c.request_id, in_force.c.seq, in_force.c.fingerprint).where(
+                in_force.c.request_id.in_(chunk)
+            )
+            for row in conn.execute(query):
+                out[str(row.request_id)] = (int(row.seq), str(row.fingerprint))
+        return out
+
+    def _chain(self, conn: Connection, drafts: Sequence[Draft]) -> list[LogRecord]:
+        """Number, hash and insert ``drafts`` (the writer lock is held), keeping ``log_in_force`` in step."""
+        seq, prev = self.head(conn)
+        added: list[LogRecord] = []
+        for draft in drafts:
+            if draft.kind not in KINDS:
+                raise ValueError(f"unknown record kind {draft.kind!r}")
+            seq += 1
+            content = {**asdict(draft), "seq": seq, "recorded_at": self.clock()}
+            digest = record_hash({name: content[name] for name in CONTENT}, prev)
+            added.append(LogRecord(**content, prev_hash=prev, hash=digest))
+            prev = digest
+        if added:
             conn.execute(sa.insert(records), [asdict(r) for r in added])
+        for record in added:
+            self._keep_in_force(conn, record)
         return added
+
+    def _check_tail(self, conn: Connection) -> None:
+        """Refuse to chain onto a log that does not verify where the new records would join it."""
+        try:
+            self._verify_tail(conn)
+        except DatabaseError as exc:  # the file is damaged where the check had to read
+            if self.backend != "sqlite":
+                raise
+            raise self._corrupt(f"SQLite cannot read it ({str(exc.orig).strip() or type(exc.orig).__name__})") from None
+
+    def _verify_tail(self, conn: Connection) -> None:
+        if not self._file_checked and self.backend == "sqlite":
+            # Once per store: it reads the whole file, and pages far from the tail can be damaged too.
+            found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").all()]
+            if found != ["ok"]:
+                raise self._corrupt(f"SQLite's integrity check fails ({found[0].splitlines()[-1].strip()})")
+            self._file_checked = True
+        tail = [_record(row) for row in conn.execute(sa.select(records).order_by(records.c.seq.desc()).limit(2))]
+        if not tail:
+            return
+        last = tail[0]
+        before = tail[1] if len(tail) > 1 else None
+        if last.computed_hash() != last.hash:
+            raise self._corrupt(f"its last record #{last.seq} does not give its hash: it was changed after it was recorded")
+        if before is None and (last.seq != 1 or last.prev_hash != GENESIS):
+            raise self._corrupt(f"its last record #{last.seq} is its only one: the records before it were deleted")
+        if before is not None and (before.seq != last.seq - 1 or last.prev_hash != before.hash):
+            raise self._corrupt(f"its last record #{last.seq} does not follow #{before.seq}: records were deleted or changed")
+
+    def _corrupt(self, why: str) -> StoreError:
+        recover = (
+            " restore the latest backup that verifies, or save what can be read with"
+            f" `sqlite3 {self.where} .recover | sqlite3 NEW.sqlite3` and verify that copy before using it"
+            if self.backend == "sqlite"
+            else " restore the latest backup that verifies"
+        )
+        return StoreError(
+            "log-corrupt",
+            f"the decision log does not verify: {why}; nothing recorded. Stop writing to it, see what is affected"
+            f" with `engage log verify --db {self.where}`, then{recover}",
+            Location(self.where),
+        )
+
+    @staticmethod
+    def _keep_in_force(conn: Connection, record: LogRecord) -> None:
+        if record.kind == CORRECTION and record.supersedes is not None:
+            conn.execute(
+                sa.delete(in_force).where(in_force.c.request_id == record.request_id, in_force.c.seq == record.supersedes)
+            )
+        if record.role == DECISION and record.kind in (DECISION, CORRECTION):
+            if record.kind == CORRECTION:  # replaces whatever is in force (an old log may have had two)
+                conn.execute(sa.delete(in_force).where(in_force.c.request_id == record.request_id))
+            mark = fingerprint(record.request, record.as_of, record.ruleset_hash)
+            # The primary key refuses a second decision in force even if a check was skipped.
+            conn.execute(sa.insert(in_force), {"request_id": record.request_id, "seq": record.seq, "fingerprint": mark})
 
     def head(self, conn: Connection | None = None) -> tuple[int, str]:
         """The number and hash of the last record (0 and the genesis hash for an empty log)."""

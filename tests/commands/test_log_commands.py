@@ -94,7 +94,8 @@ def test_the_exception_register(db: str) -> None:
 
 def test_the_same_exception_seen_twice_is_one_entry_with_both_decisions(db: str) -> None:
     record_examples(db)
-    record_examples(db, as_of="2027-07-01")  # the exception of REQ-2026-0105 has expired by then
+    # Evaluated again on a later day (the exception of REQ-2026-0105 has expired by then): each supersedes the first.
+    record_examples(db, "2027-07-01", "tester", "--update")
     data = json.loads(ok("exceptions", "--db", db, "--as-of", "2027-07-01", "--format", "json"))
     first = data[0]
     assert first["request_id"] == "REQ-2026-0105"
@@ -102,6 +103,7 @@ def test_the_same_exception_seen_twice_is_one_entry_with_both_decisions(db: str)
         (5, "applied", "engage"),
         (14, "rejected", "exception_review"),
     ]
+    assert [d["superseded_by"] for d in first["decisions"]] == [14, None]
     assert first["status"] == "rejected"
 
 

@@ -107,10 +107,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_examples(url: str, as_of: str = AS_OF, user: str = "tester") -> str:
-    """Record the nine shipped examples; returns what evaluate printed to standard error."""
+def record_examples(url: str, as_of: str = AS_OF, user: str = "tester", *extra: str) -> str:
+    """Record the nine shipped examples (``extra``: more options, e.g. --update); returns evaluate's standard error."""
     status, _, err = run(
-        "evaluate", str(EXAMPLES), "--as-of", as_of, "--record", "--db", url, "--user", user, "--format", "jsonl"
+        "evaluate", str(EXAMPLES), "--as-of", as_of, "--record", "--db", url, "--user", user, "--format", "jsonl", *extra
     )
     assert status == 0, err
     return err

@@ -64,7 +64,18 @@ def test_a_ruleset_is_stored_once_and_each_file_once_by_content(db: str, tmp_pat
     outcome = rules / "outcome.yaml"
     outcome.write_text(outcome.read_text() + "\n# a comment changes the ruleset's hash\n")
     status, _, err = run(
-        "evaluate", str(EXAMPLES), "--rules", str(rules), "--as-of", "2026-11-24", "--record", "--db", db, "--format", "jsonl"
+        "evaluate",
+        str(EXAMPLES),
+        "--rules",
+        str(rules),
+        "--as-of",
+        "2026-11-24",
+        "--record",
+        "--update",  # the same requests under other rules: they supersede the first records
+        "--db",
+        db,
+        "--format",
+        "jsonl",
     )
     assert status == 0, err
     assert query(db, "SELECT count(*) FROM rulesets")[0][0] == 2

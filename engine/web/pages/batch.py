@@ -21,8 +21,8 @@ from ...batches.tables import TABLE_SUFFIXES, read_table
 from ...batches.template import write_template
 from ...batches.workbooks import save_workbook
 from ...errors import EngageError
-from ...log.logview import superseded
-from ...log.store import DECISION, decision_draft, records
+from ...evaluation.decision import Decision
+from ...log.store import decision_draft
 from ..auth import Session
 from ..i18n import Translator
 from ..routing import Pages, form_of, signed_in, web
@@ -77,16 +77,8 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
     ]
     results = list(evaluate_items(w.engine, items, w.config.today()))
     rows: list[Row] = []
-    ids = [r.decision.request_id for r in results if r.decision is not None]
-    known: dict[str, int] = {}
-    if ids:
-        with w.store.reading() as conn:
-            gone = superseded(conn)
-            for rec in w.store.select(conn, records.c.request_id.in_(ids), records.c.decision.isnot(None)):
-                if rec.role == DECISION and rec.seq not in gone:
-                    known[rec.request_id] = rec.seq
     drafts = []
-    pending: list[Row] = []
+    pending: list[tuple[Row, Decision]] = []
     t = translator(request)
     for item, result in zip(items, results, strict=True):
         row = Row(_where(item.where, name, t), item.request_id)
@@ -94,19 +86,22 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
             for error in result.errors:
                 for one in getattr(error, "errors", [error]):
                     row.problems.append(_message(one, t))
-        elif result.decision.request_id in known:
-            row.problems.append(t("batch.already_recorded", seq=known[result.decision.request_id]))
         else:
-            row.outcome = result.decision.outcome
-            row.priority = result.decision.priority_score
             received = item.doc.data if item.doc is not None else result.record
             drafts.append(decision_draft(received, result.decision, user, f"web upload {name}"))
-            pending.append(row)
+            pending.append((row, result.decision))
         rows.append(row)
     if drafts:
         w.store.save_ruleset(w.engine.policy, user)
-        for row, stored in zip(pending, w.store.append(drafts), strict=True):
-            row.seq = stored.seq
+        # One transaction under the log's lock: of uploads racing with the same rows, each row is
+        # recorded by exactly one of them, and the others say it is already in the log.
+        for (row, decision), outcome in zip(pending, w.store.record(drafts), strict=True):
+            if outcome.record is None:
+                row.problems.append(t("batch.already_recorded", seq=outcome.existing))
+                continue
+            row.outcome = decision.outcome
+            row.priority = decision.priority_score
+            row.seq = outcome.record.seq
     return rows
 
 

@@ -173,7 +173,12 @@ def register(pages: Pages) -> None:
                     replacement=(parsed.request, decision),
                 )
             else:
-                record = w.store.append([decision_draft(parsed.request, decision, user, "web form")])[0]
+                # The check above is for the common case; this one, under the log's lock, is the rule.
+                (outcome,) = w.store.record([decision_draft(parsed.request, decision, user, "web form")])
+                if outcome.record is None:
+                    errors.add("id", t("form.id_taken", seq=outcome.existing))
+                    return _form_page(request, parsed.values, errors=errors, draft_id=draft_id, correction=correction, status=422)
+                record = outcome.record
         except EngageError as exc:
             errors.general.append((None, exc.message))
             return _form_page(request, parsed.values, errors=errors, draft_id=draft_id, correction=correction, status=422)
