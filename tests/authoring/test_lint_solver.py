@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -112,10 +111,9 @@ def test_grown_policies_lint_clean(factor: int, grown_root: Path) -> None:
     policy = load_policy(rules, criteria)
     assert len(policy.all_rules()) == 42 * factor
     assert _field_tests(rules) - _field_tests(ROOT / "rules") == 4 * round(10 * (factor - 1) / 9)
-    started = time.process_time()
     report = lint_by_solver(policy)
     assert report.findings == (), [f.line() for f in report.findings]
-    assert report.queries > 0 and time.process_time() - started < 60  # a hang guard, not a speed claim
+    assert report.queries > 0
 
 
 def _planted(fixture: Fixture, grown_root: Path, tmp_path: Path) -> tuple[Policy, LintReport]:
