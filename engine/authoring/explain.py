@@ -244,34 +244,45 @@ def apply_changes(record: Mapping[str, Any], changes: Sequence[Change]) -> dict[
 
 
 def _merge(options: list[tuple[Change, ...]], candidates: Mapping[str, Sequence[Any]]) -> list[Option]:
-    """Options over the same fields that differ in one field only become one option with alternatives."""
+    """Options over the same fields that differ in one field only become one option with alternatives.
+
+    Merged axis by axis through a table keyed by the other fields' values, until nothing
+    merges: linear in the options on each pass, where comparing every pair was quadratic.
+    """
     groups: list[list[list[Change]]] = [[[c] for c in opt] for opt in options]
     merged = True
     while merged:
         merged = False
-        for i, a in enumerate(groups):
-            for j in range(i + 1, len(groups)):
-                b = groups[j]
-                if [g[0].field for g in a] != [g[0].field for g in b]:
+        for k in range(max((len(g) for g in groups), default=0)):
+            first: dict[tuple[Any, ...], int] = {}
+            out: list[list[list[Change]]] = []
+            for opt in groups:
+                if len(opt) <= k:
+                    out.append(opt)
                     continue
-                differ = [k for k in range(len(a)) if {c.after for c in a[k]} != {c.after for c in b[k]}]
-                if len(differ) == 1:
-                    k = differ[0]
-                    a[k] = a[k] + [c for c in b[k] if c.after not in {x.after for x in a[k]}]
-                    del groups[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    out = []
+                key = (
+                    tuple(g[0].field for g in opt),
+                    tuple(frozenset(c.after for c in g) if j != k else None for j, g in enumerate(opt)),
+                )
+                at = first.get(key)
+                if at is None:
+                    first[key] = len(out)
+                    out.append(opt)
+                    continue
+                target = out[at]
+                seen = {c.after for c in target[k]}
+                target[k] = target[k] + [c for c in opt[k] if c.after not in seen]
+                merged = True
+            groups = out
+    out_options = []
     for opt in groups:
         every = tuple(len(g) > 1 and {c.after for c in g} == set(candidates[g[0].field]) for g in opt)
-        out.append(Option(tuple(tuple(g) for g in opt), every))
-    return out
+        out_options.append(Option(tuple(tuple(g) for g in opt), every))
+    return out_options
 
 
 def what_would_change(
-    engine: Engine, record: Mapping[str, Any], as_of: date, *, max_fields: int | None = None, space: Space | None = None
+    engine: Engine, record: Mapping[str, Any], as_of: date, *, max_fields: int | None = None
 ) -> tuple[tuple[Alternative, ...], tuple[str, ...]]:
     """For each other outcome, the fewest field changes that reach it (:mod:`engine.authoring.changes`).
 
@@ -281,22 +292,39 @@ def what_would_change(
     reported change set, and each end of a range it states, is checked by evaluating the
     changed request with the engine.
     """
-    space = space or Space(engine.policy)
-    found = search(space, space.outcome.rules, list(engine.policy.vocab.outcomes), record, as_of, max_fields)
+    found = search(engine.policy, record, as_of, max_fields)
+    space = found.space
     wanted = [o for o in engine.policy.vocab.outcomes if o != found.current]
     alternatives: list[Alternative] = []
     for ways in found.ways:
         raw = [tuple(Change(f, found.flat.get(f), v, found.only_known[f]) for f, v in combo) for combo in ways.combinations]
-        options = [_with_ranges(space, option, as_of) for option in _merge(raw, found.candidates)]
+        options = [
+            option if tuple(g[0].field for g in option.changes) in ways.partial else _with_ranges(space, option, as_of)
+            for option in _merge(raw, found.candidates)
+        ]  # a range is stated only where every value of the fields was seen
         kept = options[:MAX_OPTIONS]
         for option in kept:
-            for changes in option.combinations():
+            for changes in _each_value(option):
                 _verify(engine, record, changes, as_of, ways.outcome)
             for changes in _range_ends(space, option, as_of):
                 _verify(engine, record, changes, as_of, ways.outcome)
-        alternatives.append(Alternative(ways.outcome, ways.size, tuple(kept), len(options) - len(kept)))
+        more = len(options) - len(kept) + (0 if ways.complete else 1)  # cut short: at least one more way
+        alternatives.append(Alternative(ways.outcome, ways.size, tuple(kept), more))
     alternatives.sort(key=lambda a: (a.size, wanted.index(a.outcome)))
     return tuple(alternatives), found.unreached
+
+
+def _each_value(option: Option) -> list[tuple[Change, ...]]:
+    """Every value the option offers, each with the option's other fields at their first value.
+
+    Linear in the values offered, where every combination would be their product.
+    """
+    first = [group[0] for group in option.changes]
+    out = [tuple(first)]
+    for i, group in enumerate(option.changes):
+        for change in group[1:]:
+            out.append(tuple(change if k == i else c for k, c in enumerate(first)))
+    return out
 
 
 _ORDERED = ("integer", "number", "date")

@@ -9,13 +9,13 @@ product of their domains.  ``engage explain`` asks the solver instead
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from ..evaluation.evaluator import Engine
 from .domains import TEXT_EXAMPLE, Evaluator, Space, freeze
-from .explain import MAX_OPTIONS, Alternative, Change, _merge, _verify
+from .explain import MAX_OPTIONS, Alternative, Change, Option, _verify
 
 MAX_FIELDS = 3
 
@@ -74,3 +74,30 @@ def what_would_change_by_enumeration(
     alternatives.sort(key=lambda a: (a.size, wanted.index(a.outcome)))
     unreached = tuple(o for o in wanted if o not in found)
     return tuple(alternatives), unreached
+
+
+def _merge(options: list[tuple[Change, ...]], candidates: Mapping[str, Sequence[Any]]) -> list[Option]:
+    """Options over the same fields that differ in one field only become one option with alternatives (every pair compared)."""
+    groups: list[list[list[Change]]] = [[[c] for c in opt] for opt in options]
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(groups):
+            for j in range(i + 1, len(groups)):
+                b = groups[j]
+                if [g[0].field for g in a] != [g[0].field for g in b]:
+                    continue
+                differ = [k for k in range(len(a)) if {c.after for c in a[k]} != {c.after for c in b[k]}]
+                if len(differ) == 1:
+                    k = differ[0]
+                    a[k] = a[k] + [c for c in b[k] if c.after not in {x.after for x in a[k]}]
+                    del groups[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    out = []
+    for opt in groups:
+        every = tuple(len(g) > 1 and {c.after for c in g} == set(candidates[g[0].field]) for g in opt)
+        out.append(Option(tuple(tuple(g) for g in opt), every))
+    return out
