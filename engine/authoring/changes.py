@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,14 +28,11 @@ from ..errors import RuleConflict
 from ..evaluation.logic import Kleene, test_value
 from ..policy.model import All, AnyOf, Condition, Not, Policy, Rule, Test, tests_in
 from .domains import TEXT_EXAMPLE, Evaluator, Space, StageSpace, nest
-from .encoding import Encoding
+from .encoding import SOLVER_LOCK, Encoding
 
 SETS_CAP = 6  # sets of fields looked at per outcome: as many as explain shows ways (MAX_OPTIONS)
 TRIED_CAP = 1_024  # value combinations of one set of fields tried one by one, rather than asked of the solver
 VALUES_CAP = 64  # value combinations asked of the solver per set of fields
-
-# One z3 context serves every thread: its objects must not be used by two at once.
-SOLVER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)

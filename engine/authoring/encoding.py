@@ -17,6 +17,7 @@ The derived fields of the outcome table (``status.<criterion>``, ``status.except
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -30,6 +31,10 @@ from .domains import Space, StageSpace, nest
 Pair = tuple[z3.BoolRef, z3.BoolRef]  # (certainly true, certainly false)
 
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
+
+# One z3 context serves every thread (the web application's too): its objects must never be
+# used by two threads at once, so every use of the solver holds this lock.
+SOLVER_LOCK = threading.RLock()
 
 
 # The constants are recognised by identity: asking z3 for an expression's kind costs far more.

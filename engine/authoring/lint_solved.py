@@ -31,7 +31,7 @@ from ..evaluation.compiler import Stage
 from ..evaluation.evaluator import Engine
 from ..policy.model import STATUSES, Policy, Rule
 from .domains import Space, StageSpace, witness_request
-from .encoding import Encoding, first_model
+from .encoding import SOLVER_LOCK, Encoding, first_model
 from .findings import (
     Finding,
     LintReport,
@@ -52,8 +52,9 @@ def lint_by_solver(policy: Policy, engine: Engine | None = None) -> LintReport:
     own = engine is None
     engine = engine or Engine(policy, cache_size=0)
     try:
-        checker = _Checker(Space(policy), engine)
-        checker.run()
+        with SOLVER_LOCK:
+            checker = _Checker(Space(policy), engine)
+            checker.run()
     finally:
         if own:
             engine.close()
