@@ -5,11 +5,10 @@ test, the value it saw (:func:`engine.evaluation.logic.trace`).  It is checked a
 durable-rules fired for the same stage: a disagreement is an internal error, never shown
 as an explanation.
 
-"What would change it" (:func:`what_would_change`) searches the field domains of
-:mod:`engine.authoring.domains` breadth first: every change of one field, then of two, then of
-three, and keeps for each other outcome the smallest sets of changes that reach it.  The
-search runs on :mod:`engine.evaluation.logic` (fast, and checked against durable-rules in the
-tests); every change it reports is then re-evaluated by the engine itself.
+"What would change it" (:func:`what_would_change`) asks the z3 solver for the truly fewest
+field changes to each other outcome (:mod:`engine.authoring.changes`), and states a number's
+or a date's whole range ("60 or less", :mod:`engine.authoring.ranges`); every change it
+reports, and each end of each range, is then re-evaluated by the engine itself.
 """
 
 from __future__ import annotations
@@ -25,9 +24,10 @@ from ..evaluation.decision import Decision
 from ..evaluation.evaluator import Checked, Engine
 from ..evaluation.logic import Kleene, TraceNode, trace
 from ..policy.model import AS_OF, Policy, Rule
-from .domains import TEXT_EXAMPLE, Evaluator, Space, freeze
+from . import ranges
+from .changes import search
+from .domains import Space, _schema_node
 
-MAX_FIELDS = 3
 MAX_OPTIONS = 6  # ways shown per outcome
 
 
@@ -134,12 +134,19 @@ class Option:
 
     changes: tuple[tuple[Change, ...], ...]  # per field: the change, or several alternatives for it
     any_value: tuple[bool, ...] = ()  # per field: the alternatives are every value the field can take
+    spans: tuple[str | None, ...] = ()  # per field: a number's or date's whole range in words ("60 or less")
+
+    def span(self, i: int) -> str | None:
+        return self.spans[i] if i < len(self.spans) else None
 
     def words(self) -> str:
         parts = []
         for i, group in enumerate(self.changes):
             first = group[0]
-            if i < len(self.any_value) and self.any_value[i]:
+            span = self.span(i)
+            if span is not None:  # before "any value": another number may still be on the same side of a bound
+                parts.append(f"{first.field} {'is' if first.before is None else 'becomes'} {span}")
+            elif i < len(self.any_value) and self.any_value[i]:
                 parts.append(
                     f"{first.field} {'is given (any value)' if first.before is None else 'changes (to any other value)'}"
                 )
@@ -154,8 +161,13 @@ class Option:
     def to_dict(self) -> dict[str, Any]:
         return {
             "changes": [
-                {"field": group[0].field, "from": _thaw(group[0].before), "to": [_thaw(c.after) for c in group]}
-                for group in self.changes
+                {
+                    "field": group[0].field,
+                    "from": _thaw(group[0].before),
+                    "to": [_thaw(c.after) for c in group],
+                    **({"range": self.span(i)} if self.span(i) is not None else {}),
+                }
+                for i, group in enumerate(self.changes)
             ],
             "words": self.words(),
         }
@@ -192,8 +204,8 @@ class Explanation:
     decision: Decision
     stages: tuple[StageTrace, ...]
     alternatives: tuple[Alternative, ...]
-    unreached: tuple[str, ...]  # outcomes no change of up to max_fields fields reaches
-    max_fields: int
+    unreached: tuple[str, ...]  # outcomes no change (of up to max_fields fields, when given) reaches
+    max_fields: int | None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -232,86 +244,130 @@ def apply_changes(record: Mapping[str, Any], changes: Sequence[Change]) -> dict[
 
 
 def _merge(options: list[tuple[Change, ...]], candidates: Mapping[str, Sequence[Any]]) -> list[Option]:
-    """Options over the same fields that differ in one field only become one option with alternatives."""
+    """Options over the same fields that differ in one field only become one option with alternatives.
+
+    Merged axis by axis through a table keyed by the other fields' values, until nothing
+    merges: linear in the options on each pass, where comparing every pair was quadratic.
+    """
     groups: list[list[list[Change]]] = [[[c] for c in opt] for opt in options]
     merged = True
     while merged:
         merged = False
-        for i, a in enumerate(groups):
-            for j in range(i + 1, len(groups)):
-                b = groups[j]
-                if [g[0].field for g in a] != [g[0].field for g in b]:
+        for k in range(max((len(g) for g in groups), default=0)):
+            first: dict[tuple[Any, ...], int] = {}
+            out: list[list[list[Change]]] = []
+            for opt in groups:
+                if len(opt) <= k:
+                    out.append(opt)
                     continue
-                differ = [k for k in range(len(a)) if {c.after for c in a[k]} != {c.after for c in b[k]}]
-                if len(differ) == 1:
-                    k = differ[0]
-                    a[k] = a[k] + [c for c in b[k] if c.after not in {x.after for x in a[k]}]
-                    del groups[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    out = []
+                key = (
+                    tuple(g[0].field for g in opt),
+                    tuple(frozenset(c.after for c in g) if j != k else None for j, g in enumerate(opt)),
+                )
+                at = first.get(key)
+                if at is None:
+                    first[key] = len(out)
+                    out.append(opt)
+                    continue
+                target = out[at]
+                seen = {c.after for c in target[k]}
+                target[k] = target[k] + [c for c in opt[k] if c.after not in seen]
+                merged = True
+            groups = out
+    out_options = []
     for opt in groups:
         every = tuple(len(g) > 1 and {c.after for c in g} == set(candidates[g[0].field]) for g in opt)
-        out.append(Option(tuple(tuple(g) for g in opt), every))
-    return out
+        out_options.append(Option(tuple(tuple(g) for g in opt), every))
+    return out_options
 
 
 def what_would_change(
-    engine: Engine, record: Mapping[str, Any], as_of: date, *, max_fields: int = MAX_FIELDS, space: Space | None = None
+    engine: Engine, record: Mapping[str, Any], as_of: date, *, max_fields: int | None = None
 ) -> tuple[tuple[Alternative, ...], tuple[str, ...]]:
-    """For each other outcome, the smallest sets of field changes (up to ``max_fields``) that reach it.
+    """For each other outcome, the fewest field changes that reach it (:mod:`engine.authoring.changes`).
 
-    Returns the alternatives (in the order of the outcome vocabulary) and the outcomes that
-    no such change reaches.  Only known values are tried: a change never makes a field
-    unknown.  Each reported change set is checked by evaluating the changed request.
+    Returns the alternatives (fewest changes first, then in the order of the outcome
+    vocabulary) and the outcomes that no change (of up to ``max_fields`` fields, when given)
+    reaches.  Only known values are tried: a change never makes a field unknown.  Each
+    reported change set, and each end of a range it states, is checked by evaluating the
+    changed request with the engine.
     """
-    space = space or Space(engine.policy)
-    evaluator = Evaluator(space)
-    flat = evaluator.flat(record)
-    current = evaluator.outcome(flat, as_of)
-    fields = list(evaluator.fields)
-    candidates: dict[str, list[Any]] = {}
-    only_known: dict[str, bool] = {}
-    for path in fields:
-        domain = space.domain(path)
-        values = [freeze(v) for v in domain.known(as_of)]
-        candidates[path] = [v for v in values if v != flat.get(path)]
-        only_known[path] = domain.kind == "string" and domain.values == (TEXT_EXAMPLE,)
-        if only_known[path] and flat.get(path) is not None:
-            candidates[path] = []  # already given; the rules cannot tell one text from another
-    wanted = [o for o in engine.policy.vocab.outcomes if o != current]
-    found: dict[str, tuple[int, list[tuple[Change, ...]]]] = {}
-    for size in range(1, max_fields + 1):
-        if all(o in found for o in wanted):
-            break
-        this_size: dict[str, list[tuple[Change, ...]]] = {}
-        for combo in itertools.combinations([f for f in fields if candidates[f]], size):
-            for chosen in itertools.product(*(candidates[f] for f in combo)):
-                trial = dict(flat)
-                trial.update(zip(combo, chosen, strict=True))
-                outcome = evaluator.outcome(trial, as_of)
-                if outcome is None or outcome == current or outcome in found:
-                    continue
-                changes = tuple(Change(f, flat.get(f), v, only_known[f]) for f, v in zip(combo, chosen, strict=True))
-                this_size.setdefault(outcome, []).append(changes)
-        for outcome, ways in this_size.items():
-            found[outcome] = (size, ways)
+    found = search(engine.policy, record, as_of, max_fields)
+    space = found.space
+    wanted = [o for o in engine.policy.vocab.outcomes if o != found.current]
     alternatives: list[Alternative] = []
-    for outcome in wanted:
-        if outcome not in found:
-            continue
-        size, raw = found[outcome]
-        options = _merge(raw, candidates)
+    for ways in found.ways:
+        raw = [tuple(Change(f, found.flat.get(f), v, found.only_known[f]) for f, v in combo) for combo in ways.combinations]
+        options = [
+            option if tuple(g[0].field for g in option.changes) in ways.partial else _with_ranges(space, option, as_of)
+            for option in _merge(raw, found.candidates)
+        ]  # a range is stated only where every value of the fields was seen
         kept = options[:MAX_OPTIONS]
         for option in kept:
-            for changes in option.combinations():
-                _verify(engine, record, changes, as_of, outcome)
-        alternatives.append(Alternative(outcome, size, tuple(kept), len(options) - len(kept)))
+            for changes in _each_value(option):
+                _verify(engine, record, changes, as_of, ways.outcome)
+            for changes in _range_ends(space, option, as_of):
+                _verify(engine, record, changes, as_of, ways.outcome)
+        more = len(options) - len(kept) + (0 if ways.complete else 1)  # cut short: at least one more way
+        alternatives.append(Alternative(ways.outcome, ways.size, tuple(kept), more))
     alternatives.sort(key=lambda a: (a.size, wanted.index(a.outcome)))
-    unreached = tuple(o for o in wanted if o not in found)
-    return tuple(alternatives), unreached
+    return tuple(alternatives), found.unreached
+
+
+def _each_value(option: Option) -> list[tuple[Change, ...]]:
+    """Every value the option offers, each with the option's other fields at their first value.
+
+    Linear in the values offered, where every combination would be their product.
+    """
+    first = [group[0] for group in option.changes]
+    out = [tuple(first)]
+    for i, group in enumerate(option.changes):
+        for change in group[1:]:
+            out.append(tuple(change if k == i else c for k, c in enumerate(first)))
+    return out
+
+
+_ORDERED = ("integer", "number", "date")
+
+
+def _field_range(space: Space, path: str, values: Sequence[Any], as_of: date) -> tuple[list[ranges.Stretch], float, float] | None:
+    domain = space.domain(path)
+    if domain.kind not in _ORDERED:
+        return None
+    low, high = ranges.bounds(domain.kind, _schema_node(space.policy.request_schema, path))
+    marks = ranges.constants(space._tests.get(path, ()), domain.kind, as_of)
+    return ranges.stretches(values, domain.kind, marks, low, high), low, high
+
+
+def _with_ranges(space: Space, option: Option, as_of: date) -> Option:
+    """``option`` with the whole range of each number or date it changes, in words."""
+    spans: list[str | None] = []
+    for group in option.changes:
+        found = _field_range(space, group[0].field, [c.after for c in group], as_of)
+        if found is None:
+            spans.append(None)
+            continue
+        parts, low, high = found
+        text = ranges.words(parts, space.domain(group[0].field).kind, low, high)
+        spans.append(None if len(group) == 1 and text == _words(group[0].after) else text)
+    return Option(option.changes, option.any_value, tuple(spans))
+
+
+def _range_ends(space: Space, option: Option, as_of: date) -> list[tuple[Change, ...]]:
+    """For each range the option states, the option's first combination with the field at each end of it."""
+    out: list[tuple[Change, ...]] = []
+    first = [group[0] for group in option.changes]
+    for i, group in enumerate(option.changes):
+        if i >= len(option.spans) or option.spans[i] is None:
+            continue
+        found = _field_range(space, group[0].field, [c.after for c in group], as_of)
+        assert found is not None
+        kind = space.domain(group[0].field).kind
+        for end in ranges.ends(found[0], kind):
+            changes = list(first)
+            changes[i] = Change(group[0].field, group[0].before, end, group[0].only_known)
+            out.append(tuple(changes))
+    return out
 
 
 def _verify(engine: Engine, record: Mapping[str, Any], changes: Sequence[Change], as_of: date, outcome: str) -> None:
@@ -349,7 +405,7 @@ def _stage_trace(
 
 
 def explain(
-    engine: Engine, checked: Checked, as_of: date, as_of_source: str = "given", *, max_fields: int = MAX_FIELDS
+    engine: Engine, checked: Checked, as_of: date, as_of_source: str = "given", *, max_fields: int | None = None
 ) -> Explanation:
     """The decision for ``checked`` with every rule's trace and what would change the outcome."""
     decision = engine.decide(checked, as_of, as_of_source)
@@ -446,12 +502,14 @@ def render_text(explanation: Explanation, policy: Policy) -> str:
             if isinstance(rt.node, TraceNode) and rt.node.kind != "always":
                 lines.extend(_node_lines(rt.node, 2))
     lines.append("")
-    lines.append(f"What would change it (the fewest field changes, up to {explanation.max_fields}):")
+    bound = f", up to {explanation.max_fields}" if explanation.max_fields is not None else ""
+    lines.append(f"What would change it (the fewest field changes{bound}):")
     if not explanation.alternatives:
-        lines.append("  no change of up to that many fields leads to another outcome")
+        lines.append(f"  no change{' of up to that many fields' if bound else ''} leads to another outcome")
     for alt in explanation.alternatives:
         for sentence in alt.sentences():
             lines.append(f"  {sentence}")
     if explanation.unreached:
-        lines.append(f"  not reachable by changing up to {explanation.max_fields} fields: {', '.join(explanation.unreached)}")
+        how = f"by changing up to {explanation.max_fields} fields" if bound else "by any change"
+        lines.append(f"  not reachable {how}: {', '.join(explanation.unreached)}")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..authoring.explain import MAX_FIELDS, explain, render_text
+from ..authoring.explain import explain, render_text
 from ..batches.inputs import read_requests
 from ..errors import EngageError, InputError, Location
 from ..evaluation.decision import canonical_json
@@ -19,9 +19,9 @@ NAME = "explain"
 HELP = "show every rule considered for one request, and the smallest changes that would alter the outcome"
 DESCRIPTION = (
     "Explain the decision for one request: each stage's rules, whether each fired, and the value each field test"
-    " saw; the path through the outcome table; and, for each other outcome, the smallest sets of field changes"
-    " that would lead to it. REQUEST is a request file or - for standard input. Exit status: 0 on success, 2 when"
-    " the request or the rules are invalid."
+    " saw; the path through the outcome table; and, for each other outcome, the fewest field changes"
+    " that would lead to it (found by the z3 solver, each checked by the engine). REQUEST is a request file or -"
+    " for standard input. Exit status: 0 on success, 2 when the request or the rules are invalid."
 )
 
 
@@ -33,10 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-fields",
         type=int,
-        default=MAX_FIELDS,
-        choices=range(1, 5),
+        default=None,
+        choices=range(1, 100),
         metavar="N",
-        help=f"search changes of up to N fields (1-4, default {MAX_FIELDS})",
+        help="offer only changes of up to N fields (default: no limit; the fewest changes are always found)",
     )
 
 

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 NAME = "lint"
 HELP = "check rule and criteria files: load errors, conflicts, gaps, rules that never fire"
 DESCRIPTION = (
-    "Check the rule and criteria files. Reports every load error, and by exhaustive enumeration of the values"
+    "Check the rule and criteria files. Reports every load error, and, by asking the z3 solver over the values"
     " the rules read: two status rules that can disagree, requests that get no status or no outcome, rules that"
     " never fire, exceptions that could set aside the integrity of the mandate, and gaps between versions of a"
-    " rule. Each finding is one line, file:line:col: severity: message [check-id], with a request that shows it."
+    " rule. Each finding is one line, file:line:col: severity: message [check-id], with a request that shows it"
+    " (evaluated by the engine before it is shown)."
     " Exit status: 0 when there is no error-level finding, 1 when there is one, 2 when a directory is missing or"
     " holds no YAML file, 70 on an internal error."
 )

@@ -77,5 +77,5 @@ class Web:
         """The lint report of the rules in force (computed once: the policy never changes while served)."""
         with self._lock:
             if self._lint is None:
-                self._lint = lint_policy(self.engine.policy)
+                self._lint = lint_policy(self.engine.policy, self.engine)
             return self._lint

@@ -130,6 +130,11 @@ def _group_words(t: Translator, policy: Policy, group: Sequence[Change], every: 
 def option_words(t: Translator, policy: Policy, option: Option) -> str:
     parts = []
     for i, group in enumerate(option.changes):
+        span = option.span(i)  # a number's or a date's whole range ("60 or less")
+        if span is not None:
+            label = field_label(t, group[0].field)
+            parts.append(t("change.is" if group[0].before is None else "change.becomes", field=label, value=span))
+            continue
         every = i < len(option.any_value) and option.any_value[i]
         parts.append(_group_words(t, policy, group, every))
     return t("change.and").join(parts)

@@ -413,7 +413,7 @@ EN: dict[str, str] = {
     "rules.intro": "The rules in force on this server, grouped by condition. Each says when it applies, what it decides, why,"
     " and which document says so. Policy authors change them in the rule files, never here.",
     "rules.lint": "Consistency check",
-    "rules.lint_ok": "No problems: {rules} rules checked over {points} cases.",
+    "rules.lint_ok": "No problems: {rules} rules checked.",
     "rules.in_force_on": "Shown as of {day}; rules {hash}.",
     "rules.contents": "Groups of rules",
     "rules.exceptions": "Exceptions (E/CN.4/2006/104, para 23)",

@@ -12,10 +12,11 @@ import pytest
 from engine.authoring.domains import Space
 from engine.authoring.explain import Change, _stage_trace, _verify, apply_changes, explain, what_would_change
 from engine.batches.inputs import read_requests
+from engine.bench.decisions import generate
 from engine.errors import RuleConflict
-from engine.evaluation.evaluator import Checked
+from engine.evaluation.evaluator import Checked, Engine
 
-from ..helpers.authoring import run_command
+from ..helpers.authoring import base_request, copy_policy, run_command
 from ..helpers.support import ROOT, shipped_engine
 
 AS_OF = date(2026, 11, 24)
@@ -61,7 +62,7 @@ def test_text_shows_tests_seen_and_the_decisive_line() -> None:
         "  [x]  9. outcome.consider_in_strategy (outcome: consider_in_strategy)   (applies too, but an earlier line decided)"
         in lines
     )
-    change = lines.index("What would change it (the fewest field changes, up to 3):")
+    change = lines.index("What would change it (the fewest field changes):")
     assert lines[change + 1 : change + 7] == [
         "  decline if requester.government_endorsed becomes false",
         "  decline if request.funding_only becomes true",
@@ -141,7 +142,9 @@ def test_json_output() -> None:
         "seen": "2026-06-30",
     }
     engage = next(a for a in data["what_would_change"] if a["outcome"] == "engage")
-    assert engage["sentences"] == ["engage if exception.expires becomes 2026-11-24 or 2026-11-25"]
+    # The whole range, not the two days around the bound that the domain holds.
+    assert engage["sentences"] == ["engage if exception.expires becomes 2026-11-24 or later"]
+    assert engage["options"][0]["changes"][0]["range"] == "2026-11-24 or later"
     assert run(str(ROOT / "examples" / "06-exception-expired.yaml"), "--as-of", "2026-11-24", "--format", "json")[1] == out
 
 
@@ -190,3 +193,81 @@ def test_a_change_the_engine_does_not_confirm_is_never_offered() -> None:
         _verify(engine, request.record, to_decline, AS_OF, "engage")
     assert caught.value.code == "matcher-disagreement"
     assert "found engage if" in caught.value.message and "gives decline" in caught.value.message
+
+
+# -- the fewest changes, checked by brute force through the engine ------------------------------------
+
+
+def _brute_force(engine: Engine, record: dict[str, object], as_of: date, up_to: int) -> dict[str, int]:
+    """For each outcome other than the current one, the fewest fields (up to ``up_to``) whose change reaches it."""
+    space = Space(engine.policy)
+    current = engine.evaluate(record, as_of).outcome
+    fields = [f for f in space.domains if space.domain(f).known(as_of)]
+    smallest: dict[str, int] = {}
+    for size in range(1, up_to + 1):
+        for combo in itertools.combinations(fields, size):
+            options = [[v for v in space.domain(f).known(as_of) if v != _current(record, f)] for f in combo]
+            for values in itertools.product(*options):
+                changes = [Change(f, None, v) for f, v in zip(combo, values, strict=True)]
+                outcome = engine.evaluate(apply_changes(record, changes), as_of).outcome
+                if outcome != current:
+                    smallest.setdefault(outcome, size)
+    return smallest
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_outcome_is_reachable_with_fewer_changes_than_reported(seed: int) -> None:
+    """Generated requests, the shipped policy: every change of one and of two fields tried by the engine."""
+    engine = shipped_engine()
+    (request,) = generate(1, seed)
+    record = engine.check(request).record
+    alternatives, unreached = what_would_change(engine, record, AS_OF)
+    reported = {a.outcome: a.size for a in alternatives}
+    found = _brute_force(engine, record, AS_OF, 2)
+    # Nothing the brute force reaches in one or two changes is reported as needing more, or missed.
+    assert {o: s for o, s in reported.items() if s <= 2} == found
+    assert all(reported[o] > 2 for o in reported if o not in found)
+    assert not set(found) & set(unreached)
+    for alt in alternatives:
+        for option in alt.options:
+            for changes in option.combinations():
+                assert engine.evaluate(apply_changes(record, changes), AS_OF).outcome == alt.outcome
+
+
+def test_a_threshold_is_shown_as_its_whole_range(tmp_path: Path) -> None:
+    policy = copy_policy(tmp_path / "p")
+    policy.replace(
+        "rules/outcome.yaml",
+        "        - {field: request.kind, equals: advisory}\n        - {field: expertise_available, equals: true}\n",
+        "        - {field: request.kind, equals: advisory}\n        - {field: expertise_available, equals: true}\n"
+        "        - {field: request.duration_months, le: 60}\n",
+    )
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    record = engine.check(base_request(request__kind="advisory", expertise_available=True, request__duration_months=72)).record
+    current = engine.evaluate(record, AS_OF).outcome
+    assert current != "respond_ad_hoc"
+    alternatives, _ = what_would_change(engine, record, AS_OF)
+    ad_hoc = next(a for a in alternatives if a.outcome == "respond_ad_hoc")
+    assert ad_hoc.size == 1
+    assert ad_hoc.sentences() == ["respond_ad_hoc if request.duration_months becomes 60 or less"]
+    # The range is what the engine does: both ends and a value inside reach it, one more does not.
+    for months, outcome in ((0, "respond_ad_hoc"), (37, "respond_ad_hoc"), (60, "respond_ad_hoc"), (61, current)):
+        changed = apply_changes(record, [Change("request.duration_months", 72, months)])
+        assert engine.evaluate(changed, AS_OF).outcome == outcome
+
+
+def test_the_solver_finds_the_sizes_the_old_enumeration_found() -> None:
+    """On every example, the fewest changes agree with the breadth-first search up to three fields."""
+    from engine.authoring.explain_enumerated import what_would_change_by_enumeration
+
+    engine = shipped_engine()
+    items = list(read_requests([str(ROOT / "examples")]))
+    assert len(items) == 9
+    for item in items:
+        assert item.doc is not None
+        record = engine.check(item.doc.data, item.doc).record
+        before, _ = what_would_change_by_enumeration(engine, record, AS_OF)
+        after, unreached = what_would_change(engine, record, AS_OF)
+        sizes = {a.outcome: a.size for a in after}
+        assert {a.outcome: a.size for a in before} == {o: s for o, s in sizes.items() if s <= 3}, item.doc
+        assert set(unreached).isdisjoint(a.outcome for a in before)

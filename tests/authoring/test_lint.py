@@ -38,8 +38,7 @@ def test_the_shipped_rules_lint_clean() -> None:
     report = shipped_report()
     assert report.findings == ()
     assert report.rules == 42
-    # Every stage point plus every combination the outcome table reads: exhaustive, not sampled.
-    assert report.points == 81 + 12 + 54 + 9 + 288 + 97_920
+    assert report.points == 0 and report.queries > 0  # asked of the solver, not enumerated
 
 
 @pytest.mark.parametrize("fixture", FIXTURES + OWN, ids=lambda f: f.id)
@@ -164,7 +163,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 def test_lint_command_on_the_shipped_rules() -> None:
     status, out, err = run()
     assert status == 0
-    assert out == "no problems: 42 rules checked over 98,364 enumerated cases\n"
+    assert re.fullmatch(r"no problems: 42 rules checked by the solver\n", out)
     assert err == ""
 
 
@@ -182,7 +181,7 @@ def test_lint_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path) ->
         lines[0],
     )
     assert lines[-1] == "1 error"
-    # The loader stops before the enumeration; once the files load, the gap shows, with its witness.
+    # The loader stops before the solver; once the files load, the gap shows, with its witness.
     policy.replace("rules/outcome.yaml", "      - source: TC-Report-1999\n", "      - source: TC-Report-1998\n")
     status, out, _ = run("--rules", str(policy.rules), "--criteria", str(policy.criteria))
     assert status == 1
@@ -191,7 +190,7 @@ def test_lint_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path) ->
     assert witness.startswith("    for example, as of 2026-01-01: {")
     request = json.loads(witness.split(": ", 1)[1])
     assert request == {"id": "LINT-WITNESS", "received": "2026-01-01", "partnership": {"government_counterpart": True}}
-    assert summary == "1 error (42 rules checked over 98,364 enumerated cases)"
+    assert re.fullmatch(r"1 error \(42 rules checked by the solver\)", summary)
 
 
 def test_lint_warnings_alone_exit_0(tmp_path: Path) -> None:
@@ -209,7 +208,7 @@ def test_lint_warnings_alone_exit_0(tmp_path: Path) -> None:
     line, summary = out.splitlines()
     assert ": warning: no version of 'partnership.none' is in force from 2026-12-01 to 2026-12-31" in line
     assert line.endswith("ends on 2026-11-30, this one starts on 2027-01-01 [version-gap]")
-    assert summary.startswith("0 errors, 1 warning (44 rules checked over ")
+    assert summary == "0 errors, 1 warning (44 rules checked by the solver)"
 
 
 def test_lint_json(tmp_path: Path) -> None:
