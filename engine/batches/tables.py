@@ -84,7 +84,11 @@ def _shift(location: Location, line: int) -> Location:
 
 @cache
 def table_columns() -> tuple[Column, ...]:
-    """The columns a table may have: every field of the request schema."""
+    """The columns a table may have under the shipped policy: every field of its request schema.
+
+    A policy with other fields passes its own columns (``request_columns(policy.request_schema)``)
+    to :func:`read_table`.
+    """
     return request_columns(load_schema("request"))
 
 
@@ -97,15 +101,16 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_table(path: Path, name: str) -> Iterator[Read]:
+def read_table(path: Path, name: str, columns: Sequence[Column] | None = None) -> Iterator[Read]:
     """The requests of the ``.csv``, ``.xlsx`` or ``.jsonl`` file at ``path`` (shown as ``name``)."""
     suffix = path.suffix.lower()
+    known = table_columns() if columns is None else columns
     if suffix == ".jsonl":
         yield from _jsonl(path, name)
     elif suffix == ".csv":
-        yield from _csv(path, name)
+        yield from _csv(path, name, known)
     else:
-        yield from _xlsx(path, name)
+        yield from _xlsx(path, name, known)
 
 
 def expected_rows(path: Path) -> int | None:
@@ -131,8 +136,8 @@ def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _header(name: str, cells: Sequence[Any]) -> tuple[list[Column | None], list[EngageError]]:
-    known = {c.name: c for c in table_columns()}
+def _header(name: str, cells: Sequence[Any], columns: Sequence[Column]) -> tuple[list[Column | None], list[EngageError]]:
+    known = {c.name: c for c in columns}
     out: list[Column | None] = []
     errors: list[EngageError] = []
     seen: dict[str, int] = {}
@@ -157,7 +162,7 @@ def _header(name: str, cells: Sequence[Any]) -> tuple[list[Column | None], list[
             seen[text] = index
         out.append(column if column is not None and seen.get(text) == index else None)
     if not errors:
-        for column in table_columns():
+        for column in columns:
             if column.required and column.name not in seen:
                 errors.append(
                     InputError(
@@ -181,14 +186,14 @@ def _one(errors: Sequence[EngageError]) -> EngageError:
     return errors[0] if len(errors) == 1 else TableErrors(errors)
 
 
-def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str) -> Iterator[Read]:
+def _rows(name: str, rows: Iterable[tuple[int, Sequence[Any]]], empty: str, columns: Sequence[Column]) -> Iterator[Read]:
     """Requests from numbered rows; the first row is the header."""
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:
         yield InputError("empty-file", empty, Location(name, 1, None, None, row=True))
         return
-    header, errors = _header(name, first[1])
+    header, errors = _header(name, first[1], columns)
     if errors:
         yield _one(errors)
         return
@@ -247,7 +252,7 @@ def _numbered_csv(text: str, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
         yield number, cells
 
 
-def _csv(path: Path, name: str) -> Iterator[Read]:
+def _csv(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
     try:
         text = read_text(path, name)
         rows = _numbered_csv(text, name)
@@ -260,7 +265,7 @@ def _csv(path: Path, name: str) -> Iterator[Read]:
             )
             return
         head = [first] if first is not None else []
-        yield from _rows(name, itertools.chain(head, rows), "the file is empty: row 1 must name the columns")
+        yield from _rows(name, itertools.chain(head, rows), "the file is empty: row 1 must name the columns", columns)
     except EngageError as exc:
         yield exc
     except _CSVSyntax as exc:
@@ -282,7 +287,7 @@ def _request_sheet(workbook: Any) -> Any:
     return workbook[REQUEST_SHEET] if REQUEST_SHEET in workbook.sheetnames else workbook.worksheets[0]
 
 
-def _xlsx(path: Path, name: str) -> Iterator[Read]:
+def _xlsx(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
     if not path.is_file():
         yield InputError("file-not-found", "no such file", Location(name))
         return
@@ -296,7 +301,7 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
     try:
         sheet = _request_sheet(workbook)
         rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        yield from _rows(name, rows, f"the sheet '{sheet.title}' is empty: row 1 must name the columns")
+        yield from _rows(name, rows, f"the sheet '{sheet.title}' is empty: row 1 must name the columns", columns)
     except EngageError as exc:
         yield exc
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: report it as the file's problem

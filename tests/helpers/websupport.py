@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from engine.evaluation.evaluator import Engine
 from engine.log.store import LogStore
 from engine.web.app import create_app
 from engine.web.context import WebConfig
@@ -72,11 +73,12 @@ def token_of(client: TestClient, path: str = "/") -> str:
 
 
 @contextmanager
-def site(url: str, **config: Any) -> Iterator[Site]:
+def site(url: str, engine: Engine | None = None, **config: Any) -> Iterator[Site]:
+    """The application over a fresh log at ``url``, with the shipped rules or ``engine``'s."""
     clock = Clock()
     store = LogStore.open(url)
     settings = {"today": lambda: AS_OF, "now": clock, "hasher": FAST_HASHER, **config}
-    app = create_app(shipped_engine(50_000), store, WebConfig(**settings))
+    app = create_app(engine or shipped_engine(50_000), store, WebConfig(**settings))
     for role in ROLES:
         app.state.web.accounts.add(role, [role], PASSWORD, "tests")
     try:
