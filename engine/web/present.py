@@ -57,6 +57,15 @@ def group_label(t: Translator, policy: Policy, name: str) -> str:
     return t.maybe(f"group.{name}", field_label(t, policy, name))
 
 
+def question_words(t: Translator, policy: Policy, path: str) -> str:
+    """``Ask the requester: is civil society consulted or taking part?`` (the question is the policy's)."""
+    declared = policy.fields.get(_plain_path(path))
+    if declared is None:
+        return field_label(t, policy, path)
+    who = declared.answered_by if declared.answered_by in ("requester", "office") else "requester"
+    return f"{t(f'ask.{who}')} {declared.ask}"
+
+
 def _plain_path(path: str) -> str:
     out, depth = [], 0
     for ch in path:

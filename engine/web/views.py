@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from ..evaluation.logic import lookup
+from ..evaluation.render import by_field
 from .auth import CSRF_FIELD, Session
 from .forms import html_id
 from .i18n import Translator, negotiate
@@ -23,6 +24,7 @@ from .present import (
     group_label,
     option_label,
     options,
+    question_words,
     shown,
     status_badge,
 )
@@ -103,6 +105,8 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "field_label": lambda path: field_label(t, policy, path),
         "field_help": lambda f: field_help(t, policy, f),
         "group_label": lambda name: group_label(t, policy, name),
+        "question": lambda path: question_words(t, policy, path),
+        "could_change": lambda decision: by_field(decision.could_change),
         "field_options": lambda f: options(t, policy, f),
         "badge": lambda code: status_badge(w.labels.statuses, t, code),
         "option_label": lambda path, code: option_label(t, policy, path, code),

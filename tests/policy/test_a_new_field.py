@@ -121,6 +121,11 @@ def test_a_rule_reads_it_and_the_score_weighs_it(engine: Engine) -> None:
     assert {s.factor: s.points for s in after.score_breakdown}["defenders_at_risk"] == 5
 
 
+def test_when_it_is_unknown_the_decision_says_that_asking_could_change_it(engine: Engine) -> None:
+    decision = engine.evaluate(base_request(strategy__status="none"), AS_OF)
+    assert (PATH, "engage", "requester") in [(c.field, c.outcome, c.answered_by) for c in decision.could_change]
+
+
 def test_lint_finds_nothing_wrong_with_the_policy(policy: PolicyCopy) -> None:
     status, out, err = run_command("lint", "--rules", str(policy.rules), "--criteria", str(policy.criteria))
     assert (status, err) == (0, ""), out
