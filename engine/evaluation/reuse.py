@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from ..errors import RuleConflict
 from ..policy.model import Policy, Rule
 from ..policy.schema import FieldCatalog
-from .compiler import CompiledPolicy, Stage
+from .compiler import CompiledPolicy, Projection, Stage
 from .could_change import Dates, Trial, Trials, with_value
 from .decision import ConditionResult, CouldChange, Reason
 from .logic import lookup
@@ -175,6 +175,12 @@ class ReusedTrials(Trials):
             and not trial.read_by_table
             and not isinstance(trial.values, Dates)
         }
+        # A field only the table reads (expertise_available, request.kind): where it stands in its key.
+        self._table_only = {
+            i: (where[trial.path], table.projections[where[trial.path] - offset])
+            for i, trial in enumerate(self.trials)
+            if not trial.fronts and trial.read_by_table and not isinstance(trial.values, Dates) and trial.path in where
+        }
 
     def find(
         self,
@@ -208,8 +214,11 @@ class ReusedTrials(Trials):
         outcome: str,
         checked: Checked,
     ) -> set[str]:
+        only = self._table_only.get(index)
+        if only is not None:
+            return self._table_reached(trial, only, record, as_of, outcome_key, conditions, exception, outcome, checked)
         front = self._single.get(index)
-        if front is None:  # read by the table itself, or by several stages: kept under their keys
+        if front is None:  # read by the table and a condition, or by several stages: kept under their keys
             whole = (index, tuple(keys[i] for i in trial.fronts), outcome_key, as_of)
             found: set[str] | None = self._whole.get(whole)
             if found is None:
@@ -239,6 +248,37 @@ class ReusedTrials(Trials):
                 except RuleConflict:
                     continue
                 if code is None:  # pragma: no cover - the status moved, so the table was consulted
+                    continue
+                self._codes.put(other, code)
+            if code != outcome:
+                reached.add(code)
+        return reached
+
+    def _table_reached(
+        self,
+        trial: Trial,
+        place: tuple[int, Projection],
+        record: Mapping[str, Any],
+        as_of: date,
+        outcome_key: tuple[Any, ...],
+        conditions: Mapping[str, ConditionPart],
+        exception: ExceptionPart,
+        outcome: str,
+        checked: Checked,
+    ) -> set[str]:
+        """A field only the table reads: each value written into the table's key, its outcome kept under it."""
+        at, projection = place
+        reached: set[str] = set()
+        for value in trial.values_on(as_of):
+            written = projection.project(with_value({}, trial.path, value), as_of)
+            other = (*outcome_key[:at], written, *outcome_key[at + 1 :])
+            code: str | None = self._codes.get(other)
+            if code is None:
+                try:
+                    code = self._outcome_with(trial, value, record, as_of, conditions, exception, checked)
+                except RuleConflict:
+                    continue
+                if code is None:  # pragma: no cover - the table reads the field, so it was consulted
                     continue
                 self._codes.put(other, code)
             if code != outcome:
