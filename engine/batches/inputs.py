@@ -17,6 +17,7 @@ from typing import TextIO
 from ..errors import EngageError, InputError, Location
 from ..policy.documents import MAX_DOCUMENT_BYTES, Document, parse, read_text, too_large
 from ..policy.loader import display_path
+from .columns import Column
 from .tables import TABLE_SUFFIXES, expected_rows, read_table
 
 REQUEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -53,7 +54,8 @@ def request_files(directory: Path) -> list[Path]:
     )
 
 
-def read_requests(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator[Item]:
+def read_requests(paths: Sequence[str], stdin: TextIO | None = None, columns: Sequence[Column] | None = None) -> Iterator[Item]:
+    """Every request of ``paths``; tables are read by ``columns`` (the policy's fields), by default the shipped ones."""
     for raw in paths:
         if raw == "-":
             yield from _stdin(stdin)
@@ -69,7 +71,7 @@ def read_requests(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator
                 yield from file_items(file)
         elif path.suffix.lower() in TABLE_SUFFIXES:
             name = display_path(path) if path.exists() else str(path)
-            for read in read_table(path, name):
+            for read in read_table(path, name, columns):
                 yield Item(name, doc=read) if isinstance(read, Document) else Item(name, error=read)
         elif path.exists() and path.suffix.lower() not in REQUEST_SUFFIXES:
             yield Item(

@@ -1,8 +1,9 @@
 """Writing the results of a batch to a file: ``.xlsx`` for people, ``.csv`` and ``.jsonl`` for tools.
 
 One row per input, in input order: the request id, the recommendation and its outcome
-code, the priority score, each condition's status, the exception, what is missing and the
-decisive reasons with their citations.  An input that could not be evaluated has a row
+code, the priority score, each condition's status, the exception, what is missing and what
+one answer could change (as codes, then as the questions to ask, in words), and the decisive
+reasons with their citations.  An input that could not be evaluated has a row
 too (outcome ``not_evaluated``, its problems in place of the reasons), so that no row of
 an intake sheet silently disappears.  ``.jsonl`` holds the decisions themselves, one per
 line, exactly as ``engage evaluate --format jsonl`` prints them.
@@ -29,7 +30,7 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..errors import EngageError, InputError, Location
-from ..evaluation.render import spreadsheet_text
+from ..evaluation.render import could_change_lines, missing_lines, spreadsheet_text
 from ..policy.model import Policy
 from .batch import Result
 from .workbooks import save_workbook
@@ -88,7 +89,19 @@ def out_columns(policy: Policy) -> list[OutColumn]:
         )
     columns += [
         OutColumn("exception", "Exception", 30, "applied, rejected or not considered, and what it waives; blank: none asked."),
-        OutColumn("missing", "Missing information", 34, "The unknown fields to ask the requester for, separated by ';'."),
+        OutColumn("missing", "Missing information", 34, "The unknown fields needed to decide, separated by ';'."),
+        OutColumn(
+            "could_change",
+            "Could change it",
+            34,
+            "Unknown fields whose answer alone could lead to another outcome: field -> outcome, separated by ';'.",
+        ),
+        OutColumn(
+            "ask",
+            "What to ask",
+            60,
+            "In words: what is missing to decide, then each answer that could change the recommendation, and who can give it.",
+        ),
         OutColumn(
             "reasons", "Why (decisive reasons, with citations)", 90, "The decisive outcome line first, then what it rested on."
         ),
@@ -115,7 +128,7 @@ def out_values(result: Result, policy: Policy, request_id: str | None = None) ->
     source = result.location.prefix()
     if decision is None:
         problems = [e for error in result.errors for e in getattr(error, "errors", [error])]
-        blanks: list[Any] = [None] * (1 + len(policy.criteria) + 2)
+        blanks: list[Any] = [None] * (1 + len(policy.criteria) + 4)
         why = "\n".join(_problem(p) for p in problems) or "could not be read"
         return [request_id, NOT_EVALUATED_LABEL, NOT_EVALUATED, *blanks, why, None, source]
     outcome = policy.vocab.outcomes.get(decision.outcome)
@@ -132,6 +145,8 @@ def out_values(result: Result, policy: Policy, request_id: str | None = None) ->
         *(c.status for c in decision.criteria),
         exception or None,
         "; ".join(decision.missing) or None,
+        "; ".join(f"{c.field} -> {c.outcome}" for c in decision.could_change) or None,
+        "\n".join(missing_lines(decision, policy) + could_change_lines(decision, policy)) or None,
         reasons,
         decision.as_of.isoformat(),
         source,

@@ -42,6 +42,7 @@ from ..evaluation.render import render_decision
 from ..policy.documents import Document, load_file
 from ..policy.loader import display_path
 from .batch import Decided, Origin, Result, decide_item, unique_ids
+from .columns import Column, request_columns
 from .inputs import Item, file_items, read_requests, request_files
 from .processes import context, end_with_parent
 from .tables import jsonl_empty, jsonl_line
@@ -101,7 +102,7 @@ class Items:
 Unit = Lines | Files | Items
 
 
-def units(paths: Sequence[str], stdin: TextIO | None) -> Iterator[Unit]:
+def units(paths: Sequence[str], stdin: TextIO | None, columns: Sequence[Column] | None = None) -> Iterator[Unit]:
     """The inputs of ``paths`` cut into units, in the order ``engage evaluate`` reads them."""
     for raw in paths:
         path = Path(raw)
@@ -112,7 +113,7 @@ def units(paths: Sequence[str], stdin: TextIO | None) -> Iterator[Unit]:
         elif raw != "-" and path.suffix.lower() == ".jsonl" and path.is_file():
             yield from _lines(path)
         else:
-            stream = read_requests([raw], stdin)
+            stream = read_requests([raw], stdin, columns)
             while chunk := tuple(islice(stream, CHUNK)):
                 yield Items(chunk)
 
@@ -242,7 +243,8 @@ def evaluate_parallel(
     when = as_of or date.today()
     source = "given" if as_of else "today"
     plan = Plan(engine.policy.rules_dir, engine.policy.criteria_dir, when, source, render, keep_documents, os.getpid())
-    return unique_ids(_ordered(units(paths, stdin), plan, jobs), locate_id=_locate_id)
+    columns = request_columns(engine.policy.request_schema)
+    return unique_ids(_ordered(units(paths, stdin, columns), plan, jobs), locate_id=_locate_id)
 
 
 def _ordered(stream: Iterable[Unit], plan: Plan, jobs: int) -> Iterator[Result | Decided]:

@@ -93,7 +93,11 @@ def _shift(location: Location, line: int) -> Location:
 
 @cache
 def table_columns() -> tuple[Column, ...]:
-    """The columns a table may have: every field of the request schema."""
+    """The columns a table may have under the shipped policy: every field of its request schema.
+
+    A policy with other fields passes its own columns (``request_columns(policy.request_schema)``)
+    to :func:`read_table`.
+    """
     return request_columns(load_schema("request"))
 
 
@@ -106,18 +110,19 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def read_table(path: Path, name: str) -> Iterator[Read]:
+def read_table(path: Path, name: str, columns: Sequence[Column] | None = None) -> Iterator[Read]:
     """The requests of the ``.csv``, ``.xlsx`` or ``.jsonl`` file at ``path`` (shown as ``name``).
 
     A problem with one row or line is its own error; one that stops the file is a :class:`TableErrors`.
     """
     suffix = path.suffix.lower()
+    known = table_columns() if columns is None else columns
     if suffix == ".jsonl":
         yield from _jsonl(path, name)
     elif suffix == ".csv":
-        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _csv(path, name))
+        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _csv(path, name, known))
     else:
-        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _xlsx(path, name))
+        yield from (stopped(r) if isinstance(r, EngageError) else r for r in _xlsx(path, name, known))
 
 
 def expected_rows(path: Path) -> int | None:
@@ -145,8 +150,8 @@ def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _header(name: str, cells: Sequence[Any]) -> tuple[list[Column | None], list[EngageError]]:
-    known = {c.name: c for c in table_columns()}
+def _header(name: str, cells: Sequence[Any], columns: Sequence[Column]) -> tuple[list[Column | None], list[EngageError]]:
+    known = {c.name: c for c in columns}
     out: list[Column | None] = []
     errors: list[EngageError] = []
     seen: dict[str, int] = {}
@@ -171,7 +176,7 @@ def _header(name: str, cells: Sequence[Any]) -> tuple[list[Column | None], list[
             seen[text] = index
         out.append(column if column is not None and seen.get(text) == index else None)
     if not errors:
-        for column in table_columns():
+        for column in columns:
             if column.required and column.name not in seen:
                 errors.append(
                     InputError(
@@ -195,6 +200,7 @@ def _rows(
     name: str,
     rows: Iterable[tuple[int, Sequence[Any]]],
     empty: InputError,
+    columns: Sequence[Column],
     uncalculated: frozenset[tuple[int, int]] = frozenset(),
 ) -> Iterator[Read]:
     """Requests from numbered rows; the first row is the header; ``empty`` is the error for a blank table.
@@ -206,7 +212,7 @@ def _rows(
     if first is None:
         yield empty
         return
-    header, errors = _header(name, first[1])
+    header, errors = _header(name, first[1], columns)
     if errors:  # the rows are not read: the header alone decides
         blank = all(_blank(raw) for raw in first[1]) and all(_blank(raw) for _, cells in iterator for raw in cells)
         yield empty if blank else TableErrors(errors)
@@ -280,7 +286,7 @@ def _numbered_csv(text: str, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
         yield number, cells
 
 
-def _csv(path: Path, name: str) -> Iterator[Read]:
+def _csv(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
     try:
         text = read_text(path, name, MAX_CSV_BYTES)
         rows = _numbered_csv(text, name)
@@ -296,7 +302,7 @@ def _csv(path: Path, name: str) -> Iterator[Read]:
         empty = InputError(
             "empty-file", "the file is empty: row 1 must name the columns", Location(name, 1, None, None, row=True)
         )
-        yield from _rows(name, itertools.chain(head, rows), empty)
+        yield from _rows(name, itertools.chain(head, rows), empty, columns)
     except EngageError as exc:
         yield exc
     except _CSVSyntax as exc:
@@ -318,7 +324,7 @@ def _request_sheet(workbook: Any) -> Any:
     return workbook[REQUEST_SHEET] if REQUEST_SHEET in workbook.sheetnames else workbook.worksheets[0]
 
 
-def _xlsx(path: Path, name: str) -> Iterator[Read]:
+def _xlsx(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
     if not path.is_file():
         yield InputError("file-not-found", "no such file", Location(name))
         return
@@ -342,7 +348,7 @@ def _xlsx(path: Path, name: str) -> Iterator[Read]:
         empty = InputError(
             "no-requests", f"the sheet '{sheet.title}' holds no requests: it is blank", Location(name, 1, None, None, row=True)
         )
-        yield from _rows(name, rows, empty, uncalculated)
+        yield from _rows(name, rows, empty, columns, uncalculated)
     except EngageError as exc:
         yield exc
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: report it as the file's problem

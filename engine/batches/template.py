@@ -1,8 +1,8 @@
 """The blank intake workbook (and CSV header) that ``engage template`` writes.
 
 Sheet ``Requests`` has one column per request field (:func:`engine.batches.columns.request_columns`
-over the effective request schema, so the template follows the schema and the
-vocabularies of ``criteria/``), a note on each header explaining the field, and data
+over the request schema that ``criteria/fields.yaml`` makes, so the template follows the
+policy's fields and vocabularies), a note on each header explaining the field, and data
 validation: a drop-down for every closed list, yes/no for booleans, dates and numbers.
 Sheet ``Vocabularies`` lists every allowed value with its label; the drop-downs read it.
 """
@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..policy.fields import WAIVABLE
 from ..policy.model import Policy, Term
 from .columns import Column, request_columns
 from .tables import REQUEST_SHEET, column_letter
@@ -48,17 +49,20 @@ def csv_header(columns: Sequence[Column]) -> str:
 
 
 def _labels(policy: Policy) -> Mapping[str, Mapping[str, str]]:
-    """The labels ``criteria/`` gives the values of some fields."""
+    """The labels ``criteria/`` gives the values of fields that take them from a vocabulary."""
 
     def terms(table: Mapping[str, Term]) -> dict[str, str]:
         return {code: term.label for code, term in table.items()}
 
-    return {
-        "region": terms(policy.vocab.regions),
-        "request.themes": terms(policy.vocab.themes),
-        "priority.recommendations": terms(policy.vocab.mechanisms),
-        "exception.waives": {c.name: f"({c.letter}) {c.title}" for c in policy.criteria},
-    }
+    waivable = {c.name: f"({c.letter}) {c.title}" for c in policy.criteria}
+    out: dict[str, Mapping[str, str]] = {}
+    for f in policy.fields.fields:
+        for path, vocabulary in [(f.path, f.vocabulary)] + [(f.path, s.vocabulary) for s in f.fields]:
+            if vocabulary == WAIVABLE:
+                out[path] = waivable
+            elif vocabulary is not None:
+                out[path] = terms(getattr(policy.vocab, vocabulary))
+    return out
 
 
 def choices(policy: Policy, columns: Sequence[Column]) -> list[Choice]:

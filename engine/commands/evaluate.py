@@ -232,6 +232,7 @@ def _terminate_as_interrupt() -> Any:
 
 def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: Path | None, recorder: _Recorder | None) -> int:
     from ..batches.batch import Decided, evaluate_items
+    from ..batches.columns import request_columns
     from ..batches.inputs import expected_count, read_requests
     from ..batches.parallel import evaluate_parallel
     from ..batches.processes import default_jobs
@@ -262,7 +263,8 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         keep = writer is not None or recorder is not None
         results = evaluate_parallel(engine, args.paths, streams.stdin, args.as_of, jobs, render=render, keep_documents=keep)
     else:
-        results = evaluate_items(engine, read_requests(args.paths, streams.stdin), args.as_of)
+        columns = request_columns(engine.policy.request_schema)  # tables have the policy's fields
+        results = evaluate_items(engine, read_requests(args.paths, streams.stdin, columns), args.as_of)
     try:
         for result in results:
             if isinstance(result, Decided):  # from worker processes: only their output

@@ -1,4 +1,4 @@
-"""``engage schema``: print a JSON Schema (the request schema with the vocabularies of criteria/ applied)."""
+"""``engage schema``: print a JSON Schema (the request schema is generated from criteria/fields.yaml)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 NAME = "schema"
 HELP = "print the JSON Schema of requests, rule files, criteria files or test cases"
 DESCRIPTION = (
-    "Print a JSON Schema. 'request' is the effective request schema: the shipped one with the themes of"
-    " criteria/vocabularies.yaml and the waivable conditions applied (use --rules/--criteria for other files)."
+    "Print a JSON Schema. 'request' is the schema of requests that the policy's fields file (criteria/fields.yaml)"
+    " declares, with the vocabularies and the waivable conditions applied (use --rules/--criteria for other files)."
     " 'rule' (or 'rules'), 'criteria' and 'cases' are the schemas of rule files, criteria files and test-case files"
     " that editors use through the '# yaml-language-server: $schema=...' line at the top of each file."
 )

@@ -95,6 +95,18 @@ class ScoreItem:
 
 
 @dataclass(frozen=True)
+class CouldChange:
+    """An unknown field whose answer could make the recommendation ``outcome`` (see :mod:`.could_change`)."""
+
+    field: str
+    outcome: str
+    answered_by: str  # requester or office (criteria/fields.yaml)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "outcome": self.outcome, "answered_by": self.answered_by}
+
+
+@dataclass(frozen=True)
 class Decision:
     request_id: str
     outcome: str
@@ -104,6 +116,7 @@ class Decision:
     criteria: tuple[ConditionResult, ...]  # in letter order
     reasons: tuple[Reason, ...]  # the decisive outcome line first, then what it rested on
     missing: tuple[str, ...]
+    could_change: tuple[CouldChange, ...]  # unknown fields whose answer could change the outcome
     exceptions: tuple[ExceptionResult, ...]
     score_breakdown: tuple[ScoreItem, ...]
     rules_fired: tuple[str, ...]
@@ -142,6 +155,7 @@ class Decision:
             "criteria": {c.name: c.to_dict() for c in self.criteria},
             "reasons": [r.to_dict() for r in self.reasons],
             "missing": list(self.missing),
+            "could_change": [c.to_dict() for c in self.could_change],
             "exceptions": [e.to_dict() for e in self.exceptions],
             "priority_breakdown": [s.to_dict() for s in self.score_breakdown],
             "rules_fired": list(self.rules_fired),
@@ -158,6 +172,7 @@ class Decision:
         criteria = ",".join(f"{_text(c.name)}:{compact(c)}" for c in sorted(self.criteria, key=lambda c: c.name))
         return (
             f'{{"as_of":"{self.as_of.isoformat()}","as_of_source":{_text(self.as_of_source)},'
+            f'"could_change":[{",".join(compact(c) for c in self.could_change)}],'
             f'"criteria":{{{criteria}}},"exceptions":[{",".join(compact(e) for e in self.exceptions)}],'
             f'"missing":{_list(self.missing)},"outcome":{_text(self.outcome)},'
             f'"priority_breakdown":[{",".join(_item(s) for s in self.score_breakdown)}],'

@@ -5,9 +5,10 @@
 >>> decision.outcome, decision.priority_score
 
 :meth:`Engine.decide` is the path of one request through the stages (``stages``): the
-four conditions, the exception, the outcome table, the score, and the reasons
-(``reasons``).  The reuse of each stage's answer across requests (``reuse``) is a layer
-around those stages, switched off with ``cache_size=0``.
+four conditions, the exception, the outcome table, the score, the unknown fields whose
+answer could change the outcome (``could_change``), and the reasons (``reasons``).  The
+reuse of each stage's answer across requests (``reuse``) is a layer around those stages,
+switched off with ``cache_size=0``.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from ..policy.model import Policy, Rule
 from ..policy.schema import FieldCatalog, validator_for
 from ..policy.shipped import shipped_dir
 from .compiler import CompiledPolicy, Stage, compile_policy
+from .could_change import Trials
 from .decision import Decision
 from .fastcheck import compile_checker
 from .reasons import Reasons
 from .request import check_request
-from .reuse import DEFAULT_CACHE_SIZE, ReusedReasons, ReusedStages
+from .reuse import DEFAULT_CACHE_SIZE, ReusedReasons, ReusedStages, ReusedTrials
 from .score import Scorer
 from .stages import Checked, Stages, outcome_overlay
 
@@ -49,12 +51,15 @@ class Engine:
         order = {path: i for i, path in enumerate(self.catalog.request_paths)}
         self.stages: Stages
         self.reasons: Reasons
+        self.trials: Trials
         if cache_size > 0:
             self.stages = ReusedStages(self.compiled, quotes, order, cache_size)
             self.reasons = ReusedReasons(policy, self.catalog, quotes, self.stages.ordered, cache_size)
+            self.trials = ReusedTrials(policy, self.catalog, self.compiled, self.stages, cache_size)
         else:
             self.stages = Stages(self.compiled, quotes, order)
             self.reasons = Reasons(policy, self.catalog, quotes, self.stages.ordered)
+            self.trials = Trials(policy, self.catalog, self.compiled, self.stages)
         self._score = Scorer(policy.priority)
         self._waivable = tuple(c.name for c in policy.criteria if c.waivable)
 
@@ -116,13 +121,16 @@ class Engine:
         # 3. the outcome table, reading the statuses and the exception beside the request
         statuses = {name: part.status for name, part in conditions.items()}
         overlay = outcome_overlay(statuses, exception)
-        outcome = stages.outcome(compiled.outcome, compiled.outcome.key(record, when, overlay), record, overlay, when, checked)
+        outcome_key = compiled.outcome.key(record, when, overlay)
+        outcome = stages.outcome(compiled.outcome, outcome_key, record, overlay, when, checked)
         # 4. the priority score, and what a valid exception leaves uncovered
         score, breakdown = self._score(statuses, outcome.decisive.outcome or "", record)
         uncovered = tuple(n for n in self._waivable if statuses[n] != "met" and n not in exception.covered)
-        # 5. the decision, in words
+        # 5. the unknown fields whose answer could change the outcome
+        could = self.trials.find(record, when, keys, outcome_key, conditions, exception, outcome.decisive.outcome or "", checked)
+        # 6. the decision, in words
         return self.reasons.assemble(
-            checked.request_id, conditions, exception, outcome, uncovered, record, when, source, score, breakdown
+            checked.request_id, conditions, exception, outcome, uncovered, record, when, source, score, breakdown, could
         )
 
     def fire(self, stage: Stage, record: Mapping[str, Any], as_of: date) -> tuple[Rule, ...]:

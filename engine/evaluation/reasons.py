@@ -17,7 +17,7 @@ from .. import __version__
 from ..policy.loader import PLACEHOLDER
 from ..policy.model import Citation, Policy, Rule
 from ..policy.schema import FieldCatalog
-from .decision import CitationRef, ConditionResult, Decision, ExceptionResult, Reason, ScoreItem
+from .decision import CitationRef, ConditionResult, CouldChange, Decision, ExceptionResult, Reason, ScoreItem
 from .logic import lookup
 from .stages import ConditionPart, ExceptionPart, OutcomePart
 
@@ -53,6 +53,7 @@ class Reasons:
         source: str,
         score: float,
         breakdown: tuple[ScoreItem, ...],
+        could_change: tuple[CouldChange, ...] = (),
     ) -> Decision:
         """The decision from its parts, their reasons, and the request's own id and score."""
         decisive = outcome.decisive
@@ -83,6 +84,7 @@ class Reasons:
             criteria=criteria,
             reasons=reasons,
             missing=missing,
+            could_change=could_change,
             exceptions=exceptions,
             score_breakdown=breakdown,
             rules_fired=fired,

@@ -1,4 +1,4 @@
-"""Decisions as text for people: outcome, score, each condition with its reasons, what is missing.
+"""Decisions as text for people: outcome, score, each condition with its reasons, what is missing, what could change it.
 
 Also the one rule for text put in a spreadsheet cell (CSV and workbooks): :func:`spreadsheet_text`.
 """
@@ -6,12 +6,12 @@ Also the one rule for text put in a spreadsheet cell (CSV and workbooks): :func:
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import visible
 from ..policy.model import Policy
-from .decision import Decision, Reason
+from .decision import CouldChange, Decision, Reason
 
 WIDTH = 100
 
@@ -59,6 +59,44 @@ def _title(record: Mapping[str, Any] | None) -> str:
     return " - ".join(parts)
 
 
+WHO = {"requester": "the requester", "office": "the Office"}
+
+
+def question(policy: Policy, path: str) -> str:
+    """``Ask the requester: is civil society consulted or taking part?``, from criteria/fields.yaml."""
+    declared = policy.fields.get(path)
+    if declared is None:  # a field the policy does not declare: its path is all there is to say
+        return f"Ask for {path}"
+    return f"Ask {WHO.get(declared.answered_by, 'the requester')}: {declared.ask}"
+
+
+def outcome_words(policy: Policy, code: str) -> str:
+    term = policy.vocab.outcomes.get(code)
+    return term.label if term is not None else code
+
+
+def by_field(could_change: Sequence[CouldChange]) -> list[tuple[str, tuple[str, ...]]]:
+    """(field, the outcomes it could lead to), in the decision's order."""
+    out: dict[str, list[str]] = {}
+    for item in could_change:
+        out.setdefault(item.field, []).append(item.outcome)
+    return [(f, tuple(codes)) for f, codes in out.items()]
+
+
+def missing_lines(decision: Decision, policy: Policy) -> list[str]:
+    """Each missing field as the question to ask, with its path."""
+    return [f"{question(policy, f)} ({f})" for f in decision.missing]
+
+
+def could_change_lines(decision: Decision, policy: Policy) -> list[str]:
+    """Each field that could change the outcome: the question, what it could lead to, its path."""
+    lines = []
+    for path, codes in by_field(decision.could_change):
+        leads = " or ".join(outcome_words(policy, c) for c in codes)
+        lines.append(f"{question(policy, path)} It could lead to: {leads}. ({path})")
+    return lines
+
+
 def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any] | None = None) -> str:
     vocab = policy.vocab
     outcome = vocab.outcomes.get(decision.outcome)
@@ -100,7 +138,13 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
         if exc.uncovered and exc.decision != "applied":
             lines.extend(_wrap("does not cover: " + ", ".join(exc.uncovered), "    "))
     if decision.missing:
-        lines.extend(_wrap("Missing information (ask the requester): " + ", ".join(decision.missing), "  "))
+        lines.append("  Missing information, needed to decide:")
+        for line in missing_lines(decision, policy):
+            lines.extend(_wrap(f"- {line}", "    "))
+    if decision.could_change:
+        lines.append("  One answer could change it:")
+        for line in could_change_lines(decision, policy):
+            lines.extend(_wrap(f"- {line}", "    "))
     return visible("\n".join(lines), lines=True)  # the request's own text may hold hidden characters
 
 

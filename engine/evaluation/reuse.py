@@ -17,14 +17,16 @@ property tests compare the two on every stage.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
+from ..errors import RuleConflict
 from ..policy.model import Policy, Rule
 from ..policy.schema import FieldCatalog
-from .compiler import CompiledPolicy, Stage
-from .decision import ConditionResult, Reason
+from .compiler import CompiledPolicy, Projection, Stage
+from .could_change import Dates, Trial, Trials, with_value
+from .decision import ConditionResult, CouldChange, Reason
 from .logic import lookup
 from .reasons import Pieces, Reasons
 from .stages import Checked, ConditionPart, ExceptionPart, OutcomePart, Stages
@@ -35,6 +37,7 @@ DEFAULT_CACHE_SIZE = 50_000
 PART_CACHE_SIZE = 8_192
 PIECES_PER_PART = 64  # rendered reasons kept per part (more only when reasons quote free text)
 PIECES_CACHE_SIZE = 32_768  # combinations of parts; about 10 MB when full (engage bench measures RSS)
+ANSWER_CACHE_SIZE = 16_384  # could_change answers, by the decision's stage keys
 
 _Piece = TypeVar("_Piece")  # a condition's result, or reasons: what a part renders
 NOTHING_QUOTED: tuple[()] = ()  # the key of a part's rendering when its reasons quote nothing
@@ -134,6 +137,165 @@ class ReusedStages(Stages):
                 self._outcome_seen.put(key, part)
                 return part
         return None
+
+
+class ReusedTrials(Trials):
+    """:class:`Trials` with each answer kept under the decision's stage keys, and its pieces too.
+
+    The keys hold everything the rules read of the request (an unknown field is ``None`` in
+    them), and a trial changes one unknown field, so equal keys give equal answers.  Beneath
+    that, a field only one condition reads (and not the outcome table itself) can only change
+    the outcome through that condition's status: the statuses its values reach are kept under
+    the condition's key, and the outcome of each under the outcome table's key with that status
+    put in.  Most unknown fields cannot move their condition from where it stands (the staffing
+    of a presence that is not a country office), and then cost one lookup.
+    """
+
+    def __init__(self, policy: Policy, catalog: FieldCatalog, compiled: CompiledPolicy, stages: Stages, cache_size: int) -> None:
+        super().__init__(policy, catalog, compiled, stages)
+        size = min(cache_size, ANSWER_CACHE_SIZE)
+        self._answers = BoundedCache(size)
+        self._moves = BoundedCache(size)  # (trial, its condition's key) -> ((status, a value giving it), ...)
+        self._codes = BoundedCache(size)  # outcome table key -> outcome
+        self._whole = BoundedCache(size)  # (trial, its stages' keys, the table's key) -> outcomes reached
+        table = compiled.outcome
+        offset = 1 if table.uses_as_of else 0
+        where = {p.path: i + offset for i, p in enumerate(table.projections)}
+        # Where each condition's status stands in the outcome table's key, and how it is written there.
+        self._status_at = {
+            name: (where[f"status.{name}"], table.projections[where[f"status.{name}"] - offset])
+            for name, _ in compiled.conditions
+            if f"status.{name}" in where
+        }
+        self._single = {
+            i: trial.fronts[0]
+            for i, trial in enumerate(self.trials)
+            if len(trial.fronts) == 1
+            and trial.fronts[0] < len(compiled.conditions)
+            and not trial.read_by_table
+            and not isinstance(trial.values, Dates)
+        }
+        # A field only the table reads (expertise_available, request.kind): where it stands in its key.
+        self._table_only = {
+            i: (where[trial.path], table.projections[where[trial.path] - offset])
+            for i, trial in enumerate(self.trials)
+            if not trial.fronts and trial.read_by_table and not isinstance(trial.values, Dates) and trial.path in where
+        }
+
+    def find(
+        self,
+        record: Mapping[str, Any],
+        as_of: date,
+        keys: Sequence[tuple[Any, ...]],
+        outcome_key: tuple[Any, ...],
+        conditions: Mapping[str, ConditionPart],
+        exception: ExceptionPart,
+        outcome: str,
+        checked: Checked,
+    ) -> tuple[CouldChange, ...]:
+        # Dates tried for a field compared with as_of depend on it; the keys hold it only where a stage uses it.
+        key = (tuple(keys), outcome_key, as_of)
+        found: tuple[CouldChange, ...] | None = self._answers.get(key)
+        if found is None:
+            found = super().find(record, as_of, keys, outcome_key, conditions, exception, outcome, checked)
+            self._answers.put(key, found)
+        return found
+
+    def reached(
+        self,
+        index: int,
+        trial: Trial,
+        record: Mapping[str, Any],
+        as_of: date,
+        keys: Sequence[tuple[Any, ...]],
+        outcome_key: tuple[Any, ...],
+        conditions: Mapping[str, ConditionPart],
+        exception: ExceptionPart,
+        outcome: str,
+        checked: Checked,
+    ) -> set[str]:
+        only = self._table_only.get(index)
+        if only is not None:
+            return self._table_reached(trial, only, record, as_of, outcome_key, conditions, exception, outcome, checked)
+        front = self._single.get(index)
+        if front is None:  # read by the table and a condition, or by several stages: kept under their keys
+            whole = (index, tuple(keys[i] for i in trial.fronts), outcome_key, as_of)
+            found: set[str] | None = self._whole.get(whole)
+            if found is None:
+                found = super().reached(index, trial, record, as_of, keys, outcome_key, conditions, exception, outcome, checked)
+                self._whole.put(whole, found)
+            return found
+        name, stage = self.compiled.conditions[front]
+        moves: tuple[tuple[str, Any], ...] | None = self._moves.get((index, keys[front]))
+        if moves is None:
+            try:
+                moves = self._statuses(trial, name, stage, record, as_of, conditions[name].status, checked)
+            except RuleConflict:  # a gap or conflict for some value: try each value the long way
+                return super().reached(index, trial, record, as_of, keys, outcome_key, conditions, exception, outcome, checked)
+            self._moves.put((index, keys[front]), moves)
+        reached: set[str] = set()
+        place = self._status_at.get(name)
+        if not moves or place is None:
+            return reached  # the condition stays where it is, or the table does not read it
+        at, projection = place
+        for status, value in moves:
+            written = projection.project({"status": {name: status}}, as_of)
+            other = (*outcome_key[:at], written, *outcome_key[at + 1 :])
+            code: str | None = self._codes.get(other)
+            if code is None:
+                try:
+                    code = self._outcome_with(trial, value, record, as_of, conditions, exception, checked)
+                except RuleConflict:
+                    continue
+                if code is None:  # pragma: no cover - the status moved, so the table was consulted
+                    continue
+                self._codes.put(other, code)
+            if code != outcome:
+                reached.add(code)
+        return reached
+
+    def _table_reached(
+        self,
+        trial: Trial,
+        place: tuple[int, Projection],
+        record: Mapping[str, Any],
+        as_of: date,
+        outcome_key: tuple[Any, ...],
+        conditions: Mapping[str, ConditionPart],
+        exception: ExceptionPart,
+        outcome: str,
+        checked: Checked,
+    ) -> set[str]:
+        """A field only the table reads: each value written into the table's key, its outcome kept under it."""
+        at, projection = place
+        reached: set[str] = set()
+        for value in trial.values_on(as_of):
+            written = projection.project(with_value({}, trial.path, value), as_of)
+            other = (*outcome_key[:at], written, *outcome_key[at + 1 :])
+            code: str | None = self._codes.get(other)
+            if code is None:
+                try:
+                    code = self._outcome_with(trial, value, record, as_of, conditions, exception, checked)
+                except RuleConflict:
+                    continue
+                if code is None:  # pragma: no cover - the table reads the field, so it was consulted
+                    continue
+                self._codes.put(other, code)
+            if code != outcome:
+                reached.add(code)
+        return reached
+
+    def _statuses(
+        self, trial: Trial, name: str, stage: Stage, record: Mapping[str, Any], as_of: date, now: str, checked: Checked
+    ) -> tuple[tuple[str, Any], ...]:
+        """Each other status the condition takes for a value of the field, with the first value that gives it."""
+        found: dict[str, Any] = {}
+        for value in trial.values_on(as_of):
+            changed = with_value(record, trial.path, value)
+            status = self.stages.condition(name, stage, stage.key(changed, as_of), changed, as_of, checked).status
+            if status != now:
+                found.setdefault(status, value)
+        return tuple(found.items())
 
 
 class ReusedReasons(Reasons):

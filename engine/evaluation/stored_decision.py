@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from .decision import CitationRef, ConditionResult, Decision, ExceptionResult, Reason, ScoreItem
+from .decision import CitationRef, ConditionResult, CouldChange, Decision, ExceptionResult, Reason, ScoreItem
 
 
 def _reason(data: Mapping[str, Any]) -> Reason:
@@ -52,6 +52,8 @@ def decision_from_dict(data: Mapping[str, Any], order: Sequence[str] = ()) -> De
         criteria=criteria,
         reasons=tuple(_reason(r) for r in data.get("reasons", ())),
         missing=tuple(data.get("missing", ())),
+        # Decisions recorded before could_change existed have none.
+        could_change=tuple(CouldChange(c["field"], c["outcome"], c.get("answered_by", "")) for c in data.get("could_change", ())),
         exceptions=exceptions,
         score_breakdown=tuple(ScoreItem(s["factor"], s["points"]) for s in data.get("priority_breakdown", ())),
         rules_fired=tuple(data.get("rules_fired", ())),

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import EngageError, LoadFailed, Location, PolicyError
 from .documents import Document, load_file
+from .fields import DESCRIPTION, check_fields, read_fields, request_schema
 from .model import (
     AS_OF,
     All,
@@ -29,6 +30,7 @@ from .model import (
     Condition,
     Criterion,
     Factor,
+    Fields,
     Not,
     Policy,
     PolicyFile,
@@ -44,7 +46,6 @@ from .schema import (
     FieldCatalog,
     FieldSpec,
     did_you_mean,
-    effective_request_schema,
     load_schema,
     schema_errors,
     shipped_validator,
@@ -223,6 +224,8 @@ class _Builder:
         self.vocab_doc: _Loaded | None = None
         self.sources: dict[str, Source] = {}
         self.sources_doc: _Loaded | None = None
+        self.fields: Fields | None = None
+        self.fields_doc: _Loaded | None = None
         self.citations: list[tuple[Citation, Location]] = []
 
     # -- criteria ----------------------------------------------------------
@@ -287,6 +290,10 @@ class _Builder:
                     terms("regions"),
                     terms("mechanisms"),
                 )
+        elif kind == "fields":
+            if self._single("fields", item, self.fields_doc):
+                self.fields_doc = item
+                self.fields = read_fields(data, doc)
         elif kind == "sources" and self._single("sources", item, self.sources_doc):
             self.sources_doc = item
             for i, s in enumerate(data["sources"]):
@@ -468,10 +475,8 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     criteria = _check_criteria(builder, out, criteria_path)
     names = [c.name for c in criteria]
     waivable = [c.name for c in criteria if c.waivable]
-    themes = list(builder.vocab.themes) if builder.vocab else []
-    request_schema = effective_request_schema(themes, waivable)
-    catalog = FieldCatalog(request_schema, names)
-    _check_vocabularies(builder, out)
+    schema = _request_schema(builder, waivable, out)
+    catalog = FieldCatalog(schema, names)
     _check_priority(builder, catalog, criteria, out)
 
     checker = _RuleChecker(out, catalog, builder)
@@ -571,9 +576,10 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
         priority=builder.priority,
         vocab=builder.vocab,
         sources=dict(builder.sources),
-        request_schema=request_schema,
+        request_schema=schema,
         files=files,
         hash=policy_hash(files),
+        fields=builder.fields or Fields(),
         rules_dir=str(rules_path),
         criteria_dir=str(criteria_path),
     )
@@ -640,38 +646,30 @@ def _check_criteria(builder: _Builder, out: _Collector, criteria_path: Path) -> 
     where = Location(display_path(criteria_path))
     if not seen and not out.may_define("condition"):
         out.add("criteria-missing", "no criteria file has kind: condition", where)
-    for what, doc in (("priority", builder.priority_doc), ("vocabularies", builder.vocab_doc), ("sources", builder.sources_doc)):
+    for what, doc in (
+        ("priority", builder.priority_doc),
+        ("vocabularies", builder.vocab_doc),
+        ("sources", builder.sources_doc),
+        ("fields", builder.fields_doc),
+    ):
         if doc is None and not out.may_define(what):
             out.add(f"{what}-missing", f"no criteria file has kind: {what}", where)
     return sorted(seen.values(), key=lambda c: c.letter)
 
 
-def _check_vocabularies(builder: _Builder, out: _Collector) -> None:
-    if builder.vocab is None or builder.vocab_doc is None:
-        return
-    request = load_schema("request")["properties"]
-    fixed = {
-        "regions": [v for v in request["region"]["enum"] if v is not None],
-        "mechanisms": request["priority"]["properties"]["recommendations"]["items"]["properties"]["mechanism"]["enum"],
-    }
-    for section, expected in fixed.items():
-        have = set(getattr(builder.vocab, section))
-        if have != set(expected):
-            missing = sorted(set(expected) - have)
-            extra = sorted(have - set(expected))
-            detail = "; ".join(
-                p
-                for p in (
-                    f"missing {', '.join(missing)}" if missing else "",
-                    f"not in the request schema: {', '.join(extra)}" if extra else "",
-                )
-                if p
-            )
-            out.add(
-                "vocabulary-mismatch",
-                f"'{section}' must list exactly the values of the request schema ({detail})",
-                builder.vocab_doc.doc.locate((section,), key=True),
-            )
+def _request_schema(builder: _Builder, waivable: Sequence[str], out: _Collector) -> Mapping[str, Any]:
+    """The request schema the fields file declares; the shipped one when that file is missing or wrong.
+
+    Falling back keeps one broken entry from turning every rule's field into an unknown field.
+    """
+    item, fields = builder.fields_doc, builder.fields
+    if item is None or fields is None:
+        return load_schema("request")
+    before = len(out.errors)
+    check_fields(fields, item.data, item.doc, out.add)
+    if len(out.errors) > before:
+        return load_schema("request")
+    return request_schema(fields, builder.vocab, waivable, str(item.data.get("description", "")).strip() or DESCRIPTION)
 
 
 def _check_priority(builder: _Builder, catalog: FieldCatalog, criteria: Sequence[Criterion], out: _Collector) -> None:

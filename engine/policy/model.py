@@ -202,6 +202,82 @@ class Source:
     date: str | None = None
 
 
+FIELD_TYPES = ("yes_no", "choice", "text", "integer", "number", "date", "list", "records")
+ANSWERED_BY = ("requester", "office")
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One field of a request, as ``criteria/fields.yaml`` declares it.
+
+    A field of a record (``priority.recommendations.mechanism``) is a ``FieldDef`` too, in
+    ``fields`` of its list; it has no ``answered_by`` of its own (its list's is the one asked).
+    """
+
+    path: str
+    type: str  # one of FIELD_TYPES
+    label: str
+    help: str
+    answered_by: str = ""  # one of ANSWERED_BY; "" for a field of a record
+    question: str = ""  # "is civil society consulted or taking part?"; "" when the file gives none
+    required: bool = False
+    values: tuple[str, ...] | None = None  # choice or list: the values, when listed in the file
+    vocabulary: str | None = None  # choice or list: the vocabulary the values come from
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    unique: bool = False
+    max_items: int | None = None
+    fields: tuple[FieldDef, ...] = ()  # records: the fields of one entry (paths relative to the entry)
+    location: Location = dataclasses.field(default=Location(), compare=False, hash=False)
+
+    @property
+    def group(self) -> str | None:
+        return self.path.split(".", 1)[0] if "." in self.path else None
+
+    @property
+    def ask(self) -> str:
+        """The question in plain words, ending with a question mark."""
+        text = self.question or self.label
+        return text if text.endswith("?") else f"{text}?"
+
+
+@dataclass(frozen=True)
+class FieldGroup:
+    name: str
+    label: str
+    help: str
+    # Filled in only in some cases ("an exception is asked for"): left out, its fields are not
+    # unknown answers to ask for but a case that does not arise.
+    only_when: str = ""
+
+
+@dataclass(frozen=True)
+class Fields:
+    """The request's fields, in the order of the form and the template, and their groups."""
+
+    fields: tuple[FieldDef, ...] = ()
+    groups: tuple[FieldGroup, ...] = ()
+
+    def get(self, path: str) -> FieldDef | None:
+        """The field at ``path``; a field of a record by ``list.field`` (``priority.recommendations.mechanism``)."""
+        for f in self.fields:
+            if f.path == path:
+                return f
+            if f.fields and path.startswith(f.path + "."):
+                rest = path[len(f.path) + 1 :]
+                for sub in f.fields:
+                    if sub.path == rest:
+                        return sub
+        return None
+
+    def group(self, name: str) -> FieldGroup | None:
+        for g in self.groups:
+            if g.name == name:
+                return g
+        return None
+
+
 @dataclass(frozen=True)
 class PolicyFile:
     kind: str  # "rules" or "criteria"
@@ -220,9 +296,10 @@ class Policy:
     priority: Priority
     vocab: Vocabularies
     sources: Mapping[str, Source]
-    request_schema: Mapping[str, object]  # the shipped schema with the vocabularies applied
+    request_schema: Mapping[str, object]  # generated from ``fields`` with the vocabularies applied
     files: tuple[PolicyFile, ...]
     hash: str  # "sha256:" + hex digest over every file's path and bytes
+    fields: Fields = Fields()
     rules_dir: str = ""
     criteria_dir: str = ""
 

@@ -1,13 +1,13 @@
 """The JSON Schemas, the field catalog derived from them, and schema errors in plain words.
 
-The schemas in ``engine/schemas/`` are the single source of truth for field names and
-domains.  :class:`FieldCatalog` reads the request schema once so that the loader can
-check every field path a rule names, and the compiler knows each field's kind.
+The schemas of rule, criteria and case files live in ``engine/schemas/``; the request schema
+is generated from the policy's fields file (:mod:`.fields`), and the copy in ``engine/schemas/``
+is that of the shipped policy.  :class:`FieldCatalog` reads a request schema once so that the
+loader can check every field path a rule names, and the compiler knows each field's kind.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,15 +47,6 @@ def validator_for(schema: Mapping[str, Any]) -> Draft202012Validator:
 @cache
 def shipped_validator(name: str) -> Draft202012Validator:
     return validator_for(load_schema(name))
-
-
-def effective_request_schema(themes: Iterable[str], waivable: Iterable[str]) -> dict[str, Any]:
-    """The request schema with the vocabularies of ``criteria/`` applied."""
-    schema = copy.deepcopy(dict(load_schema("request")))
-    props = schema["properties"]
-    props["request"]["properties"]["themes"]["items"]["enum"] = sorted(themes)
-    props["exception"]["properties"]["waives"]["items"]["enum"] = sorted(waivable)
-    return schema
 
 
 # --- the field catalog --------------------------------------------------------
@@ -295,7 +286,6 @@ __all__ = [
     "FieldCatalog",
     "FieldSpec",
     "did_you_mean",
-    "effective_request_schema",
     "load_schema",
     "schema_errors",
     "schema_path",

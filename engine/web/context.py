@@ -69,7 +69,9 @@ class Web:
         self.sessions = Sessions(self.store, self.accounts, self.config.now)
         self.limiter = LoginLimiter(self.store, self.config.now)
         self.drafts = Drafts(self.store, self.config.now)
-        self.form = RequestForm(self.engine.policy.request_schema, Translator()("form.leave_blank"))
+        policy = self.engine.policy
+        optional = {g.name: g.only_when for g in policy.fields.groups if g.only_when}
+        self.form = RequestForm(policy.request_schema, Translator()("form.leave_blank"), optional)
         self.labels = Labels.of(self.engine.policy)
         self.repo = self.config.repo or git_toplevel(self.engine.policy.rules_dir or ".")
 

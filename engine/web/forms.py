@@ -11,8 +11,9 @@ validation messages land next to the field they are about.  Kinds:
 * a list of text or of records (UN partners, recommendations) -> repeatable rows;
 * text, long text, dates and numbers -> inputs of that type.
 
-Top-level fields between two groups form a group of their own; the ``exception`` group is
-optional (left closed until used).  Text is trimmed (spaces around a value are ignored, as
+Top-level fields between two groups form a group of their own; a group the policy fills in
+only in some cases (``only_when`` in ``criteria/fields.yaml``, e.g. the exception) is left
+closed until used.  Text is trimmed (spaces around a value are ignored, as
 in a spreadsheet cell); a blank field, an *unknown* choice and a list with no entries are
 all unknown, as a blank cell is.  A number that does not read as one is passed on as text,
 so the engine reports it in its own words.
@@ -31,7 +32,6 @@ from ..evaluation.logic import lookup
 FormValues = dict[str, str | list[str]]
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 LONG_TEXT = 1000  # text that may be longer than this gets a text area
-OPTIONAL_GROUPS = ("exception",)
 _INDEX = re.compile(r"^(?P<list>.+)\[(?P<i>\d+)\](?:\.(?P<key>[a-z_]+))?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -68,6 +68,7 @@ class Group:
     fields: tuple[Field, ...]
     optional: bool = False
     description: str = ""
+    when: str = ""  # an optional group: when it is filled in ("an exception is asked for")
 
 
 @dataclass
@@ -127,13 +128,18 @@ def _leaf(path: str, node: Mapping[str, Any], required: bool) -> Field:
 class RequestForm:
     """The form of one effective request schema: its groups and fields, reading and filling."""
 
-    def __init__(self, schema: Mapping[str, Any], blank_words: str = "(or leave it blank when unknown)") -> None:
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        blank_words: str = "(or leave it blank when unknown)",
+        optional: Mapping[str, str] | None = None,
+    ) -> None:
         self.blank_words = blank_words  # what the engine's "(or leave it out when unknown)" says on a form
-        self.groups: tuple[Group, ...] = tuple(self._groups(schema))
+        self.groups: tuple[Group, ...] = tuple(self._groups(schema, optional or {}))
         self.fields: dict[str, Field] = {f.path: f for g in self.groups for f in g.fields}
 
     @staticmethod
-    def _groups(schema: Mapping[str, Any]) -> Iterable[Group]:
+    def _groups(schema: Mapping[str, Any], optional: Mapping[str, str]) -> Iterable[Group]:
         required = set(schema.get("required", ()))
         loose: list[Field] = []
         for name, node in schema.get("properties", {}).items():
@@ -143,7 +149,7 @@ class RequestForm:
                     loose = []
                 inner = set(node.get("required", ()))
                 fields = tuple(_leaf(f"{name}.{sub}", child, sub in inner) for sub, child in node["properties"].items())
-                yield Group(name, fields, name in OPTIONAL_GROUPS, str(node.get("description", "")))
+                yield Group(name, fields, name in optional, str(node.get("description", "")), optional.get(name, ""))
             else:
                 loose.append(_leaf(name, node, name in required))
         if loose:

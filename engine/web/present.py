@@ -17,7 +17,7 @@ from ..authoring.explain import Alternative, Change, Option
 from ..evaluation.decision import CitationRef
 from ..policy.model import AS_OF, All, AnyOf, Condition, Not, Policy, Rule, Test
 from .forms import Field
-from .i18n import Translator
+from .i18n import DEFAULT, Translator
 
 STATUS_ICONS = {"met": "\u2714", "partial": "\u25d0", "unmet": "\u2716", "unknown": "?"}  # check, half circle, cross
 
@@ -29,14 +29,41 @@ def country_names() -> Mapping[str, str]:
     return {c.alpha_3: c.name for c in pycountry.countries}
 
 
-def field_label(t: Translator, path: str) -> str:
-    """The label of a field path (``priority.recommendations[2].mechanism`` is labelled as its field)."""
+def field_label(t: Translator, policy: Policy, path: str) -> str:
+    """The label of a field path (``priority.recommendations[2].mechanism`` is labelled as its field).
+
+    Labels are the policy's (``criteria/fields.yaml``); a catalogue may still carry ``field.PATH``
+    for a language the policy is not written in.
+    """
     plain = _plain_path(path)
-    return t.maybe(f"field.{plain}", plain)
+    declared = policy.fields.get(plain)
+    if t.lang != DEFAULT and t.has(f"field.{plain}"):
+        return t(f"field.{plain}")
+    return declared.label if declared is not None else t.maybe(f"field.{plain}", plain)
 
 
-def field_help(t: Translator, f: Field) -> str:
-    return t.maybe(f"help.{f.path}", f.description)
+def field_help(t: Translator, policy: Policy, f: Field) -> str:
+    declared = policy.fields.get(_plain_path(f.path))
+    if t.lang != DEFAULT and t.has(f"help.{f.path}"):
+        return t(f"help.{f.path}")
+    return declared.help if declared is not None else f.description
+
+
+def group_label(t: Translator, policy: Policy, name: str) -> str:
+    """The legend of a group of the form: the policy's group label; a run of top-level fields by the catalogue."""
+    group = policy.fields.group(name)
+    if group is not None and not (t.lang != DEFAULT and t.has(f"group.{name}")):
+        return group.label
+    return t.maybe(f"group.{name}", field_label(t, policy, name))
+
+
+def question_words(t: Translator, policy: Policy, path: str) -> str:
+    """``Ask the requester: is civil society consulted or taking part?`` (the question is the policy's)."""
+    declared = policy.fields.get(_plain_path(path))
+    if declared is None:
+        return field_label(t, policy, path)
+    who = declared.answered_by if declared.answered_by in ("requester", "office") else "requester"
+    return f"{t(f'ask.{who}')} {declared.ask}"
 
 
 def _plain_path(path: str) -> str:
@@ -118,7 +145,7 @@ def value_words(t: Translator, policy: Policy, path: str, value: Any) -> str:
 
 def _group_words(t: Translator, policy: Policy, group: Sequence[Change], every: bool) -> str:
     first = group[0]
-    label = field_label(t, first.field)
+    label = field_label(t, policy, first.field)
     if every:
         return t("change.any_other" if first.before is not None else "change.given", field=label)
     if first.only_known:
@@ -132,7 +159,7 @@ def option_words(t: Translator, policy: Policy, option: Option) -> str:
     for i, group in enumerate(option.changes):
         span = option.span(i)  # a number's or a date's whole range ("60 or less")
         if span is not None:
-            label = field_label(t, group[0].field)
+            label = field_label(t, policy, group[0].field)
             parts.append(t("change.is" if group[0].before is None else "change.becomes", field=label, value=span))
             continue
         every = i < len(option.any_value) and option.any_value[i]

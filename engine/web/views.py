@@ -14,10 +14,21 @@ from markupsafe import Markup, escape
 
 from ..errors import visible
 from ..evaluation.logic import lookup
+from ..evaluation.render import by_field
 from .auth import CSRF_FIELD, Session
 from .forms import html_id
 from .i18n import Translator, negotiate
-from .present import citation_href, field_help, field_label, option_label, options, shown, status_badge
+from .present import (
+    citation_href,
+    field_help,
+    field_label,
+    group_label,
+    option_label,
+    options,
+    question_words,
+    shown,
+    status_badge,
+)
 from .routing import session_of, web
 
 # The navigation: (catalogue key, path); an item shows when the user has a role its page allows.
@@ -99,8 +110,11 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "notice": t(f"notice.{notice}") if notice in NOTICES else None,
         "labels": w.labels,
         "path": request.url.path,
-        "field_label": lambda path: field_label(t, path),
-        "field_help": lambda f: field_help(t, f),
+        "field_label": lambda path: field_label(t, policy, path),
+        "field_help": lambda f: field_help(t, policy, f),
+        "group_label": lambda name: group_label(t, policy, name),
+        "question": lambda path: question_words(t, policy, path),
+        "could_change": lambda decision: by_field(decision.could_change),
         "field_options": lambda f: options(t, policy, f),
         "badge": lambda code: status_badge(w.labels.statuses, t, code),
         "option_label": lambda path, code: option_label(t, policy, path, code),

@@ -121,15 +121,15 @@ def test_the_sheet_is_laid_out_for_reading(workbook: Any) -> None:
     sheet = workbook["Decisions"]
     assert sheet.freeze_panes == "C2"
     assert all(c.font.bold for c in sheet[1])
-    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLM"}
-    assert widths["K"] == 90 and min(widths.values()) >= 10
-    reasons = [row[10] for row in sheet.iter_rows(min_row=2)]
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLMNO"}
+    assert widths["M"] == 90 and min(widths.values()) >= 10
+    reasons = [row[12] for row in sheet.iter_rows(min_row=2)]
     assert all(c.alignment.wrap_text and c.alignment.vertical == "top" for c in reasons)
     # rows are tall enough for their reasons: more lines, taller row
     heights = [sheet.row_dimensions[c.row].height for c in reasons]
     lines = [c.value.count("\n") for c in reasons]
     assert heights[lines.index(max(lines))] > heights[lines.index(min(lines))]
-    assert sheet.tables["Decisions"].ref == "A1:M13"  # filter buttons on every column
+    assert sheet.tables["Decisions"].ref == "A1:O13"  # filter buttons on every column
     assert sheet["A1"].value == "Request" and sheet["A1"].comment.text.startswith("id")
 
 
@@ -159,12 +159,18 @@ def test_csv_has_the_same_rows_with_machine_headers(batch: Path) -> None:
         "status.partnership",
         "exception",
         "missing",
+        "could_change",
+        "ask",
         "reasons",
         "as_of",
         "source",
     ]
     assert [r["outcome"] for r in table][-3:] == ["engage", "not_evaluated", "not_evaluated"]
     assert table[6]["missing"] == "presence.adequately_staffed; partnership.civil_society_involved"
+    assert table[6]["ask"].splitlines() == [
+        "Ask the Office: does the presence have the staff to run the work? (presence.adequately_staffed)",
+        "Ask the requester: is civil society consulted or taking part? (partnership.civil_society_involved)",
+    ]
     assert table[0]["priority_score"] == "90"
 
 
@@ -215,3 +221,21 @@ def test_out_never_overwrites_an_input(tmp_path: Path, monkeypatch: pytest.Monke
         "./intake.csv: would-overwrite-input: this is one of the inputs; write the decisions to another file\n",
     )
     assert (tmp_path / "intake.csv").read_bytes() == before
+
+
+def test_what_one_answer_could_change_is_in_codes_and_in_words(tmp_path: Path) -> None:
+    request = (EXAMPLES / "02-advisory-ad-hoc.yaml").read_text("utf-8").replace("expertise_available: true\n", "")
+    assert "expertise_available" not in request
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "advisory.yaml").write_text(request, "utf-8")
+    out = tmp_path / "decisions.xlsx"
+    run = engage("evaluate", str(tmp_path / "in"), "--as-of", AS_OF, "--out", str(out))
+    assert run.status == 0, run.stderr
+    (row,) = rows(openpyxl.load_workbook(out))
+    assert row["Recommendation"].value == "Assess needs first"
+    assert row["Missing information"].value is None
+    assert row["Could change it"].value == "expertise_available -> respond_ad_hoc"
+    assert row["What to ask"].value == (
+        "Ask the Office: can the Office provide the expertise at once? It could lead to: Respond as one-off advice."
+        " (expertise_available)"
+    )

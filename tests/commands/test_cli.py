@@ -39,7 +39,8 @@ def test_evaluate_the_examples_as_text() -> None:
     assert err == ""
     assert "REQ-2026-0101: ENGAGE (engage)" in out
     assert "(c) in-country presence          unknown" in out
-    assert "Missing information (ask the requester): presence.adequately_staffed" in out
+    assert "  Missing information, needed to decide:\n    - Ask the Office: does the presence have the staff" in out
+    assert "- Ask the requester: is civil society consulted or taking part?\n      (partnership.civil_society_involved)" in out
     assert "[E/CN.4/2006/104 para 26]" in out
     assert out.rstrip().endswith(
         "9 evaluated: 2 engage, 1 respond_ad_hoc, 1 assess_needs, 2 consider_in_strategy, 1 exception_review,"

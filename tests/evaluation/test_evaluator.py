@@ -31,7 +31,8 @@ def example(name: str) -> dict[str, Any]:
 def test_a_decision_holds_what_policy_section_6_lists() -> None:
     decision = shipped_engine().evaluate(example("05-exception-applied.yaml"), AS_OF).to_dict()
     assert set(decision) >= {
-        "request_id", "outcome", "priority_score", "as_of", "criteria", "reasons", "missing", "exceptions", "ruleset",
+        "request_id", "outcome", "priority_score", "as_of", "criteria", "reasons", "missing", "could_change", "exceptions",
+        "ruleset",
     }  # fmt: skip
     assert decision["request_id"] == "REQ-2026-0105" and decision["as_of"] == "2026-11-24"
     assert list(decision["criteria"]) == [

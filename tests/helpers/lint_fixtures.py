@@ -304,9 +304,9 @@ FIXTURES: tuple[Fixture, ...] = (
     Fixture("vocabularies-missing", "no vocabulary file", lambda p: p.delete(C + "vocabularies.yaml")),
     Fixture("sources-missing", "no source file", lambda p: p.delete(C + "sources.yaml")),
     Fixture(
-        "vocabulary-mismatch",
-        "a region missing",
-        lambda p: p.replace(C + "vocabularies.yaml", "  global: {label: Global}\n", ""),
+        "duplicate-field",
+        "one field declared twice",
+        lambda p: p.replace(C + "fields.yaml", "  - path: region\n", "  - path: country\n"),
     ),
     Fixture(
         "duplicate-factor",

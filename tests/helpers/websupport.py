@@ -74,6 +74,7 @@ def token_of(client: TestClient, path: str = "/") -> str:
 
 @contextmanager
 def site(url: str, engine: Engine | None = None, **config: Any) -> Iterator[Site]:
+    """The application over a fresh log at ``url``, with the shipped rules or ``engine``'s."""
     clock = Clock()
     store = LogStore.open(url)
     settings = {"today": lambda: AS_OF, "now": clock, "hasher": FAST_HASHER, **config}

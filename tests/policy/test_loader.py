@@ -169,7 +169,7 @@ def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
 
 def test_criteria_cross_checks(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
-    edit(criteria / "vocabularies.yaml", "  global: {label: Global}\n", "")
+    edit(criteria / "fields.yaml", "  - path: region\n", "  - path: country\n")
     edit(
         criteria / "priority.yaml",
         "field: priority.recommendations\n    points_each: 5",
@@ -177,7 +177,7 @@ def test_criteria_cross_checks(tmp_path: Path) -> None:
     )
     edit(criteria / "partnership.yaml", "letter: d", "letter: c")
     errors = errors_of(rules, criteria)
-    assert "missing global" in only(errors, "vocabulary-mismatch").message
+    assert "declared twice" in only(errors, "duplicate-field").message
     assert "needs a list field" in only(errors, "bad-factor-field").message
     assert "already used" in only(errors, "duplicate-criterion").message
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from engine.web.forms import RequestForm
 from engine.web.i18n import Translator, negotiate
+from engine.web.present import field_help, field_label
 from engine.web.strings_en import EN
 
 from ..helpers.strategies import requests
@@ -136,12 +137,19 @@ def test_the_catalogue_has_every_key_the_templates_and_pages_use() -> None:
     assert not missing
 
 
-def test_the_catalogue_labels_every_field_of_the_request_schema() -> None:
-    form = RequestForm(shipped_engine().policy.request_schema)
-    for path in form.fields:
-        assert f"field.{path}" in EN and f"help.{path}" in EN, path
+def test_the_policy_labels_every_field_and_group_of_the_form() -> None:
+    policy = shipped_engine().policy
+    form = RequestForm(policy.request_schema)
+    t = Translator()
+    for path, f in form.fields.items():
+        declared = policy.fields.get(path)
+        assert declared is not None, path
+        assert (field_label(t, policy, path), field_help(t, policy, f)) == (declared.label, declared.help)
+        for column in f.columns:
+            assert policy.fields.get(f"{path}.{column.path}") is not None
+    assert not [k for k in EN if k.startswith(("field.", "help."))]  # the labels live in criteria/fields.yaml
     for group in form.groups:
-        assert f"group.{group.name}" in EN
+        assert policy.fields.group(group.name) is not None or f"group.{group.name}" in EN
 
 
 def test_the_language_is_negotiated_among_the_catalogues() -> None:

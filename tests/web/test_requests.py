@@ -22,6 +22,20 @@ def web(db: str) -> Iterator[Site]:
         yield found
 
 
+def test_the_decision_page_says_which_one_answer_could_change_it_and_who_can_give_it(web: Site) -> None:
+    client = web.client("intake")
+    form = request_form(**{"request.kind": "advisory", "expertise_available": "unknown"})
+    response = submit(client, form)
+    assert response.status_code == 303
+    page = html.unescape(client.get(response.headers["location"].split("?")[0]).text)
+    assert "One answer could change it" in page
+    section = page[page.index('id="could-change"') :]
+    section = section[: section.index("</section>")]
+    assert "Ask the Office: can the Office provide the expertise at once?" in section
+    assert "It could lead to: Respond as one-off advice." in section and "<code>expertise_available</code>" in section
+    assert 'id="missing"' not in page  # nothing blocks the decision: missing stays empty
+
+
 def field_block(page: str, field_id: str) -> str:
     """The HTML of the form field whose input or fieldset has ``id``, up to the next field."""
     start = page.index(f'id="{field_id}"')
@@ -55,6 +69,7 @@ def test_a_request_with_an_unknown_answer_is_evaluated_recorded_and_shown_with_i
     assert page.count('class="status status-met"') == 3
     assert 'href="https://undocs.org/E/CN.4/2006/104"' in page and "E/CN.4/2006/104 para 19(a)</a>" in page
     assert "Long-term programming" in page and "What is missing" in page  # the missing field, by its label
+    assert "Ask the Office: is multi-year programming in place or agreed with the Government?" in page  # and its question
     assert "What would change the recommendation" in page and "Long-term programming is Yes" in page
     assert (
         "Notice" not in page

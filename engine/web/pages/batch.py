@@ -16,6 +16,7 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...batches.batch import evaluate_items
+from ...batches.columns import request_columns
 from ...batches.inputs import Item
 from ...batches.tables import TABLE_SUFFIXES, read_table
 from ...batches.template import write_template
@@ -72,8 +73,10 @@ def _where(where: str, name: str, t: Translator) -> str:
 def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[Row]:
     """Evaluate every request of the table at ``path``; record the valid ones; one row per input."""
     w = web(request)
+    columns = request_columns(w.engine.policy.request_schema)
     items = [
-        Item(name, doc=read) if not isinstance(read, Exception) else Item(name, error=read) for read in read_table(path, name)
+        Item(name, doc=read) if not isinstance(read, Exception) else Item(name, error=read)
+        for read in read_table(path, name, columns)
     ]
     results = list(evaluate_items(w.engine, items, w.config.today()))
     rows: list[Row] = []
