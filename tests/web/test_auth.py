@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,15 +17,8 @@ from engine.web.accounts import Accounts
 from engine.web.auth import MAX_PER_CLIENT, MAX_PER_NAME
 
 from ..helpers.clirun import split_policy_line
-from ..helpers.support import ROOT
+from ..helpers.serving import engage_serve
 from ..helpers.websupport import PASSWORD, Site, sign_in, site
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -99,17 +88,7 @@ def test_x_forwarded_for_is_not_trusted_unless_a_proxy_is_named(tmp_path: Path) 
     code = main(["users", "add", "boris", "--role", "board", "--password-stdin", "--db", db],
                 stdout=io.StringIO(), stderr=io.StringIO(), stdin=io.StringIO(PASSWORD + "\n"))  # fmt: skip
     assert code == 0
-    port = free_port()
-    command = [sys.executable, "-c", "from engine.cli import run; run()", "serve", "--port", str(port), "--db", db]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                httpx.get(base + "/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with engage_serve(db) as (base, _):
         statuses = []
         for n in range(MAX_PER_NAME + 1):
             with httpx.Client(base_url=base) as browser:
@@ -123,9 +102,6 @@ def test_x_forwarded_for_is_not_trusted_unless_a_proxy_is_named(tmp_path: Path) 
                 )
                 statuses.append(answer.status_code)
         assert statuses == [401] * MAX_PER_NAME + [429]  # every attempt counted against 127.0.0.1
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_an_unknown_name_is_answered_like_a_wrong_password(web: Site) -> None:

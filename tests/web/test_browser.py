@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from typing import Any
 import pytest
 
 from ..helpers.logsupport import AS_OF, EXAMPLES
+from ..helpers.serving import engage_serve
 from ..helpers.support import ROOT
 
 pytestmark = pytest.mark.browser
@@ -41,12 +40,6 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def engage(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", "from engine.cli import run; run()", *args]
     return subprocess.run(command, input=stdin, capture_output=True, text=True, check=False, env=env, cwd=ROOT)
@@ -61,22 +54,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         assert done.returncode == 0, done.stderr
     recorded = engage("evaluate", str(EXAMPLES), "--as-of", AS_OF, "--record", "--db", db, "--user", "seed", "--quiet")
     assert recorded.returncode == 0, recorded.stderr
-    port = free_port()
-    command = [sys.executable, "-c", "from engine.cli import run; run()", "serve", "--port", str(port), "--db", db]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        for _ in range(600):  # until it accepts connections (or has stopped)
-            if process.poll() is not None:
-                raise AssertionError(f"engage serve stopped: {process.stderr.read() if process.stderr else ''}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with engage_serve(db) as (address, _):
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import select
 import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,17 +12,10 @@ import pytest
 
 from engine.web.limits import FORM_BYTES, FORM_OVERHEAD, limit_for
 
-from ..helpers.support import ROOT
+from ..helpers.serving import engage_serve
 from ..helpers.websupport import Site, site
 
 CHUNK = 64 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -81,17 +71,7 @@ def test_the_real_server_stops_reading_a_chunked_body_at_its_limit(tmp_path: Pat
     # length, as an attacker would.  The answer (413) comes once the limit is passed, long before
     # the 50 MB that are offered, and the connection is closed.
     db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
-    port = free_port()
-    command = [sys.executable, "-c", "from engine.cli import run; run()", "serve", "--port", str(port), "--db", db]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(600):
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with engage_serve(db) as (_, port):
         sent, answer = 0, b""
         with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
             conn.sendall(
@@ -112,9 +92,6 @@ def test_the_real_server_stops_reading_a_chunked_body_at_its_limit(tmp_path: Pat
                 answer = answer or conn.recv(65536)
         assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
         assert sent < 4 * 1024 * 1024, sent
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_an_upload_within_its_limit_still_reaches_its_page(web: Site) -> None:
