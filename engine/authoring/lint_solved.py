@@ -31,7 +31,7 @@ from ..evaluation.compiler import Stage
 from ..evaluation.evaluator import Engine
 from ..policy.model import STATUSES, Policy, Rule
 from .domains import Space, StageSpace, witness_request
-from .encoding import SOLVER_LOCK, Encoding, first_model
+from .encoding import SOLVER_LOCK, Encoding, count_models, first_model
 from .findings import (
     Finding,
     LintReport,
@@ -111,12 +111,9 @@ class _Checker:
         solver.push()
         solver.add(*extra)
         try:
-            count = 0
-            while count < COUNT_CAP and self.sat(solver):
-                model = solver.model()
-                count += 1
-                solver.add(z3.Or(*[t != model.eval(t, model_completion=True) for t in terms]))
-            return count
+            found = count_models(solver, terms, COUNT_CAP)
+            self.queries += found + 1  # one question per value found, and the last one (or the cap)
+            return found
         finally:
             solver.pop()
 
