@@ -106,6 +106,8 @@ EN: dict[str, str] = {
     "form.submit_correction": "Evaluate again and record the update",
     "form.save_draft": "Save as draft",
     "form.required": "(required)",
+    "form.date_hint": "Choose the day in the calendar, or type it in the order the box shows"
+    " (where the box shows no calendar, as 2026-03-31).",
     "form.optional_group": "(only when {when})",
     "form.unknown_option": "Unknown",
     "form.unknown_note": "Unknown is a real answer: Engage never guesses it.",
