@@ -179,6 +179,11 @@ def did_you_mean(value: Any, options: Iterable[Any]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _types_of(schema: Mapping[str, Any]) -> list[str]:
+    types = schema.get("type", [])
+    return [types] if isinstance(types, str) else list(types)
+
+
 def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     return list(schema.get("properties", {}))
 
@@ -221,6 +226,15 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
         else:
             message = f"{describe(instance)} is not an allowed value{hint}"
         return [at("not-in-vocabulary", message)]
+    if isinstance(instance, str) and not instance.strip() and validator in ("format", "minLength", "pattern"):
+        # One message for one blank field: its minLength, its pattern and a date's format would each say it again.
+        if validator == "pattern" and instance == "" and schema.get("minLength"):
+            return []
+        if "null" in _types_of(schema):
+            detail = "is blank: write it, or leave the field out when it is unknown"
+        else:
+            detail = "is blank: the field is required"
+        return [at("bad-text" if validator != "format" else "bad-date", f"{describe(instance)} {detail}")]
     if validator == "format":
         if error.validator_value == "date":
             return [at("bad-date", f"{describe(instance)} is not a date in the form YYYY-MM-DD")]

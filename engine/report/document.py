@@ -115,7 +115,8 @@ figcaption { font-size: 8.5pt; color: #555; }
 table.register th:nth-child(5) { width: 44%; }
 table.register td:nth-child(2) { min-width: 24mm; }
 .small { font-size: 8.5pt; }
-a { color: #0b5e8c; text-decoration: none; }
+/* Underlined: a link in a line of text must not be told apart by its colour alone (WCAG 1.4.1). */
+a { color: #0b5e8c; text-decoration: underline; }
 .pagebreak { break-before: page; page-break-before: always; }
 .print-choice { background: #eef2f5; border-radius: 1.5mm; padding: 1.5mm 3mm; font-size: 9.5pt; }
 .print-only { display: none; }
@@ -171,6 +172,8 @@ def render_html(
         " (about a page for every three)</label></p>"
     )
     add("</header>")
+    # Every section inside the one main landmark, so that a screen reader can jump to the content.
+    add("<main>")
 
     add('<section class="cards">')
     cards = (
@@ -374,6 +377,7 @@ def render_html(
     for e in entries:
         add(_decision_block(e, labels))
     add("</section>")
+    add("</main>")
     add(
         f'<footer class="meta small"><p>Made by engage from the decision log {escape(log.where)}.'
         " Each decision can be replayed with the rules that made it: engage log verify.</p></footer>"

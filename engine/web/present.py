@@ -49,6 +49,16 @@ def field_help(t: Translator, policy: Policy, f: Field) -> str:
     return declared.help if declared is not None else f.description
 
 
+def form_hint(t: Translator, policy: Policy, f: Field) -> str:
+    """The hint under a field of the form: the policy's help, and for a date how to give it."""
+    text = field_help(t, policy, f)
+    if f.kind == "date":
+        # The date picker shows the day in the reader's own order (31/03/2026, 03/31/2026): the hint
+        # names no order of its own but for a browser that shows a plain text box.
+        text = f"{text} {t('form.date_hint')}".strip()
+    return text
+
+
 def group_label(t: Translator, policy: Policy, name: str) -> str:
     """The legend of a group of the form: the policy's group label; a run of top-level fields by the catalogue."""
     group = policy.fields.group(name)
@@ -85,13 +95,12 @@ def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
     if plain == "country":
         name = country_names().get(code)
         return f"{name} ({code})" if name else code
-    tables: Mapping[str, Mapping[str, Any]] = {
-        "region": vocab.regions,
-        "request.themes": vocab.themes,
-        "priority.recommendations.mechanism": vocab.mechanisms,
-    }
-    if plain in tables and code in tables[plain]:
-        return str(tables[plain][code].label)
+    # A field that takes its values from a vocabulary (criteria/fields.yaml) shows that vocabulary's labels.
+    declared = policy.fields.get(plain)
+    named = declared.vocabulary if declared is not None else None
+    table: Mapping[str, Any] = getattr(vocab, named, {}) if named else {}
+    if code in table and getattr(table[code], "label", None):
+        return str(table[code].label)
     if plain == "exception.waives":
         for c in policy.criteria:
             if c.name == code:
@@ -99,9 +108,13 @@ def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
     return t.maybe(f"value.{plain}.{code}", code.replace("_", " "))
 
 
-def options(t: Translator, policy: Policy, f: Field) -> list[tuple[str, str]]:
-    """(value, label) for each choice of a field; countries sorted by name."""
-    pairs = [(code, option_label(t, policy, f.path, code)) for code in f.options]
+def options(t: Translator, policy: Policy, f: Field, path: str | None = None) -> list[tuple[str, str]]:
+    """(value, label) for each choice of a field; countries sorted by name.
+
+    ``path``: where the field sits in the request when ``f`` is a column of a list of records
+    (``priority.recommendations[0].mechanism``), whose own path is relative to its row.
+    """
+    pairs = [(code, option_label(t, policy, path or f.path, code)) for code in f.options]
     if f.path == "country":
         pairs.sort(key=lambda p: p[1].casefold())
     return pairs

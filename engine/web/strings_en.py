@@ -106,6 +106,8 @@ EN: dict[str, str] = {
     "form.submit_correction": "Evaluate again and record the update",
     "form.save_draft": "Save as draft",
     "form.required": "(required)",
+    "form.date_hint": "Choose the day in the calendar, or type it in the order the box shows"
+    " (where the box shows no calendar, as 2026-03-31).",
     "form.optional_group": "(only when {when})",
     "form.unknown_option": "Unknown",
     "form.unknown_note": "Unknown is a real answer: Engage never guesses it.",
@@ -181,6 +183,9 @@ EN: dict[str, str] = {
     "batch.invalid.one": "{count} row could not be evaluated: see the reason below, correct it and upload that row again.",
     "batch.invalid.other": "{count} rows could not be evaluated: see the reasons below, correct them and upload those rows"
     " again.",
+    "batch.no_requests": "No requests: {file} holds no request to evaluate, so nothing was recorded.",
+    "batch.needs": "A .xlsx or .csv file needs a first row that names the columns, as the intake template does, and one"
+    " request in each row below it; a .jsonl file needs one request, a JSON object, on each line.",
     "batch.where": "Row",
     "batch.line": "line {number}",
     "batch.request": "Request",

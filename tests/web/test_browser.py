@@ -285,3 +285,33 @@ def test_an_administrator_sees_the_accounts_and_the_audit(user: Any) -> None:
     nav(page, "Audit")
     assert page.get_by_role("heading", name="Exception register").is_visible()
     adam.shot("20-audit")
+
+
+def in_view(page: Any, selector: str) -> bool:
+    """Whether the element is wholly inside the window as it is scrolled now."""
+    return bool(
+        page.eval_on_selector(
+            selector, "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"
+        )
+    )
+
+
+def test_the_human_decisions_error_takes_the_focus_and_is_in_view(user: Any) -> None:
+    boris = user("boris")
+    page = boris.page
+    page.goto("/decisions/5")
+    options = page.eval_on_selector_all("#outcome option", "os => os.map(o => [o.value, o.textContent])")
+    recommended = next(value for value, text in options if "(recommended)" in text)
+    other = next(value for value, _ in options if value != recommended)
+    page.get_by_label("Final decision").select_option(other)  # a departure needs a justification, left blank
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_load_state("load")
+    assert "write the justification" in page.locator("#human-error").inner_text()
+    assert page.evaluate("document.activeElement.id") == "justification"  # the field the error is about
+    assert page.evaluate("document.activeElement.getAttribute('aria-describedby')").split() == [
+        "justification-hint",
+        "human-error",
+    ]
+    assert in_view(page, "#justification") and in_view(page, "#human-error")
+    boris.shot("21-human-decision-error-in-view", full_page=False)

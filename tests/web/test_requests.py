@@ -103,6 +103,38 @@ def test_a_missing_reference_and_a_recommendation_without_mechanism_are_placed_o
     assert "mechanism" in row[: row.index("</li>")]
 
 
+def test_a_blank_reference_and_a_blank_date_get_one_message_each_that_fits_the_form(web: Site) -> None:
+    page = submit(web.client("intake"), request_form(id="", received="")).text
+    assert "There are 2 problems with this request" in page
+    for field_id in ("f-id", "f-received"):
+        block = html.unescape(field_block(page, field_id))
+        messages = re.findall(r'<p class="error"[^>]*>(.*?)</p>', block)
+        assert len(messages) == 1, messages  # one mistake, one message
+        assert messages[0].endswith("'' is blank: the field is required"), messages
+    # A required field cannot be left out, and a blank one has no spaces to trim nor a format to follow.
+    assert "leave the field out" not in page and "start or end with spaces" not in page and "YYYY-MM-DD" not in page
+    # The date's hint names the picker's own order rather than another one.
+    hint = html.unescape(field_block(page, "f-received"))
+    assert "Choose the day in the calendar, or type it in the order the box shows" in hint
+
+
+def test_the_mechanism_choices_show_the_vocabulary_labels_and_send_the_codes(web: Site) -> None:
+    client = web.client("intake")
+    page = client.get("/requests/new").text
+    select = page[page.index('<select id="f-priority-recommendations-0-mechanism"') :]
+    select = select[: select.index("</select>")]
+    shown = dict(re.findall(r'<option value="([a-z_]+)"[^>]*>([^<]*)</option>', select))
+    vocabulary = web.app.state.web.engine.policy.vocab.mechanisms
+    assert shown == {code: html.escape(term.label) for code, term in vocabulary.items()}
+    assert shown["upr"] == "Universal periodic review"
+    # The code is still what is sent and recorded; the page shows the label again.
+    response = submit(client, request_form(**{"priority.recommendations[0].mechanism": "treaty_body"}))
+    assert response.status_code == 303
+    with web.store.reading() as conn:
+        (entry,) = entries(web.store, conn)
+    assert entry.record.request_data()["priority"]["recommendations"][0]["mechanism"] == "treaty_body"
+
+
 def test_user_text_is_escaped_everywhere_it_is_shown(web: Site) -> None:
     client = web.client("intake")
     attack = '<script>alert("x")</script>'

@@ -92,6 +92,34 @@ def test_an_xlsx_and_a_jsonl_batch_are_read_by_the_same_readers(web: Site, tmp_p
     assert refused.status_code == 422 and "Engage reads .xlsx, .csv and .jsonl files" in refused.text
 
 
+def test_an_upload_with_no_rows_says_no_requests_and_what_a_file_needs(web: Site) -> None:
+    client = web.client("intake")
+    blank = io.BytesIO()
+    openpyxl.Workbook().save(blank)
+    files = {
+        "header.csv": (HEADER + "\n").encode(),
+        "empty.csv": b"",
+        "empty.jsonl": b"",
+        "blank.xlsx": blank.getvalue(),
+        "template.xlsx": _template_bytes(web),
+    }
+    for name, content in files.items():
+        response = upload(client, name, content)
+        page = response.text
+        assert response.status_code == 422, name
+        assert f"No requests: {name} holds no request to evaluate, so nothing was recorded." in page, name
+        assert "A .xlsx or .csv file needs a first row that names the columns" in page, name
+        assert '<table class="list batch">' not in page and "could not be evaluated" not in page, name  # no empty table
+    with web.store.reading() as conn:
+        assert entries(web.store, conn) == []
+
+
+def _template_bytes(web: Site) -> bytes:
+    buffer = io.BytesIO()
+    write_template(web.app.state.web.engine.policy).save(buffer)
+    return buffer.getvalue()
+
+
 def test_the_intake_template_downloads_as_a_workbook(web: Site) -> None:
     response = web.client("intake").get("/batch/template.xlsx")
     assert response.status_code == 200 and response.content[:2] == b"PK"

@@ -30,6 +30,8 @@ from ..routing import Pages, form_of, signed_in, web
 from ..views import render, translator
 
 INTAKE = ("intake",)
+# A file read whole that holds no request: the page says so instead of showing a table of its problems.
+NO_REQUESTS = ("no-requests", "empty-file")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -41,6 +43,7 @@ class Row:
     seq: int | None = None
     priority: float | None = None
     problems: list[str] = field(default_factory=list)
+    no_request: bool = False  # the file was read and holds no request (blank, empty, a header alone)
 
 
 def safe_name(filename: str) -> str:
@@ -78,6 +81,8 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
         Item(name, doc=read) if not isinstance(read, Exception) else Item(name, error=read)
         for read in read_table(path, name, columns)
     ]
+    if not items:
+        return []
     results = list(evaluate_items(w.engine, items, w.config.today()))
     rows: list[Row] = []
     drafts = []
@@ -86,9 +91,9 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
     for item, result in zip(items, results, strict=True):
         row = Row(_where(item.where, name, t), item.request_id)
         if result.decision is None:
-            for error in result.errors:
-                for one in getattr(error, "errors", [error]):
-                    row.problems.append(_message(one, t))
+            every = [one for error in result.errors for one in getattr(error, "errors", [error])]
+            row.problems.extend(_message(one, t) for one in every)
+            row.no_request = bool(every) and all(one.code in NO_REQUESTS for one in every)
         else:
             received = item.doc.data if item.doc is not None else result.record
             drafts.append(decision_draft(received, result.decision, user, f"web upload {name}"))

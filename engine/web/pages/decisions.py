@@ -54,8 +54,16 @@ def _alternatives(request: Request, record: LogRecord, decision: Decision) -> tu
 
 
 def _page(
-    request: Request, seq: int, *, error: str | None = None, chosen: str = "", text: str = "", status: int = 200
+    request: Request,
+    seq: int,
+    *,
+    error: str | None = None,
+    invalid: str = "outcome",
+    chosen: str = "",
+    text: str = "",
+    status: int = 200,
 ) -> Response:
+    """The decision page; with ``error``, the human decision's form again, ``invalid`` naming the field it is about."""
     w = web(request)
     with w.store.reading() as conn:
         record = w.store.get(seq, conn)
@@ -89,6 +97,7 @@ def _page(
             "form": w.form,
             "policy": policy,
             "error": error,
+            "invalid": invalid,
             "chosen": chosen or decision.outcome,
             "justification": text,
             "deciders": DECIDERS,
@@ -129,5 +138,7 @@ def register(pages: Pages) -> None:
         try:
             decide(w.store, str(seq), outcome, session.account.name, text, session.account.name)
         except EngageError as exc:
-            return _page(request, seq, error=_review_message(request, exc, outcome), chosen=outcome, text=text, status=422)
+            invalid = "justification" if exc.code == "justification-required" else "outcome"
+            message = _review_message(request, exc, outcome)
+            return _page(request, seq, error=message, invalid=invalid, chosen=outcome, text=text, status=422)
         return redirect(f"/decisions/{seq}", notice="human_recorded")

@@ -35,7 +35,12 @@
       if (first) { first.focus(); }
     });
   });
-  // Move the keyboard focus to the list of problems when a form comes back with errors.
-  var problems = document.getElementById("problems");
-  if (problems) { problems.focus(); }
+  // When a form comes back with errors, move the keyboard focus to the list of problems (or to the
+  // field a single error is about) and bring it into the middle of the window: the error may be far
+  // below the top of a long page, where nobody would see it.
+  var target = document.getElementById("problems") || document.querySelector("[data-focus]");
+  if (target) {
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "center" });
+  }
 })();
