@@ -53,6 +53,7 @@ NOTICES = (
     "account_added",
     "account_changed",
     "password_changed",
+    "token_revoked",
 )
 
 
