@@ -22,24 +22,11 @@ from ..errors import Location
 from ..log.store import LogStore
 from .accounts import Account, AccountError, Accounts, normal_name
 from .auth import token_hash
-from .db import WebTables, stamp, utc_now
+from .db import WebTables, api_tokens, stamp, utc_now
 
 PREFIX = "engage_"
 MAX_DAYS = 3650
 TOUCH_EVERY = timedelta(minutes=1)  # how stale "last used" may get before it is written again
-
-api_tokens = sa.Table(
-    "web_api_tokens",
-    sa.MetaData(),
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("user_name", sa.String(100), nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("created_by", sa.Text, nullable=False),
-    sa.Column("expires_at", sa.String(40), nullable=True),
-    sa.Column("last_used", sa.String(40), nullable=True),
-    sa.Column("revoked_at", sa.String(40), nullable=True),
-)
 
 
 @dataclass(frozen=True)

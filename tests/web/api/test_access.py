@@ -122,7 +122,7 @@ def test_the_token_is_stored_only_as_its_hash_and_its_last_use_is_kept(tmp_path:
     import sqlalchemy as sa
 
     from engine.web.auth import token_hash
-    from engine.web.tokens import api_tokens
+    from engine.web.db import api_tokens
 
     with site(f"sqlite:///{tmp_path / 'log.sqlite3'}") as web:
         w = web.app.state.web
