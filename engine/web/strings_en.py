@@ -181,6 +181,11 @@ EN: dict[str, str] = {
     "batch.invalid.one": "{count} row could not be evaluated: see the reason below, correct it and upload that row again.",
     "batch.invalid.other": "{count} rows could not be evaluated: see the reasons below, correct them and upload those rows"
     " again.",
+    "batch.read_as": "The file was read as {encoding}, with columns separated by {separator}.",
+    "batch.read_as_decimal": "The file was read as {encoding}, with columns separated by {separator} and decimal commas.",
+    "batch.separator.comma": "commas",
+    "batch.separator.semicolon": "semicolons",
+    "batch.separator.tab": "tabs",
     "batch.where": "Row",
     "batch.line": "line {number}",
     "batch.request": "Request",
