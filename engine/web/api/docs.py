@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 from .problems import TITLES
 
@@ -51,15 +52,15 @@ The examples read the server's address from <code>$ENGAGE_URL</code> and the tok
 <section class="api-route" id="{{ op.id }}">
 <h2><code>{{ op.method }} {{ op.path }}</code></h2>
 <p>{{ op.summary }}</p>
-{% for para in op.description %}<p>{{ para }}</p>{% endfor %}
+{% for para in op.description %}<p>{{ para | code }}</p>{% endfor %}
 {% if op.parameters %}<table class="list"><caption>Parameters</caption>
 <thead><tr><th scope="col">Name</th><th scope="col">In</th><th scope="col">Type</th><th scope="col">About</th></tr></thead>
 <tbody>{% for p in op.parameters %}<tr><th scope="row"><code>{{ p.name }}</code></th>
 <td>{{ p.where }}</td><td>{{ p.type }}</td><td>{{ p.about }}</td></tr>{% endfor %}</tbody></table>{% endif %}
-{% if op.body %}<p>Body: {{ op.body }}</p>{% endif %}
+{% if op.body %}<p>Body: {{ op.body | code }}</p>{% endif %}
 <p>Answers: {% for code, text in op.answers %}{% if not loop.first %}; {% endif %}
 <strong>{{ code }}</strong> {{ text }}{% endfor %}.</p>
-<pre><code>{{ op.curl }}</code></pre>
+<pre style="white-space: pre-wrap; overflow-wrap: anywhere"><code>{{ op.curl }}</code></pre>
 </section>
 {% endfor %}
 <section id="problems"><h2>Problems</h2>
@@ -70,6 +71,15 @@ The examples read the server's address from <code>$ENGAGE_URL</code> and the tok
 </main></body></html>
 """
 _environment = Environment(autoescape=True)
+
+
+def _code(text: str) -> Markup:
+    """The OpenAPI description's Markdown code spans (`like this`) as <code>; everything else escaped."""
+    parts = str(text).split("`")
+    return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
+_environment.filters["code"] = _code
 EXAMPLE_BODY = "@request.json"
 
 
