@@ -3,7 +3,9 @@
 The conventions (README, "Spreadsheets"): a blank cell is unknown and is never guessed;
 spaces around a value are ignored; booleans are yes/no/true/false in any case; lists are
 ``;``-separated; recommendations are ``mechanism:reference``; dates are date cells or
-``YYYY-MM-DD``; numbers are digits.  Anything else that the schema decides (is this value
+``YYYY-MM-DD``; numbers are digits, with a decimal point, or a decimal comma in a CSV file
+whose columns are not separated by commas (Excel in a French or Spanish locale); there,
+``1.250`` could be 1250 or 1.25, and is refused.  Anything else that the schema decides (is this value
 in the vocabulary, is this text a real date) is left to the schema, so that the messages
 are the same as for a YAML request.
 """
@@ -23,6 +25,11 @@ _TRUE = {"yes", "true"}
 _FALSE = {"no", "false"}
 _INTEGER = re.compile(r"[-+]?[0-9]+")
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# Where the decimal mark is a comma: 1250,50, and groups of thousands by dots (Spanish) or spaces
+# (French: a space, a no-break space or a narrow one), so long as the groups cannot be a decimal.
+_DECIMAL_COMMA = re.compile(r"[-+]?[0-9]+,[0-9]+")
+_GROUPED = re.compile(r"[-+]?[0-9]{1,3}(?:(?P<mark>[. \u00a0\u202f])[0-9]{3})(?:(?P=mark)[0-9]{3})*(?:,[0-9]+)?")
+_ONE_DOT = re.compile(r"[-+]?[0-9]{1,3}\.[0-9]{3}")  # 1.250: a thousands dot, or a decimal point?
 
 
 class CellError(ValueError):
@@ -47,8 +54,11 @@ def _text(raw: Any) -> str:
     return str(raw)
 
 
-def cell_value(column: Column, raw: Any) -> Any:
-    """The field value of a cell; None when the cell is blank (unknown)."""
+def cell_value(column: Column, raw: Any, *, decimal_comma: bool = False) -> Any:
+    """The field value of a cell; None when the cell is blank (unknown).
+
+    ``decimal_comma``: a number may be written with a decimal comma (and then not with a thousands dot).
+    """
     if raw is None:
         return None
     if isinstance(raw, str):
@@ -62,7 +72,7 @@ def cell_value(column: Column, raw: Any) -> Any:
     if kind == "bool":
         return _bool(raw)
     if kind in ("integer", "number"):
-        return _number(raw)
+        return _number(raw, decimal_comma)
     if kind == "date":
         return _date(raw)
     if kind == "list":
@@ -80,7 +90,7 @@ def _bool(raw: Any) -> bool:
     raise CellError("not-yes-no", f"{describe(_text(raw))} is not yes or no (leave the cell blank when unknown)")
 
 
-def _number(raw: Any) -> int | float:
+def _number(raw: Any, decimal_comma: bool = False) -> int | float:
     if isinstance(raw, (bool, date, time)):
         raise CellError("not-a-number", f"{describe(_text(raw))} is not a number")
     if isinstance(raw, int):
@@ -90,9 +100,30 @@ def _number(raw: Any) -> int | float:
     text = str(raw)
     if _INTEGER.fullmatch(text):
         return int(text)
+    if decimal_comma:
+        found = _decimal_comma(text)
+        if found is not None:
+            return found
     if _DECIMAL.fullmatch(text) and math.isfinite(float(text)):
         return float(text)
     raise CellError("not-a-number", f"{describe(text)} is not a number; write digits only, e.g. 250000 or 1250.50")
+
+
+def _decimal_comma(text: str) -> int | float | None:
+    """The number ``text`` holds with a decimal comma (None when it is not written so)."""
+    if _ONE_DOT.fullmatch(text):
+        point = text.replace(".", ",")
+        raise CellError(
+            "ambiguous-number",
+            f"{describe(text)} could be {text.replace('.', '')} (with a thousands dot) or {float(text):g} (with a"
+            f" decimal point): in a file with decimal commas, write {text.replace('.', '')}, or {point} for the decimal",
+        )
+    if not (_DECIMAL_COMMA.fullmatch(text) or _GROUPED.fullmatch(text)):
+        return None
+    value = float(re.sub(r"[. \u00a0\u202f]", "", text).replace(",", "."))
+    if not math.isfinite(value):
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def _date(raw: Any) -> str:

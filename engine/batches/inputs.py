@@ -18,7 +18,7 @@ from ..errors import EngageError, InputError, Location
 from ..policy.documents import MAX_DOCUMENT_BYTES, Document, parse, read_text, too_large
 from ..policy.loader import display_path
 from .columns import Column
-from .tables import TABLE_SUFFIXES, expected_rows, read_table
+from .tables import TABLE_SUFFIXES, csv_note, expected_rows, read_table
 
 REQUEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -137,3 +137,17 @@ def _stdin(stdin: TextIO | None) -> Iterator[Item]:
         return
     for doc in docs:
         yield Item(name, doc=doc)
+
+
+def table_notes(paths: Sequence[str]) -> list[str]:
+    """One line for each CSV file that is not read as UTF-8 with commas: how it was read.
+
+    ``intake.csv: read as Windows-1252, columns separated by semicolons, decimal commas accepted``
+    """
+    lines = []
+    for raw in paths:
+        path = Path(raw)
+        note = csv_note(path) if raw != "-" else None
+        if note is not None:
+            lines.append(f"{display_path(path)}: {note.describe()}")
+    return lines

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from ..policy.documents import MAX_DOCUMENT_BYTES, Document, Path_, decode, dott
 from ..policy.schema import did_you_mean, load_schema
 from .cells import CellError, cell_value
 from .columns import Column, request_columns
+from .csvtext import CsvText, read_csv_text
 from .unpack import check_workbook, uncalculated_formulas
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".jsonl")
@@ -202,10 +202,12 @@ def _rows(
     empty: InputError,
     columns: Sequence[Column],
     uncalculated: frozenset[tuple[int, int]] = frozenset(),
+    decimal_comma: bool = False,
 ) -> Iterator[Read]:
     """Requests from numbered rows; the first row is the header; ``empty`` is the error for a blank table.
 
-    ``uncalculated`` are the (row, column) of formula cells without a value.
+    ``uncalculated`` are the (row, column) of formula cells without a value; ``decimal_comma``:
+    numbers may have a decimal comma (a CSV file whose separator is not the comma).
     """
     iterator = iter(rows)
     first = next(iterator, None)
@@ -248,7 +250,7 @@ def _rows(
                 )
                 continue
             try:
-                value = cell_value(column, raw)
+                value = cell_value(column, raw, decimal_comma=decimal_comma)
             except CellError as exc:
                 problems.append(InputError(exc.code, exc.message, Location(name, number, index, column.name, row=True)))
                 continue
@@ -272,8 +274,8 @@ class _CSVSyntax(Exception):
         self.error = error
 
 
-def _numbered_csv(text: str, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _numbered_csv(text: str, name: str, separator: str = ",") -> Iterator[tuple[int, Sequence[Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     number = 0
     while True:
         try:
@@ -288,25 +290,30 @@ def _numbered_csv(text: str, name: str) -> Iterator[tuple[int, Sequence[Any]]]:
 
 def _csv(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
     try:
-        text = read_text(path, name, MAX_CSV_BYTES)
-        rows = _numbered_csv(text, name)
-        first = next(rows, None)
-        if first is not None and len(first[1]) == 1 and any(sep in first[1][0] for sep in (";", "\t")):
-            yield InputError(
-                "bad-separator",
-                "the columns are not separated by commas; save the file as CSV with commas (or as .xlsx)",
-                Location(name, 1, None, None, row=True),
-            )
-            return
-        head = [first] if first is not None else []
+        read = read_csv_text(path, name, MAX_CSV_BYTES)  # its encoding and separator found (engine/batches/csvtext.py)
         empty = InputError(
             "empty-file", "the file is empty: row 1 must name the columns", Location(name, 1, None, None, row=True)
         )
-        yield from _rows(name, itertools.chain(head, rows), empty, columns)
+        rows = _numbered_csv(read.text, name, read.separator)
+        yield from _rows(name, rows, empty, columns, decimal_comma=read.decimal_comma)
     except EngageError as exc:
         yield exc
     except _CSVSyntax as exc:
         yield exc.error
+
+
+def csv_note(path: Path) -> CsvText | None:
+    """How the CSV file at ``path`` is read, for a summary, when that is not UTF-8 with commas (else None).
+
+    Found as the reader finds it; None too when the file cannot be read (the reader says why).
+    """
+    if path.suffix.lower() != ".csv":
+        return None
+    try:
+        read = read_csv_text(path, str(path), MAX_CSV_BYTES)
+    except EngageError:
+        return None
+    return None if read.usual else read
 
 
 # --- XLSX --------------------------------------------------------------------------

@@ -41,5 +41,5 @@ COMMANDS: tuple[Command, ...] = (
         "measure decisions per second (against hand-written Python and bare durable-rules), --jobs, memory and start-up",
     ),
     Command("serve", "start the web application (sign in with an account made by 'engage users add')"),
-    Command("users", "accounts of the web application (engage serve): add, list, password, disable, enable"),
+    Command("users", "accounts of the web application (engage serve): add, list, password, disable, enable; API tokens"),
 )

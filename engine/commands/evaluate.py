@@ -318,6 +318,10 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     finally:
         progress.close()
     summary = render_summary(outcomes, invalid + internal, engine.policy, unread, empty)
+    from ..batches.inputs import table_notes
+
+    for note in table_notes(args.paths):  # a CSV file not in UTF-8 with commas: say how it was read
+        streams.stderr.write(note + "\n")
     if writer is not None:
         try:
             writer.close()

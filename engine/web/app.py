@@ -22,8 +22,11 @@ from starlette.exceptions import HTTPException
 
 from ..evaluation.evaluator import Engine
 from ..log.store import LogStore
+from .api import create_api
+from .api.problems import too_large as api_too_large
+from .api.routes import PREFIX as API_PREFIX
 from .context import Web, WebConfig
-from .limits import BodyLimit
+from .limits import BodyLimit, limit_for
 from .pages import PAGE_MODULES
 from .routing import Forbidden, NotSignedIn, Pages
 from .views import redirect, render
@@ -52,6 +55,7 @@ def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None)
         module.register(pages)
     app.state.declared = pages.declared
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(API_PREFIX, create_api(app.state.web), name="api")  # its own application: see engine/web/api
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
@@ -75,6 +79,8 @@ def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(API_PREFIX + "/"):  # answered (and logged) by the API's own handler
+            return Response(status_code=500)
         # A defect: the person sees the application's page with a number to quote, and the
         # server's log holds the same number with the traceback.
         incident = secrets.token_hex(4)
@@ -96,7 +102,10 @@ def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None)
         return response
 
     async def too_large(scope: MutableMapping[str, Any]) -> Response:
-        response = render(Request(scope), "error.html", {"kind": "too_large"}, status=413)
+        if str(scope["path"]).startswith(API_PREFIX + "/"):
+            response: Response = api_too_large(limit_for(scope["path"], app.state.web.config.max_upload_bytes))
+        else:
+            response = render(Request(scope), "error.html", {"kind": "too_large"}, status=413)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

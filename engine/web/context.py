@@ -21,6 +21,7 @@ from .db import utc_now
 from .drafts import Drafts
 from .forms import RequestForm
 from .i18n import Translator
+from .tokens import ApiTokens
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -36,6 +37,7 @@ class WebConfig:
     expiring_days: int = 30  # exceptions ending within this many days are highlighted
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     secure_cookies: bool | None = None  # None: only over https
+    api_calls_per_minute: int = 120  # per API token (engine/web/api/access.py)
 
 
 def git_toplevel(directory: str | Path) -> Path | None:
@@ -56,6 +58,7 @@ class Web:
     config: WebConfig
     accounts: Accounts = field(init=False)
     sessions: Sessions = field(init=False)
+    tokens: ApiTokens = field(init=False)
     limiter: LoginLimiter = field(init=False)
     drafts: Drafts = field(init=False)
     form: RequestForm = field(init=False)
@@ -67,6 +70,7 @@ class Web:
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.store, self.config.hasher, self.config.now)
         self.sessions = Sessions(self.store, self.accounts, self.config.now)
+        self.tokens = ApiTokens(self.store, self.accounts, self.config.now)
         self.limiter = LoginLimiter(self.store, self.config.now)
         self.drafts = Drafts(self.store, self.config.now)
         policy = self.engine.policy

@@ -1,4 +1,4 @@
-"""The web application's tables in the decision-store database (created by migration 0002).
+"""The web application's tables in the decision-store database (created by migrations 0002 and 0005).
 
 They hold working data (accounts, sessions, failed sign-ins, drafts) that may change; the
 decision log's own tables stay append-only.  Writes take the database's writer lock
@@ -62,6 +62,20 @@ drafts = sa.Table(
     sa.Column("created_at", STAMP, nullable=False),
     sa.Column("updated_by", sa.String(100), nullable=False),
     sa.Column("updated_at", STAMP, nullable=False),
+)
+
+api_tokens = sa.Table(  # migration 0005: the JSON API's bearer tokens (engine/web/tokens.py)
+    "web_api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_name", sa.String(100), sa.ForeignKey("web_users.name", ondelete="CASCADE"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", STAMP, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("expires_at", STAMP, nullable=True),
+    sa.Column("last_used", STAMP, nullable=True),
+    sa.Column("revoked_at", STAMP, nullable=True),
+    sa.Index("web_api_tokens_user", "user_name"),
 )
 
 

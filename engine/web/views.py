@@ -54,6 +54,7 @@ NOTICES = (
     "account_added",
     "account_changed",
     "password_changed",
+    "token_revoked",
 )
 
 

@@ -143,25 +143,25 @@ def test_a_value_under_a_column_without_a_name_is_an_error(tmp_path: Path, monke
     assert run.stderr == "b.csv:row 2: column T: unnamed-column: this cell has a value but row 1 gives its column no name\n"
 
 
-def test_a_csv_saved_with_semicolons_is_recognised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_csv_saved_with_semicolons_is_read_and_the_summary_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "b.csv").write_text("id;received\nR1;2026-01-05\n", encoding="utf-8")
-    run = engage("evaluate", "b.csv")
-    assert run.stderr == (
-        "b.csv:row 1: bad-separator: the columns are not separated by commas; save the file as CSV with commas (or as .xlsx)\n"
-    )
+    run = engage("evaluate", "b.csv", "--as-of", AS_OF, "--format", "jsonl")
+    assert run.status == 0 and decisions(run.stdout)["R1"]["outcome"] == "request_information"
+    assert run.stderr == "b.csv: read as UTF-8, columns separated by semicolons, decimal commas accepted\n"
 
 
 def test_empty_and_non_utf8_csv_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
     (tmp_path / "latin.csv").write_bytes("id,received,requester.name\nR1,2026-01-05,Minist\xe8re\n".encode("latin-1"))
-    run = engage("evaluate", "empty.csv", "latin.csv")
-    assert run.status == 2
+    run = engage("evaluate", "empty.csv", "latin.csv", "--as-of", AS_OF)
+    assert run.status == 2  # the empty file
     assert run.stderr == (
         "empty.csv:row 1: empty-file: the file is empty: row 1 must name the columns\n"
-        "latin.csv:2:21: not-utf8: byte 0xe8 is not UTF-8 text; save the file as UTF-8\n"
+        "latin.csv: read as Windows-1252, columns separated by commas\n"
     )
+    assert "R1" in run.stdout
 
 
 def test_a_csv_row_may_hold_a_multi_line_cell(tmp_path: Path) -> None:

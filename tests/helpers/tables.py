@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 from pathlib import Path
 from typing import Any
@@ -64,4 +65,28 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]], header: list[str] | None 
     for row in rows:
         ws.append([row.get(n) for n in names])
     book.save(path)
+    return path
+
+
+# What a French office types: accents, an ñ, a euro sign, a decimal comma, a list cell that Excel quotes.
+LOCAL = dict(
+    ROW,
+    **{
+        "requester.name": "Ministère de la Justice et des Droits de l'Homme",
+        "request.title": "Formación para niñas y niños, 350 000 € sur 24 mois",
+        "request.budget_usd": "350000,50",
+        "request.duration_months": "24",
+    },
+)
+
+
+def excel_csv(path: Path, rows: list[dict[str, Any]], encoding: str, separator: str = ";", bom: bool = False) -> Path:
+    """A table as Excel writes it: CRLF line ends, cells quoted only when they hold the separator or a quote."""
+
+    def cell(value: str) -> str:
+        return f'"{value.replace(chr(34), chr(34) * 2)}"' if separator in value or '"' in value else value
+
+    names = list(rows[0])
+    lines = [separator.join(names)] + [separator.join(cell(str(r.get(n, ""))) for n in names) for r in rows]
+    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + ("\r\n".join(lines) + "\r\n").encode(encoding))
     return path

@@ -46,9 +46,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/accounts"): ("admin",),
     ("POST", "/accounts"): ("admin",),
     ("POST", "/accounts/{name}"): ("admin",),
+    ("POST", "/accounts/{name}/tokens"): ("admin",),
+    ("POST", "/accounts/{name}/tokens/{token_id}/revoke"): ("admin",),
 }
 # A concrete address for each route (records that do not exist are fine: the role check comes first).
-CONCRETE = {"{draft_id}": "999", "{seq}": "999", "{name}": "nobody"}
+CONCRETE = {"{draft_id}": "999", "{seq}": "999", "{name}": "nobody", "{token_id}": "999"}
 GUARDED = [(m, p, roles) for (m, p), roles in EXPECTED.items() if roles]
 
 

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from ...batches.batch import evaluate_items
 from ...batches.columns import request_columns
 from ...batches.inputs import Item
-from ...batches.tables import TABLE_SUFFIXES, read_table
+from ...batches.tables import TABLE_SUFFIXES, csv_note, read_table
 from ...batches.template import write_template
 from ...batches.workbooks import save_workbook
 from ...errors import EngageError
@@ -139,8 +139,13 @@ def register(pages: Pages) -> None:
             path = Path(folder) / name
             path.write_bytes(data)
             rows = evaluate_upload(request, path, name, session.account.name)
+            note = csv_note(path)
         status = 200 if all(r.outcome for r in rows) else 422
-        return render(request, "batch.html", {"rows": rows, "error": None, "filename": name}, status)
+        read_as = None
+        if note is not None:  # a CSV file not in UTF-8 with commas: say how it was read
+            key = "batch.read_as_decimal" if note.decimal_comma else "batch.read_as"
+            read_as = t(key, encoding=note.encoding, separator=t(f"batch.separator.{note.separator_name}"))
+        return render(request, "batch.html", {"rows": rows, "error": None, "filename": name, "read_as": read_as}, status)
 
     @pages.get("/batch/template.xlsx", roles=INTAKE)
     def template(request: Request) -> Response:

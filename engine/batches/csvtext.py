@@ -1,0 +1,124 @@
+"""A CSV file as people save it: its encoding and its separator, found rather than assumed.
+
+Excel on Windows in a French or Spanish locale saves "CSV" in Windows-1252, with columns
+separated by ``;`` and numbers with a decimal comma; "CSV UTF-8" adds a byte-order mark.
+The text is UTF-8 when it decodes as UTF-8 (with or without the mark); otherwise
+charset-normalizer chooses among the encodings Excel uses for Western languages
+(:data:`CANDIDATES`), and a file that is none of them is refused.  The separator is the one of
+``,``, ``;`` and tab that row 1 holds outside quotes: row 1 names the columns, and no column
+name holds any of them, so a row 1 that holds two of them is ambiguous and refused.  Where the
+separator is not a comma, a comma in a number can only be its decimal comma
+(:mod:`engine.batches.cells`).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError, Location
+from ..policy.documents import decode, too_large
+
+SEPARATORS = (",", ";", "\t")
+SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+# charset-normalizer's names -> what people call them; the encodings Excel writes for Western languages
+CANDIDATES = {"cp1252": "Windows-1252", "mac_roman": "Mac Roman", "cp850": "DOS Latin-1 (CP850)"}
+USUAL_ENCODINGS = ("UTF-8", "UTF-8 with BOM")
+
+
+@dataclass(frozen=True)
+class CsvText:
+    """The text of a CSV file, with how it was read."""
+
+    text: str
+    encoding: str  # as people know it: UTF-8, UTF-8 with BOM, UTF-16, Windows-1252, ...
+    separator: str  # ",", ";" or a tab
+
+    @property
+    def decimal_comma(self) -> bool:
+        """Whether a number may have a decimal comma (it cannot be a separator here)."""
+        return self.separator != ","
+
+    @property
+    def usual(self) -> bool:
+        """UTF-8 and commas: what ``engage template`` writes, nothing worth saying."""
+        return self.encoding in USUAL_ENCODINGS and self.separator == ","
+
+    @property
+    def separator_name(self) -> str:
+        return SEPARATOR_NAMES[self.separator]
+
+    def describe(self) -> str:
+        """``read as Windows-1252, columns separated by semicolons, decimal commas accepted``."""
+        decimal = ", decimal commas accepted" if self.decimal_comma else ""
+        return f"read as {self.encoding}, columns separated by {self.separator_name}s{decimal}"
+
+
+def read_csv_text(path: Path, name: str, limit: int) -> CsvText:
+    """The text of the CSV file at ``path`` (shown as ``name``), its encoding and separator found."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError("file-not-found", "no such file", Location(name)) from None
+    except IsADirectoryError:
+        raise InputError("not-a-file", "is a directory, not a file", Location(name)) from None
+    except OSError as exc:
+        raise InputError("unreadable", exc.strerror or str(exc), Location(name)) from None
+    if len(raw) > limit:
+        raise too_large(name, max(path.stat().st_size, len(raw)), limit, "the file")
+    text, encoding = decode_csv(raw, name)
+    return CsvText(text, encoding, find_separator(text, name))
+
+
+def decode_csv(raw: bytes, name: str) -> tuple[str, str]:
+    """(the text, the name of its encoding) of a CSV file's bytes."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return decode(raw, name), "UTF-8 with BOM"  # a mark and then not UTF-8: refused where it breaks
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise InputError("not-utf16", "the file starts as UTF-16 but is not UTF-16 text", _row1(name)) from None
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=list(CANDIDATES)).best()
+    if best is None or best.encoding not in CANDIDATES:
+        raise InputError(
+            "unknown-encoding",
+            "the file is not UTF-8 and not in an encoding Excel uses for Western languages (Windows-1252): save it as CSV UTF-8",
+            _row1(name),
+        )
+    return str(best), CANDIDATES[best.encoding]
+
+
+def find_separator(text: str, name: str) -> str:
+    """The separator of row 1 (a comma when row 1 has a single column)."""
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "\r\n":
+            break
+        elif not quoted and char in counts:
+            counts[char] += 1
+    found = [s for s in SEPARATORS if counts[s]]
+    if len(found) > 1:
+        shown = " and ".join(f"{counts[s]} {SEPARATOR_NAMES[s]}{'s' if counts[s] != 1 else ''}" for s in found)
+        raise InputError(
+            "ambiguous-separator",
+            f"row 1 holds {shown} between the column names, so the columns could be cut either way:"
+            " save the file again with one separator (or as .xlsx)",
+            _row1(name),
+        )
+    return found[0] if found else ","
+
+
+def _row1(name: str) -> Location:
+    return Location(name, 1, None, None, row=True)

@@ -1,0 +1,54 @@
+"""The batch upload reads a CSV file as Excel saves it in French or Spanish, and says how it read it."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.log.logview import entries
+
+from ..helpers.tables import LOCAL, excel_csv
+from ..helpers.websupport import Site, site, token_of
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[Site]:
+    with site(f"sqlite:///{tmp_path / 'log.sqlite3'}") as found:
+        yield found
+
+
+def upload(web: Site, name: str, content: bytes) -> str:
+    client = web.client("intake")
+    response = client.post("/batch", data={"csrf_token": token_of(client, "/batch")}, files={"file": (name, content)})
+    return html.unescape(response.text)
+
+
+def test_a_windows_1252_file_with_semicolons_is_recorded_and_the_page_says_how_it_was_read(web: Site, tmp_path: Path) -> None:
+    raw = excel_csv(tmp_path / "demandes.csv", [LOCAL, dict(LOCAL, id="R2")], "cp1252").read_bytes()
+    page = upload(web, "demandes.csv", raw)
+    assert "2 requests evaluated and recorded." in page
+    assert "The file was read as Windows-1252, with columns separated by semicolons and decimal commas." in page
+    with web.store.reading() as conn:
+        found = entries(web.store, conn)
+    assert [e.request_id for e in found] == ["R1", "R2"]
+    data = found[0].record.request_data()
+    assert data["request"]["budget_usd"] == 350000.5 and "€" in data["request"]["title"] and "niñas" in data["request"]["title"]
+
+
+def test_a_utf8_file_with_commas_says_nothing_of_how_it_was_read(web: Site, tmp_path: Path) -> None:
+    raw = excel_csv(tmp_path / "u.csv", [dict(LOCAL, **{"request.budget_usd": "1250.5"})], "utf-8", separator=",").read_bytes()
+    page = upload(web, "u.csv", raw)
+    assert "1 request evaluated and recorded." in page and "The file was read as" not in page
+
+
+def test_an_ambiguous_file_is_refused_with_the_same_reason_as_the_cli(web: Site) -> None:
+    page = upload(web, "mixed.csv", b"id;received,country\r\nR1;2026-01-05,GTM\r\n")
+    rows = re.findall(r'<tr class="(ok|invalid)">(.*?)</tr>', page, re.S)
+    assert [kind for kind, _ in rows] == ["invalid"]
+    assert "row 1 holds 1 comma and 1 semicolon between the column names" in rows[0][1]
+    with web.store.reading() as conn:
+        assert entries(web.store, conn) == []
