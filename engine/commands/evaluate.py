@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..batches.processes import prestart
-from ..errors import EngageError
+from ..errors import EngageError, Location
 from .common import (
     add_as_of_argument,
     add_db_argument,
@@ -28,6 +28,7 @@ from .common import (
     current_user,
     load_engine,
     open_store,
+    policy_location,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +86,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " how many were recorded and their numbers",
     )
     parser.add_argument(
+        "--unreleased",
+        action="store_true",
+        help="with --record: record with the rules this run reads even if they are not the release in force on the"
+        " evaluation date (the records are marked unreleased); without it, --record decides with the release in force"
+        " and refuses --rules/--criteria (or ENGAGE_POLICY) that are not it",
+    )
+    parser.add_argument(
         "--update",
         action="store_true",
         help="with --record: a changed request whose id is recorded supersedes the record in force (a correction)",
@@ -110,10 +118,11 @@ def _jobs(text: str) -> int:
 class _Recorder:
     """Appends decisions to the log as they are printed, a batch per transaction, one in force per id."""
 
-    def __init__(self, store: LogStore, user: str, update: bool) -> None:
+    def __init__(self, store: LogStore, user: str, update: bool, release: int | None) -> None:
         self.store = store
         self.user = user
         self.update = update
+        self.release = release  # the release whose rules decide; None: unreleased rules, asked for
         self.pending: list[tuple[Draft, str]] = []  # with where the request came from
         self.recorded: list[LogRecord] = []
         self.superseded: list[int] = []
@@ -125,7 +134,10 @@ class _Recorder:
 
         assert result.decision is not None
         received = result.item.doc.data if result.item is not None and result.item.doc is not None else result.record
-        self.pending.append((decision_draft(received, result.decision, self.user, result.source), result.source))
+        draft = decision_draft(
+            received, result.decision, self.user, result.source, release=self.release, unreleased=self.release is None
+        )
+        self.pending.append((draft, result.source))
 
     def full(self) -> bool:
         return len(self.pending) >= RECORD_BATCH
@@ -154,7 +166,8 @@ class _Recorder:
         done = [r.seq for r in self.recorded]
         count = f"{len(done)} decision{'' if len(done) == 1 else 's'}"
         span = "" if not done else f" (#{done[0]})" if len(done) == 1 else f" (#{done[0]} to #{done[-1]})"
-        line = f"recorded {count} in {self.store.where}{span}"
+        under = "unreleased rules" if self.release is None else f"release {self.release}"
+        line = f"recorded {count} in {self.store.where}{span} under {under}"
         if self.superseded:
             n = len(self.superseded)
             line += f", superseding #{self.superseded[0]}" if n == 1 else f", superseding {n} earlier records"
@@ -196,15 +209,21 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from ..batches.outputs import check_out_path
 
     out = check_out_path(args.out, args.paths) if args.out else None  # a bad name fails before any work
-    engine = load_engine(args, streams)
-    if engine is None:
-        return 2
     recorder: _Recorder | None = None
     if args.record:
         store = open_store(args)
-        user = current_user(args)
-        store.save_ruleset(engine.policy, user)
-        recorder = _Recorder(store, user, args.update)
+        try:
+            engine, recorder = _recording(args, streams, store)
+        except BaseException:
+            store.close()
+            raise
+        if engine is None:
+            store.close()
+            return 2
+    else:
+        engine = load_engine(args, streams)
+        if engine is None:
+            return 2
     previous = _terminate_as_interrupt() if recorder is not None else None
     try:
         return _evaluate(args, streams, engine, out, recorder)
@@ -217,6 +236,54 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             signal.signal(signal.SIGTERM, previous)
         if recorder is not None:
             recorder.store.close()
+
+
+def _recording(args: argparse.Namespace, streams: Streams, store: LogStore) -> tuple[Engine | None, _Recorder | None]:
+    """The engine of the release in force on the evaluation date, and the recorder naming it.
+
+    A log without a release adopts the rules this run reads as release 1.  Rules found (a
+    checkout, the shipped copy) give way to the release in force; rules named explicitly that
+    are not it are refused, unless --unreleased.
+    """
+    from ..log.releases import adopt_first, releases, rules_for_recording
+    from ..log.rulesets import load_stored
+    from ..policy.loader import ruleset_hash
+    from ..policy.location import ENVIRONMENT, OPTION
+
+    user = current_user(args)
+    location = policy_location(args)
+    found = releases(store)
+    engine: Engine | None = None
+    if not len(found):
+        engine = load_engine(args, streams)
+        if engine is None:
+            return None, None
+        adopt_first(store, engine.policy, user)
+        found = releases(store)
+    given = {OPTION: "--rules/--criteria", ENVIRONMENT: "ENGAGE_POLICY"}.get(location.source)
+    as_of = args.as_of or date.today()
+    plan = rules_for_recording(
+        found, as_of, ruleset_hash(location.rules, location.criteria), given=given, unreleased=args.unreleased
+    )
+    if plan.use_stored and plan.release is not None:
+        if engine is not None:
+            engine.close()
+        loaded = load_stored(store, plan.release.ruleset_hash)
+        if loaded.engine is None:
+            raise EngageError("not-replayable", loaded.error or "the release's rules cannot be loaded", Location(store.where))
+        engine = loaded.engine
+        if not args.quiet:
+            streams.stderr.write(
+                f"engage: policy release {plan.release.number} of the decision log, in force on {as_of.isoformat()}"
+                f" (instead of {location.describe()}), ruleset {plan.release.ruleset_hash[:19]}\n"
+            )
+    elif engine is None:
+        engine = load_engine(args, streams)
+        if engine is None:
+            return None, None
+    if not plan.use_stored:
+        store.save_ruleset(engine.policy, user)
+    return engine, _Recorder(store, user, args.update, plan.number)
 
 
 def _terminate_as_interrupt() -> Any:

@@ -257,6 +257,8 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
         lines.append(f"  from {source}")
     if record.ruleset_hash:
         lines.append(f"  ruleset {record.ruleset_hash}")
+    if record.role == DECISION:
+        lines.append(f"  {_release_line(record.info)}")
     lines.append(f"  chain: hash {record.hash}, follows {record.prev_hash}")
     if record.supersedes is not None:
         lines.append(f"  supersedes #{record.supersedes}: {record.info.get('reason')} ({record.info.get('by')})")
@@ -293,6 +295,15 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
             lines.append(f"  #{r.seq} {r.recorded_at[:10]} {r.kind.replace('_', ' ')}: {_summary(r)}{mark}")
     streams.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _release_line(info: dict[str, Any]) -> str:
+    """Which release made a recorded decision."""
+    if info.get("unreleased"):
+        return "unreleased rules (recorded with --unreleased: not the release in force)"
+    if info.get("release") is not None:
+        return f"release {info.get('release')}"
+    return "release: not named (recorded before releases were kept)"
 
 
 # -- verify -----------------------------------------------------------------------------

@@ -13,8 +13,9 @@ The append-only triggers are checked too: one dropped or disabled is named
 ``log_in_force`` against the chain (``in-force-differs``), since it is what refuses a second
 decision in force for a request id.  The release records are checked as steps of a life: an
 approval by the release's own author (``four-eyes``), a step of a release never proposed or
-already closed (``bad-release-step``); and the ``releases``/``release_steps`` tables against
-them (``release-index-differs``).
+already closed (``bad-release-step``), a step anchored to a decision log record that is not as it
+was (``release-anchor``), and a decision naming a release that did not make it (``decision-release``);
+release records changed or deleted are named as decision records are.
 
 A chain cannot show that records were removed from its end, or that the whole chain was
 rewritten: check the head (number and hash) against one kept elsewhere with ``anchor``.
@@ -33,25 +34,9 @@ from sqlalchemy.engine import Connection
 from ..errors import EngageError
 from .database import trigger_problems
 from .logview import latest_decisions, superseded
+from .releases import chain_problems, decision_release_problem, read_releases
 from .rulesets import RulesetCache
-from .store import (
-    APPROVED,
-    CLOSING_STEPS,
-    CORRECTION,
-    DECISION,
-    GENESIS,
-    HUMAN_DECISION,
-    OPENING_STEPS,
-    RELEASE,
-    LogRecord,
-    LogStore,
-    in_force,
-    records,
-    release_index_rows,
-    release_steps,
-    store_json,
-)
-from .store import releases as releases_table
+from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, in_force, records, store_json
 
 MAX_DEPTH = 64  # how far back a reordered record's original number is looked for
 
@@ -62,9 +47,10 @@ class Problem:
     code: str
     message: str
     request_id: str | None = None
+    where: str | None = None  # where it is when not a decision log record (a release record)
 
     def __str__(self) -> str:
-        where = f"#{self.seq}" if self.seq is not None else "log"
+        where = self.where or (f"#{self.seq}" if self.seq is not None else "log")
         who = f" ({self.request_id})" if self.request_id else ""
         return f"{where}{who}: {self.code}: {self.message}"
 
@@ -131,7 +117,7 @@ def verify(
                 _check_anchor(store, conn, anchor, result)
             if not result.chain:  # a changed chain is named already, and the table follows the chain as written
                 result.guards.extend(_in_force_problems(conn))
-                result.guards.extend(_release_problems(store, conn))
+            result.chain.extend(_release_problems(store, conn))
     finally:
         cache.close()
     return result
@@ -242,78 +228,18 @@ def _in_force_problems(conn: Connection) -> list[Problem]:
 
 
 def _release_problems(store: LogStore, conn: Connection) -> list[Problem]:
-    """Release steps that do not make a life (four eyes, order), and index rows that differ from the chain."""
-    if not sa.inspect(conn).has_table("releases"):  # a log of an older schema, read as it is
-        return []
-    problems: list[Problem] = []
-    chain = store.select(conn, records.c.kind == RELEASE)
-    opened: dict[int, LogRecord] = {}
-    closed: dict[int, LogRecord] = {}
-    for record in chain:
-        info = record.info
-        number, step = int(info.get("release") or 0), str(info.get("step", ""))
-
-        def bad(code: str, message: str, record: LogRecord = record) -> None:
-            problems.append(Problem(record.seq, code, message, record.request_id))
-
-        if step in OPENING_STEPS:
-            if number in opened or number != len(opened) + 1:
-                bad("bad-release-step", f"opens release {number}, but the releases before it are {sorted(opened)}")
-                continue
-            opened[number] = record
-        if step in CLOSING_STEPS:
-            first = opened.get(number)
-            if first is None:
-                bad("bad-release-step", f"{step} release {number}, which was never proposed")
-            elif number in closed:
-                bad(
-                    "bad-release-step",
-                    f"{step} release {number}, which #{closed[number].seq} had {closed[number].info.get('step')} already",
-                )
-            else:
-                closed[number] = record
-                if step == APPROVED and record.recorded_by == first.recorded_by:
-                    bad("four-eyes", f"release {number} is approved by its own author {record.recorded_by}")
-                if record.ruleset_hash != first.ruleset_hash:
-                    bad("bad-release-step", f"{step} ruleset {record.ruleset_hash}, not release {number}'s {first.ruleset_hash}")
-        elif step not in OPENING_STEPS:
-            bad("bad-release-step", f"an unknown step {step!r} of release {number}")
-    problems.extend(_release_index_problems(conn, chain))
+    """The release chain's own problems, and decisions that name a release that did not make them."""
+    problems = [
+        Problem(None, p.code, p.message, where=None if p.record is None else p.record.label) for p in chain_problems(conn)
+    ]
+    if problems:  # the releases as read are not the releases as written
+        return problems
+    found = read_releases(conn)
+    for record in store.select(conn, records.c.decision.isnot(None), records.c.details.like('%"release":%')):
+        why = decision_release_problem(found, record.info, record.ruleset_hash)
+        if why is not None:
+            problems.append(Problem(int(record.seq), "decision-release", why, record.request_id))
     return problems
-
-
-def _release_index_problems(conn: Connection, chain: list[LogRecord]) -> list[Problem]:
-    want_releases: dict[int, dict[str, Any]] = {}
-    want_steps: dict[int, dict[str, Any]] = {}
-    for record in chain:
-        release_row, step_row = release_index_rows(record)
-        if release_row is not None:
-            want_releases.setdefault(int(release_row["number"]), release_row)
-        want_steps[record.seq] = step_row
-    have_releases = {int(row.number): dict(row._mapping) for row in conn.execute(sa.select(releases_table))}
-    have_steps = {int(row.seq): dict(row._mapping) for row in conn.execute(sa.select(release_steps))}
-    problems: list[Problem] = []
-    for number in sorted(set(want_releases) | set(have_releases)):
-        want, have = want_releases.get(number), have_releases.get(number)
-        if want != have:
-            seq = int((want or have or {}).get("seq") or 0) or None
-            what = _row_difference(want, have)
-            problems.append(Problem(seq, "release-index-differs", f"the releases table's row of release {number} {what}"))
-    for seq in sorted(set(want_steps) | set(have_steps)):
-        want, have = want_steps.get(seq), have_steps.get(seq)
-        if want != have:
-            what = _row_difference(want, have)
-            problems.append(Problem(seq, "release-index-differs", f"the release_steps row of this record {what}"))
-    return problems
-
-
-def _row_difference(want: dict[str, Any] | None, have: dict[str, Any] | None) -> str:
-    if have is None:
-        return "is missing"
-    if want is None:
-        return "has no release record in the chain"
-    changed = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
-    return f"differs from the chain in {', '.join(changed)}: it was changed"
 
 
 def _replay(record: LogRecord, cache: RulesetCache, conn: Connection, result: AuditResult) -> None:

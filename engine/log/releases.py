@@ -1,22 +1,25 @@
 """Releases of the rules: proposed, approved (by someone else), rejected or withdrawn, and in force from a date.
 
-Each step is a record of kind ``release`` in the hash-chained log, holding in its ``details``
-the release's number, the step and what the step says (note, date, justification, reason,
-the checks run on proposal); ``ruleset_hash`` names the rules.  A release and its state are
-worked out from those records (:func:`read_releases`); the ``releases`` and ``release_steps``
-tables hold the same facts in columns for the queries and the database's own guard against a
-second approval (migration 0004).
+Each step is a row of ``release_records`` (migration 0004): a hash chain of its own beside
+the decisions', built the same way (``sha256(canonical JSON of its content + "\\n" +
+prev_hash)``), append-only under the same triggers, checked by ``engage log verify``, and
+anchored in the decision log (each step holds the number and hash of the decision log's last
+record when it was taken).  A release and its state are worked out from these rows
+(:func:`read_releases`); ``details`` holds what a step says (note, date, justification,
+reason, the checks run on proposal).  Decisions name the release that made them.
 
 The release in force on a date is the approved one with the latest ``effective_from`` on or
 before it (the day itself counts); a release adopted at first use is in force from the start.
-Steps are built under the writer lock (:meth:`LogStore.append_built`), from the log as it then
-stands: of two approvals of one release at once, the second finds it approved already.
+Steps are built under the decision log's writer lock, from the log as it then stands: of two
+approvals of one release at once, the second finds it approved already (and the unique
+``closing`` column would refuse it if it did not).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -25,23 +28,25 @@ from sqlalchemy.engine import Connection
 
 from ..errors import EngageError, Location
 from ..policy.model import Policy
-from .store import (
-    ADOPTED,
-    APPROVED,
-    CLOSING_STEPS,
-    OPENING_STEPS,
-    PROPOSED,
-    REJECTED,
-    RELEASE,
-    WITHDRAWN,
-    Draft,
-    LogRecord,
-    LogStore,
-    record_from_row,
-    records,
-    store_json,
-)
+from .database import write_transaction
+from .store import GENESIS, LogStore, record_hash, records, release_records, store_json
 
+# The steps of a release's life; a release is opened by one of the first two and closed by one of the last four.
+PROPOSED, ADOPTED, APPROVED, REJECTED, WITHDRAWN = "proposed", "adopted", "approved", "rejected", "withdrawn"
+OPENING_STEPS = (PROPOSED, ADOPTED)
+CLOSING_STEPS = (ADOPTED, APPROVED, REJECTED, WITHDRAWN)
+CONTENT = (
+    "seq",
+    "release",
+    "step",
+    "closing",
+    "recorded_at",
+    "recorded_by",
+    "ruleset_hash",
+    "details",
+    "log_seq",
+    "log_hash",
+)
 ADOPTION_NOTE = "adopted at first use"
 # What a release is, for people; "approved" is an approved release whose date has not come yet.
 IN_FORCE, SUPERSEDED = "in force", "superseded"
@@ -49,6 +54,58 @@ IN_FORCE, SUPERSEDED = "in force", "superseded"
 
 class ReleaseError(EngageError):
     """A release step that cannot be taken (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    """One row of the release chain, exactly as stored."""
+
+    seq: int
+    release: int
+    step: str
+    closing: int | None
+    recorded_at: str
+    recorded_by: str
+    ruleset_hash: str
+    details: str
+    log_seq: int
+    log_hash: str
+    prev_hash: str
+    hash: str
+
+    def content(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in CONTENT}
+
+    def computed_hash(self) -> str:
+        return record_hash(self.content(), self.prev_hash)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        data = json.loads(self.details) if self.details else {}
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def label(self) -> str:
+        return f"release record {self.seq} (release {self.release} {self.step})"
+
+    @classmethod
+    def of(cls, row: Any) -> ReleaseRecord:
+        values = {name: getattr(row, name) for name in (*CONTENT, "prev_hash", "hash")}
+        for name in ("seq", "release", "closing", "log_seq"):
+            if values[name] is not None:
+                values[name] = int(values[name])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class StepDraft:
+    """A step before it joins the chain."""
+
+    release: int
+    step: str
+    by: str
+    ruleset_hash: str
+    details: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -153,23 +210,29 @@ class Releases:
         return max(self.by_number, default=0) + 1
 
 
+def chain(conn: Connection) -> list[ReleaseRecord]:
+    """Every release record, in chain order ([] for a log of a schema before releases)."""
+    if not sa.inspect(conn).has_table("release_records"):
+        return []
+    return [ReleaseRecord.of(row) for row in conn.execute(sa.select(release_records).order_by(release_records.c.seq))]
+
+
 def read_releases(conn: Connection) -> Releases:
-    """The releases as the chain's release records say (not the index tables, which verify compares with it)."""
-    query = sa.select(records).where(records.c.kind == RELEASE).order_by(records.c.seq)
-    return releases_from(record_from_row(row) for row in conn.execute(query))
+    """The releases as the release chain says."""
+    return releases_from(chain(conn))
 
 
-def releases_from(found: Iterable[LogRecord]) -> Releases:
+def releases_from(found: Iterable[ReleaseRecord]) -> Releases:
     opened: dict[int, dict[str, Any]] = {}
     for record in found:
         info = record.info
-        number, step = int(info.get("release") or 0), str(info.get("step", ""))
+        number, step = record.release, record.step
         taken = Step(record.seq, step, record.recorded_by, record.recorded_at, _text(step, info))
         if step in OPENING_STEPS and number not in opened:
             effective = info.get("effective_from")
             opened[number] = {
                 "number": number,
-                "ruleset_hash": record.ruleset_hash or "",
+                "ruleset_hash": record.ruleset_hash,
                 "author": record.recorded_by,
                 "note": str(info.get("note") or ""),
                 "effective_from": None if effective is None else date.fromisoformat(str(effective)),
@@ -182,19 +245,49 @@ def releases_from(found: Iterable[LogRecord]) -> Releases:
     return Releases({n: Release(**fields) for n, fields in opened.items()})
 
 
+def append_steps(store: LogStore, build: Callable[[Connection], Sequence[StepDraft]]) -> list[ReleaseRecord]:
+    """Chain the steps ``build`` makes under the writer lock, from the log as it then stands."""
+    with store._guard(), write_transaction(store.engine) as conn:
+        held = chain(conn)
+        if held and held[-1].computed_hash() != held[-1].hash:
+            raise ReleaseError(
+                "log-corrupt",
+                f"the release chain does not verify: its last {held[-1].label} was changed after it was recorded;"
+                f" nothing recorded (see engage log verify --db {store.where})",
+                Location(store.where),
+            )
+        seq, prev = (held[-1].seq, held[-1].hash) if held else (0, GENESIS)
+        log_seq, log_hash = store.head(conn)
+        added: list[ReleaseRecord] = []
+        for draft in build(conn):
+            seq += 1
+            content: dict[str, Any] = {
+                "seq": seq,
+                "release": draft.release,
+                "step": draft.step,
+                "closing": draft.release if draft.step in CLOSING_STEPS else None,
+                "recorded_at": store.clock(),
+                "recorded_by": draft.by,
+                "ruleset_hash": draft.ruleset_hash,
+                "details": store_json(dict(draft.details)),
+                "log_seq": log_seq,
+                "log_hash": log_hash,
+            }
+            digest = record_hash(content, prev)
+            added.append(ReleaseRecord(**content, prev_hash=prev, hash=digest))
+            prev = digest
+        if added:
+            conn.execute(sa.insert(release_records), [asdict(r) for r in added])
+        return added
+
+
 def _text(step: str, info: Mapping[str, Any]) -> str | None:
     value = info.get({PROPOSED: "note", ADOPTED: "note", APPROVED: "justification", REJECTED: "reason"}.get(step, ""))
     return None if value is None else str(value)
 
 
-def _draft(number: int, step: str, by: str, ruleset_hash: str, **details: Any) -> Draft:
-    return Draft(
-        kind=RELEASE,
-        request_id=f"release {number}",
-        recorded_by=by,
-        ruleset_hash=ruleset_hash,
-        details=store_json({"release": number, "step": step, **details}),
-    )
+def _draft(number: int, step: str, by: str, ruleset_hash: str, **details: Any) -> StepDraft:
+    return StepDraft(number, step, by, ruleset_hash, details)
 
 
 def _who(name: str, what: str) -> str:
@@ -221,14 +314,14 @@ def propose(
         )
     store.save_ruleset(policy, author)
 
-    def build(conn: Connection) -> list[Draft]:
+    def build(conn: Connection) -> list[StepDraft]:
         number = read_releases(conn).next_number
         details = {"note": note.strip(), "effective_from": effective_from.isoformat(), "report": dict(report or {})}
         return [_draft(number, PROPOSED, author, policy.hash, **details)]
 
-    (record,) = store.append_built(build)
+    (record,) = append_steps(store, build)
     with store.reading() as conn:
-        return read_releases(conn).get(int(record.info["release"]))
+        return read_releases(conn).get(record.release)
 
 
 def adopt_first(store: LogStore, policy: Policy, by: str) -> Release:
@@ -239,12 +332,12 @@ def adopt_first(store: LogStore, policy: Policy, by: str) -> Release:
     who = _who(by, "adopting the rules")
     store.save_ruleset(policy, who)
 
-    def build(conn: Connection) -> list[Draft]:
+    def build(conn: Connection) -> list[StepDraft]:
         if len(read_releases(conn)):
             return []
         return [_draft(1, ADOPTED, who, policy.hash, note=ADOPTION_NOTE, effective_from=None)]
 
-    store.append_built(build)
+    append_steps(store, build)
     with store.reading() as conn:
         return read_releases(conn).get(1)
 
@@ -252,7 +345,7 @@ def adopt_first(store: LogStore, policy: Policy, by: str) -> Release:
 def _close(store: LogStore, number: int, step: str, by: str, **details: Any) -> Release:
     who = _who(by, f"{'an approval' if step == APPROVED else 'a rejection' if step == REJECTED else 'a withdrawal'}")
 
-    def build(conn: Connection) -> list[Draft]:
+    def build(conn: Connection) -> list[StepDraft]:
         release = read_releases(conn).get(number)
         where = Location(f"release {number}")
         if release.closing is not None:
@@ -276,7 +369,7 @@ def _close(store: LogStore, number: int, step: str, by: str, **details: Any) -> 
             )
         return [_draft(number, step, who, release.ruleset_hash, **details)]
 
-    store.append_built(build)
+    append_steps(store, build)
     with store.reading() as conn:
         return read_releases(conn).get(number)
 
@@ -302,3 +395,143 @@ def withdraw(store: LogStore, number: int, *, by: str) -> Release:
 def releases(store: LogStore) -> Releases:
     with store.reading() as conn:
         return read_releases(conn)
+
+
+@dataclass(frozen=True)
+class RecordingRules:
+    """Which rules a recording run decides with, and what its records say about them."""
+
+    release: Release | None  # the release in force whose rules decide; None: unreleased rules, asked for
+    use_stored: bool  # decide with the release's stored files, not the files this run found
+
+    @property
+    def number(self) -> int | None:
+        return None if self.release is None else self.release.number
+
+
+def rules_for_recording(
+    found: Releases, as_of: date, ruleset_hash: str | None, *, given: str | None, unreleased: bool
+) -> RecordingRules:
+    """The release in force on ``as_of`` records, whatever files the run found, unless others were asked for.
+
+    ``given``: how the run's files were named explicitly (``--rules/--criteria``, ``ENGAGE_POLICY``),
+    or None when they were found (a checkout, the shipped copy).  Explicit files that are not the
+    release in force are refused unless ``unreleased``; then the records say they are unreleased.
+    """
+    current = found.in_force(as_of)
+    same = current is not None and current.ruleset_hash == ruleset_hash
+    if same:
+        return RecordingRules(current, use_stored=False)
+    if unreleased:
+        return RecordingRules(None, use_stored=False)
+    if current is None:
+        raise ReleaseError(
+            "no-release-in-force",
+            f"no release of the rules is in force on {as_of.isoformat()}, so nothing can be recorded as released;"
+            " approve one (engage rules approve) or record with --unreleased",
+            Location("--record"),
+        )
+    if given is None:
+        return RecordingRules(current, use_stored=True)
+    raise ReleaseError(
+        "not-released",
+        f"the rules given (ruleset {ruleset_hash}) are not release {current.number}, in force on"
+        f" {as_of.isoformat()} (ruleset {current.ruleset_hash}); nothing recorded. Record with the release"
+        " (without them), propose them (engage rules propose), or add --unreleased to record them marked unreleased",
+        Location(given),
+    )
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """Something verify names about the release chain: the record (or None), a code and what is wrong."""
+
+    record: ReleaseRecord | None
+    code: str
+    message: str
+
+
+def chain_problems(conn: Connection) -> list[ChainProblem]:
+    """Every release record not as it was written, every step that does not make a life, every broken anchor."""
+    problems: list[ChainProblem] = []
+    prev_seq, prev_hash = 0, GENESIS
+    opened: dict[int, ReleaseRecord] = {}
+    closed: dict[int, ReleaseRecord] = {}
+    log_seq = 0
+    for record in chain(conn):
+
+        def bad(code: str, message: str, record: ReleaseRecord = record) -> None:
+            problems.append(ChainProblem(record, code, message))
+
+        gap = record.seq != prev_seq + 1
+        if gap:
+            lost = "release record " + (
+                f"{prev_seq + 1} is" if record.seq == prev_seq + 2 else f"s {prev_seq + 1} to {record.seq - 1} are"
+            )
+            bad("missing", f"{lost} missing: the rows were deleted")
+        if record.computed_hash() != record.hash or gap:
+            if not gap:
+                bad("edited", "its content does not give its hash: the row was changed after it was recorded")
+            _life_step(record, opened, closed, lambda _code, _message: None)  # named already; the steps after it still count
+        elif record.prev_hash != prev_hash:
+            bad("broken-link", f"does not follow release record {prev_seq}: that one was replaced after this was recorded")
+        else:
+            _life_step(record, opened, closed, bad)
+            if record.log_seq < log_seq:
+                bad("release-anchor", f"is anchored at decision #{record.log_seq}, before the step ahead of it (#{log_seq})")
+            anchored = None
+            if record.log_seq > 0:
+                anchored = conn.execute(sa.select(records.c.hash).where(records.c.seq == record.log_seq)).scalar()
+            if record.log_seq > 0 and anchored != record.log_hash:
+                bad(
+                    "release-anchor",
+                    f"was taken when the decision log's last record was #{record.log_seq} {record.log_hash}, but"
+                    f" #{record.log_seq} is {'gone' if anchored is None else anchored}: the decision log was rewritten",
+                )
+            log_seq = max(log_seq, record.log_seq)
+        prev_seq, prev_hash = record.seq, record.hash
+    return problems
+
+
+def _life_step(
+    record: ReleaseRecord,
+    opened: dict[int, ReleaseRecord],
+    closed: dict[int, ReleaseRecord],
+    bad: Callable[[str, str], None],
+) -> None:
+    number, step = record.release, record.step
+    if step in OPENING_STEPS:
+        if number != len(opened) + 1:
+            bad("bad-release-step", f"opens release {number}, but the next release was {len(opened) + 1}")
+            return
+        opened[number] = record
+    if step not in CLOSING_STEPS:
+        if step not in OPENING_STEPS:
+            bad("bad-release-step", f"an unknown step {step!r} of release {number}")
+        return
+    first = opened.get(number)
+    if first is None:
+        bad("bad-release-step", f"{step} release {number}, which was never proposed")
+    elif number in closed:
+        bad("bad-release-step", f"{step} release {number}, which release record {closed[number].seq} closed already")
+    else:
+        closed[number] = record
+        if step == APPROVED and record.recorded_by == first.recorded_by:
+            bad("four-eyes", f"release {number} is approved by its own author, {record.recorded_by}")
+        if step == WITHDRAWN and record.recorded_by != first.recorded_by:
+            bad("bad-release-step", f"release {number} is withdrawn by {record.recorded_by}, not its author")
+        if record.ruleset_hash != first.ruleset_hash:
+            bad("bad-release-step", f"{step} ruleset {record.ruleset_hash}, not release {number}'s {first.ruleset_hash}")
+
+
+def decision_release_problem(found: Releases, info: Mapping[str, Any], ruleset_hash: str | None) -> str | None:
+    """Why a decision's record does not match the release it names (None when it does, or names none)."""
+    number = info.get("release")
+    if number is None:
+        return None
+    release = found.by_number.get(int(number))
+    if release is None or not release.approved:
+        return f"names release {number}, which {'does not exist' if release is None else 'is not approved'}"
+    if release.ruleset_hash != ruleset_hash:
+        return f"names release {number} (ruleset {release.ruleset_hash}) but was made by ruleset {ruleset_hash}"
+    return None

@@ -30,12 +30,7 @@ from ..policy.model import Policy
 from .database import StoreError, database_error, open_database, read_transaction, write_transaction
 
 DECISION, HUMAN_DECISION, CORRECTION = "decision", "human_decision", "correction"
-RELEASE = "release"  # a step in the life of a release of the rules (engine/log/releases.py)
-KINDS = (DECISION, HUMAN_DECISION, CORRECTION, RELEASE)
-# The steps of a release's life; the last three close a proposal (at most one of them per release).
-PROPOSED, ADOPTED, APPROVED, REJECTED, WITHDRAWN = "proposed", "adopted", "approved", "rejected", "withdrawn"
-OPENING_STEPS = (PROPOSED, ADOPTED)
-CLOSING_STEPS = (ADOPTED, APPROVED, REJECTED, WITHDRAWN)
+KINDS = (DECISION, HUMAN_DECISION, CORRECTION)
 GENESIS = "sha256:" + "0" * 64  # the prev_hash of the first record
 HASH = sa.String(71)
 
@@ -87,30 +82,23 @@ in_force = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
     sa.Column("fingerprint", HASH, nullable=False),
 )
-# The release records of the chain in columns (migration 0004): kept in the transaction that appends.
-releases = sa.Table(
-    "releases",
-    metadata,
-    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
-    sa.Column("ruleset_hash", HASH, nullable=False),
-    sa.Column("author", sa.Text, nullable=False),
-    sa.Column("proposed_at", sa.String(40), nullable=False),
-    sa.Column("effective_from", sa.String(10)),
-    sa.Column("note", sa.Text, nullable=False),
-    sa.Column("report", sa.Text),
-)
-release_steps = sa.Table(
-    "release_steps",
+# The steps of releases of the rules, a hash chain of their own (migration 0004, engine/log/releases.py).
+release_records = sa.Table(
+    "release_records",
     metadata,
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("release", sa.Integer, nullable=False),
     sa.Column("step", sa.String(20), nullable=False),
-    sa.Column("by", sa.Text, nullable=False),
-    sa.Column("at", sa.String(40), nullable=False),
-    sa.Column("text", sa.Text),
     sa.Column("closing", sa.Integer, unique=True),
-    sa.Index("release_steps_release", "release"),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("ruleset_hash", HASH, nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("log_seq", sa.BigInteger, nullable=False),
+    sa.Column("log_hash", HASH, nullable=False),
+    sa.Column("prev_hash", HASH, nullable=False),
+    sa.Column("hash", HASH, nullable=False),
+    sa.Index("release_records_release", "release"),
 )
 ruleset_files = sa.Table(
     "ruleset_files",
@@ -211,9 +199,7 @@ class LogRecord:
 
     @property
     def role(self) -> str:
-        """What the record stands for: an engine ``decision``, a ``human_decision``, a ``withdrawal`` or a ``release`` step."""
-        if self.kind == RELEASE:
-            return RELEASE
+        """What the record stands for: an engine ``decision``, a ``human_decision`` or a ``withdrawal``."""
         if self.decision is not None:
             return DECISION
         if self.outcome is not None:
@@ -468,19 +454,7 @@ class LogStore:
             conn.execute(sa.insert(records), [asdict(r) for r in added])
         for record in added:
             self._keep_in_force(conn, record)
-            if record.kind == RELEASE:
-                _keep_release(conn, record)
         return added
-
-    def append_built(self, build: Callable[[Connection], Sequence[Draft]]) -> list[LogRecord]:
-        """Chain the drafts ``build`` makes under the writer lock, from the log as it then stands.
-
-        For records whose content depends on the log (a release's number, whether it is still
-        open to approval): of two writers at once, the second builds on what the first wrote.
-        """
-        with self._guard(), write_transaction(self.engine) as conn:
-            self._check_tail(conn)
-            return self._chain(conn, build(conn))
 
     def _check_tail(self, conn: Connection) -> None:
         """Refuse to chain onto a log that does not verify where the new records would join it."""
@@ -659,45 +633,6 @@ class LogStore:
         return int(conn.execute(sa.select(sa.func.count()).select_from(records)).scalar_one())
 
 
-def release_index_rows(record: LogRecord) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The rows of ``releases`` (for a step that opens a release) and ``release_steps`` a release record makes."""
-    info = record.info
-    number = int(info.get("release") or 0)
-    step = str(info.get("step", ""))
-    text = info.get("note") if step in OPENING_STEPS else info.get("justification") or info.get("reason")
-    step_row = {
-        "seq": record.seq,
-        "release": number,
-        "step": step,
-        "by": record.recorded_by,
-        "at": record.recorded_at,
-        "text": text,
-        "closing": number if step in CLOSING_STEPS else None,
-    }
-    if step not in OPENING_STEPS:
-        return None, step_row
-    report = info.get("report")
-    release_row = {
-        "number": number,
-        "seq": record.seq,
-        "ruleset_hash": record.ruleset_hash or "",
-        "author": record.recorded_by,
-        "proposed_at": record.recorded_at,
-        "effective_from": info.get("effective_from"),
-        "note": str(info.get("note") or ""),
-        "report": None if report is None else store_json(report),
-    }
-    return release_row, step_row
-
-
-def _keep_release(conn: Connection, record: LogRecord) -> None:
-    release_row, step_row = release_index_rows(record)
-    if release_row is not None:
-        conn.execute(sa.insert(releases), release_row)
-    # The unique ``closing`` column refuses a second approval (or rejection...) even if a check was skipped.
-    conn.execute(sa.insert(release_steps), step_row)
-
-
 _FIELDS = tuple(f.name for f in fields(LogRecord))
 
 
@@ -707,6 +642,3 @@ def _record(row: Any) -> LogRecord:
         if values[name] is not None:
             values[name] = int(values[name])
     return LogRecord(**values)
-
-
-record_from_row = _record  # for the modules that read records with their own queries

@@ -28,6 +28,7 @@ from ..helpers.logsupport import execute_bypassing_triggers, query
 from ..helpers.support import ROOT, copy_policy, edit
 
 EFFECTIVE = date(2026, 12, 10)
+RELEASES = ("release_records",)
 
 
 def _shipped() -> Policy:
@@ -39,6 +40,10 @@ def _changed(tmp_path: Path, name: str = "changed") -> Policy:
     rules, criteria = copy_policy(tmp_path / name)
     edit(rules / "outcome.yaml", "Information is missing to establish", "Information is lacking to establish")
     return load_policy(rules, criteria)
+
+
+def _release_count(db: str) -> int:
+    return int(query(db, "SELECT count(*) FROM release_records")[0][0])
 
 
 def _codes(store: LogStore) -> list[str]:
@@ -54,7 +59,8 @@ def test_a_new_log_adopts_its_first_rules_as_release_1_in_force_from_the_start(d
         assert (first.number, first.author, first.note, first.effective_from) == (1, "alice", ADOPTION_NOTE, None)
         assert first.approved and found.state(first, date(1990, 1, 1)) == "in force"
         assert found.in_force(date(1900, 1, 1)) == first
-        assert store.count() == 1 and _codes(store) == []
+        assert store.count() == 0  # the decision log's numbers stay the decisions' own
+        assert _release_count(db) == 1 and _codes(store) == []
 
 
 def test_the_life_of_a_release_proposed_refused_to_its_author_approved_in_force_from_its_day(db: str, tmp_path: Path) -> None:
@@ -80,7 +86,7 @@ def test_the_life_of_a_release_proposed_refused_to_its_author_approved_in_force_
         with pytest.raises(ReleaseError) as twice:
             approve(store, 2, by="erin", justification="again")
         assert twice.value.code == "not-proposed" and "release 2 is approved already (by dana" in twice.value.message
-        assert store.count() == 3 and _codes(store) == []
+        assert _release_count(db) == 3 and _codes(store) == []
 
 
 def test_rejection_withdrawal_and_rollback(db: str, tmp_path: Path) -> None:
@@ -122,50 +128,65 @@ def _life(db: str, tmp_path: Path) -> None:
         approve(store, 2, by="dana", justification="agreed")
 
 
-def test_verify_names_an_edited_release_record_and_an_edited_approval(db: str, tmp_path: Path) -> None:
+def test_verify_names_an_edited_release_record(db: str, tmp_path: Path) -> None:
     _life(db, tmp_path)
-    proposal = query(db, "SELECT details FROM log_records WHERE seq = 2")[0][0]
-    execute_bypassing_triggers(
-        db, [("UPDATE log_records SET details = :d WHERE seq = 2", {"d": proposal.replace("2026-12-10", "2026-12-01")})]
-    )
+    proposal = query(db, "SELECT details FROM release_records WHERE seq = 2")[0][0]
+    edited = proposal.replace("2026-12-10", "2026-12-01")
+    execute_bypassing_triggers(db, [("UPDATE release_records SET details = :d WHERE seq = 2", {"d": edited})], RELEASES)
     with LogStore.open(db) as store:
         problems = verify(store, replay=False).problems
     assert [str(p) for p in problems] == [
-        "#2 (release 2): edited: its content does not give its hash: the row was changed after it was recorded"
+        "release record 2 (release 2 proposed): edited: its content does not give its hash:"
+        " the row was changed after it was recorded"
     ]
 
 
-def test_verify_names_an_approval_given_to_another_person(db: str, tmp_path: Path) -> None:
+def test_verify_names_an_approval_given_to_another_person_and_one_with_its_hash_recomputed(db: str, tmp_path: Path) -> None:
     _life(db, tmp_path)
-    execute_bypassing_triggers(db, ["UPDATE log_records SET recorded_by = 'carol' WHERE seq = 3"])
+    execute_bypassing_triggers(db, ["UPDATE release_records SET recorded_by = 'carol' WHERE seq = 3"], RELEASES)
+    with LogStore.open(db) as store:
+        assert [str(p) for p in verify(store, replay=False).problems] == [
+            "release record 3 (release 2 approved): edited: its content does not give its hash:"
+            " the row was changed after it was recorded"
+        ]
+    # Whoever also recomputes the hash is named by the rule it breaks: four eyes.
+    from engine.log.releases import ReleaseRecord, chain
+    from engine.log.store import record_hash
+
+    with LogStore.open(db) as store, store.reading() as conn:
+        forged = chain(conn)[2]
+    digest = record_hash(forged.content(), forged.prev_hash)
+    execute_bypassing_triggers(db, [("UPDATE release_records SET hash = :h WHERE seq = 3", {"h": digest})], RELEASES)
+    with LogStore.open(db) as store:
+        assert [str(p) for p in verify(store, replay=False).problems] == [
+            "release record 3 (release 2 approved): four-eyes: release 2 is approved by its own author, carol"
+        ]
+    assert isinstance(forged, ReleaseRecord)
+
+
+def test_verify_names_a_deleted_release_record(db: str, tmp_path: Path) -> None:
+    _life(db, tmp_path)
+    execute_bypassing_triggers(db, ["DELETE FROM release_records WHERE seq = 2"], RELEASES)
     with LogStore.open(db) as store:
         problems = verify(store, replay=False).problems
-    assert [(p.seq, p.code) for p in problems] == [(3, "edited")]
+    assert [(p.where, p.code) for p in problems] == [("release record 3 (release 2 approved)", "missing")]
 
 
-def test_verify_names_a_release_index_that_differs_from_the_chain(db: str, tmp_path: Path) -> None:
+def test_the_release_chain_is_append_only_and_refuses_a_second_closing_step(db: str, tmp_path: Path) -> None:
     _life(db, tmp_path)
-    execute_bypassing_triggers(db, ["UPDATE releases SET effective_from = '2026-12-01' WHERE number = 2"], ())
-    with LogStore.open(db) as store:
-        problems = verify(store, replay=False).problems
-    assert [str(p) for p in problems] == [
-        "#2: release-index-differs: the releases table's row of release 2 differs from the chain in effective_from:"
-        " it was changed"
-    ]
-
-
-def test_the_database_refuses_a_second_closing_step_of_one_release(db: str, tmp_path: Path) -> None:
-    _life(db, tmp_path)
-    rows = query(db, "SELECT release, step, closing FROM release_steps ORDER BY seq")
+    rows = query(db, "SELECT release, step, closing FROM release_records ORDER BY seq")
     assert [tuple(r) for r in rows] == [(1, "adopted", 1), (2, "proposed", None), (2, "approved", 2)]
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import DatabaseError, IntegrityError
 
+    with pytest.raises(DatabaseError, match="append-only"):
+        execute_bypassing_triggers(db, ["UPDATE release_records SET step = 'x' WHERE seq = 3"], ())
     with pytest.raises(IntegrityError):
         execute_bypassing_triggers(
             db,
             [
-                "INSERT INTO release_steps (seq, release, step, by, at, text, closing)"
-                " VALUES (99, 2, 'approved', 'erin', 'now', 'x', 2)"
+                "INSERT INTO release_records (seq, release, step, closing, recorded_at, recorded_by, ruleset_hash,"
+                " details, log_seq, log_hash, prev_hash, hash)"
+                " VALUES (4, 2, 'approved', 2, 'now', 'erin', 'h', '{}', 0, 'h', 'h', 'h')"
             ],
             (),
         )
@@ -194,6 +215,6 @@ def test_approvals_of_one_release_at_once_give_one_approval(db: str, tmp_path: P
         barrier = manager.Barrier(workers)
         results = pool.starmap(approving_worker, [(db, f"board-{w}", barrier) for w in range(workers)])
     assert sorted(results) == ["approved"] + ["not-proposed"] * (workers - 1)
-    assert query(db, "SELECT count(*) FROM log_records WHERE kind = 'release'")[0][0] == 3
+    assert _release_count(db) == 3
     with LogStore.open(db) as store:
         assert _codes(store) == []
