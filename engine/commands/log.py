@@ -333,6 +333,9 @@ def _verify_summary(result: AuditResult, where: str, *, replay: bool) -> str:
     lines = [f"decision log {where}: {result.records} record{'s' if result.records != 1 else ''}"]
     if result.records:
         lines[0] += f", head #{result.head_seq} {result.head_hash}"
+    if result.release_records:
+        n = result.release_records
+        lines[0] += f"; {n} release record{'s' if n != 1 else ''}"
     lines.append(
         "chain: " + ("intact" if not result.chain else f"BROKEN ({_problems(len(result.chain))}; the first is listed first)")
     )

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 from ..errors import EngageError
 from .database import trigger_problems
 from .logview import latest_decisions, superseded
-from .releases import chain_problems, decision_release_problem, read_releases
+from .releases import chain, chain_problems, decision_release_problem, read_releases
 from .rulesets import RulesetCache
 from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, in_force, records, store_json
 
@@ -63,6 +63,7 @@ class AuditResult:
     replayed: int = 0
     rulesets: set[str] = field(default_factory=set)
     other_engine: int = 0  # replayed identically by another engine version
+    release_records: int = 0  # the steps of releases, a chain of their own
     chain: list[Problem] = field(default_factory=list)
     replay: list[Problem] = field(default_factory=list)
     # The database's own guards: the append-only triggers, and log_in_force against a second decision in force.
@@ -118,6 +119,7 @@ def verify(
             if not result.chain:  # a changed chain is named already, and the table follows the chain as written
                 result.guards.extend(_in_force_problems(conn))
             result.chain.extend(_release_problems(store, conn))
+            result.release_records = len(chain(conn))
     finally:
         cache.close()
     return result
