@@ -11,6 +11,7 @@ import argparse
 import codecs
 import os
 import signal
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -236,6 +237,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             signal.signal(signal.SIGTERM, previous)
         if recorder is not None:
             recorder.store.close()
+        scratch = getattr(args, "release_scratch", None)
+        if scratch is not None:
+            scratch.cleanup()
 
 
 def _recording(args: argparse.Namespace, streams: Streams, store: LogStore) -> tuple[Engine | None, _Recorder | None]:
@@ -245,8 +249,9 @@ def _recording(args: argparse.Namespace, streams: Streams, store: LogStore) -> t
     checkout, the shipped copy) give way to the release in force; rules named explicitly that
     are not it are refused, unless --unreleased.
     """
+    from ..evaluation.evaluator import Engine
     from ..log.releases import adopt_first, releases, rules_for_recording
-    from ..log.rulesets import load_stored
+    from ..log.rulesets import write_files
     from ..policy.loader import ruleset_hash
     from ..policy.location import ENVIRONMENT, OPTION
 
@@ -268,10 +273,16 @@ def _recording(args: argparse.Namespace, streams: Streams, store: LogStore) -> t
     if plan.use_stored and plan.release is not None:
         if engine is not None:
             engine.close()
-        loaded = load_stored(store, plan.release.ruleset_hash)
-        if loaded.engine is None:
-            raise EngageError("not-replayable", loaded.error or "the release's rules cannot be loaded", Location(store.where))
-        engine = loaded.engine
+        # On disk for the whole run: worker processes (--jobs) load the rules from their directories.
+        scratch = tempfile.TemporaryDirectory(prefix="engage-release-")
+        args.release_scratch = scratch
+        rules, criteria = write_files(store.ruleset_files(plan.release.ruleset_hash), Path(scratch.name))
+        try:
+            engine = Engine.load(rules, criteria)
+        except EngageError as exc:
+            raise EngageError(
+                "not-replayable", f"release {plan.release.number}'s stored rules do not load: {exc}", Location(store.where)
+            ) from None
         if not args.quiet:
             streams.stderr.write(
                 f"engage: policy release {plan.release.number} of the decision log, in force on {as_of.isoformat()}"

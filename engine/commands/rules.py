@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:  # pragma: no cover 
 
 
 def run_propose(args: argparse.Namespace, streams: Streams) -> int:
-    from ..log.rulesets import _safe
+    from ..log.rulesets import write_files
     from ..releases.checks import Candidate, from_directories, from_revision, propose_checked
 
     given = [bool(args.rules or args.criteria), bool(args.revision), args.release is not None]
@@ -93,13 +93,8 @@ def run_propose(args: argparse.Namespace, streams: Streams) -> int:
             from ..log.releases import releases
 
             earlier = releases(store).get(args.release)
-            base = Path(scratch)
-            for f in store.ruleset_files(earlier.ruleset_hash):
-                if f.content is not None and _safe(f.path) and f.kind in ("rules", "criteria"):
-                    target = base / f.kind / f.path
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(f.content)
-            candidate = Candidate(f"release {earlier.number}'s rules", base / "rules", base / "criteria")
+            rules, criteria = write_files(store.ruleset_files(earlier.ruleset_hash), Path(scratch))
+            candidate = Candidate(f"release {earlier.number}'s rules", rules, criteria)
         else:
             candidate = from_directories(args.rules, args.criteria)
         release = propose_checked(store, candidate, by=args.by, note=args.note, effective_from=args.effective)

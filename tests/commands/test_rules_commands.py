@@ -121,3 +121,30 @@ def test_a_proposal_with_lint_errors_or_failing_cases_is_refused_saying_why(db: 
     status, _, err = run("rules", "propose", "--rules", str(rules), "--criteria", str(criteria), *args)
     assert status == 2 and "failing-cases:" in err and "test cases fail" in err, err
     assert query(db, "SELECT count(*) FROM release_records")[0][0] == 1  # release 1 only
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_a_proposal_from_a_git_revision_and_its_diff(db: str, tmp_path: Path) -> None:
+    assert _record(db, FIRST, "2026-11-24")[0] == 0
+    repo = tmp_path / "policy"
+    rules, _ = _changed(repo.parent, "policy")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "reworded")
+    edit(rules / "outcome.yaml", "Information is lacking to establish", "Uncommitted words to establish")
+    args = ("--effective", "2026-12-10", "--by", "carol", "--note", "from git", "--db", db)
+    status, out, err = run("rules", "propose", "--revision", "HEAD", "--repo", str(repo), *args)
+    assert (status, out) == (0, "2\n"), err
+    shown = json.loads(run("rules", "show", "2", "--format", "json", "--db", db)[1])
+    assert shown["report"]["source"].startswith("revision HEAD (") and shown["state"] == "proposed"
+    diff = run("rules", "diff", "1", "2", "--db", db)[1]
+    assert "+    reason: Information is lacking to establish" in diff and "Uncommitted" not in diff
+    status, _, err = run("rules", "propose", "--revision", "HEAD", "--rules", str(rules), *args)
+    assert status == 2 and "bad-arguments" in err

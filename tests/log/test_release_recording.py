@@ -93,3 +93,21 @@ def test_a_checkout_records_with_the_release_in_force_from_its_day(
     assert _details(db, "REQ-2026-0104")[1] == changed.hash
     with LogStore.open(db) as store:
         assert verify(store).ok
+
+
+def test_worker_processes_decide_with_the_release_in_force_too(db: str, tmp_path: Path) -> None:
+    assert _record(db, FIRST, "2026-11-24")[0] == 0
+    rules, criteria = _changed(tmp_path)
+    changed = load_policy(rules, criteria)
+    with LogStore.open(db) as store:
+        propose(store, changed, by="carol", note="reword line 2", effective_from=date(2026, 12, 10))
+        approve(store, 2, by="dana", justification="agreed")
+    status, _, err = run(
+        "evaluate", str(EXAMPLES), "--as-of", "2026-12-10", "--record", "--update", "--jobs", "2", "--db", db, "--quiet"
+    )
+    assert status == 0, err
+    assert "recorded 9 decisions" in err and "under release 2" in err
+    made = query(db, "SELECT DISTINCT ruleset_hash FROM log_records WHERE seq > 1")
+    assert [tuple(r) for r in made] == [(changed.hash,)]
+    with LogStore.open(db) as store:
+        assert verify(store).ok
