@@ -49,7 +49,8 @@ DESCRIPTION = (
     "Evaluate request files against the rules. PATH is a .yaml/.yml/.json request file, a .csv/.xlsx/.jsonl"
     " batch (one request per row or line), a directory (every .yaml/.yml/.json file in it, sorted by name) or"
     " - for standard input. Exit status: 0 when every request was evaluated, 2 when an input was invalid (the"
-    " valid ones are still evaluated) or --record refused a changed request whose id is recorded, 1 when the"
+    " valid ones are still evaluated) or --record refused a changed request whose id is recorded (or rules that"
+    " are not the release in force, without --unreleased), 1 when the"
     " rules could not decide a request (a conflict or a gap in the rules, which engage lint reports too), 70 on"
     " an internal error, 130 when interrupted (with --record, after saying which requests were recorded)."
 )
@@ -81,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record",
         action="store_true",
-        help="also store each decision in the decision log, with the request as received and the rules that made it;"
+        help="also store each decision in the decision log, with the request as received and the rules that made it"
+        " (the release in force on the evaluation date: engage rules);"
         " a request id has one decision in force: the same request (content, date and rules) again is not recorded"
         " again, and a changed one is refused (exit status 2) unless --update; a last line on standard error says"
         " how many were recorded and their numbers",
