@@ -13,7 +13,7 @@ from engine.log.releases import approve, propose, releases
 from engine.log.store import LogStore
 from engine.policy.loader import load_policy
 
-from ..helpers.logsupport import EXAMPLES, query, run
+from ..helpers.logsupport import EXAMPLES, execute_bypassing_triggers, query, run
 from ..helpers.support import copy_policy, edit
 
 FIRST = EXAMPLES / "01-engage-nhri-programme.yaml"
@@ -111,3 +111,41 @@ def test_worker_processes_decide_with_the_release_in_force_too(db: str, tmp_path
     assert [tuple(r) for r in made] == [(changed.hash,)]
     with LogStore.open(db) as store:
         assert verify(store).ok
+
+
+def _forge_release(db: str, seq: int, number: int) -> None:
+    """Say release ``number`` made record ``seq``, recomputing its hash, as someone with the database could."""
+    from engine.log.store import record_hash
+
+    with LogStore.open(db) as store:
+        record = store.get(seq)
+    assert record is not None and record.details is not None
+    details = record.details.replace('"release":1', f'"release":{number}')
+    digest = record_hash(record.content() | {"details": details}, record.prev_hash)
+    statement = ("UPDATE log_records SET details = :d, hash = :h WHERE seq = :s", {"d": details, "h": digest, "s": seq})
+    execute_bypassing_triggers(db, [statement])
+
+
+def test_verify_names_a_decision_naming_a_release_that_did_not_make_it_and_a_rewritten_anchor(db: str, tmp_path: Path) -> None:
+    assert _record(db, FIRST, "2026-11-24")[0] == 0
+    with LogStore.open(db) as store:
+        propose(store, load_policy(*_changed(tmp_path)), by="carol", note="x", effective_from=date(2026, 12, 10))
+        approve(store, 2, by="dana", justification="agreed")
+    assert _record(db, SECOND, "2026-12-09")[0] == 0  # #2, by release 1
+    _forge_release(db, 2, 2)
+    with LogStore.open(db) as store:
+        problems = [str(p) for p in verify(store, replay=False).problems]
+    assert len(problems) == 1 and problems[0].startswith("#2 (REQ-2026-0102): decision-release: names release 2 (ruleset")
+    assert "but was made by ruleset" in problems[0]
+    # #1 is older than the release steps, which hold its hash: rewriting it is seen through them.
+    _forge_release(db, 1, 7)
+    with LogStore.open(db) as store:
+        problems = [str(p) for p in verify(store, replay=False).problems]
+    assert problems[0].startswith("#2 (REQ-2026-0102): broken-link")
+    assert any(
+        p.startswith(
+            "release record 2 (release 2 proposed): release-anchor: was taken when the decision log's last record was #1"
+        )
+        and p.endswith("the decision log was rewritten")
+        for p in problems
+    )
