@@ -8,6 +8,7 @@ The package is cut into parts, each in its own subpackage, whose imports only po
 - ``log``: the hash-chained decision log;
 - ``report``: the Board's figures and report;
 - ``authoring``: lint, test cases, explain and impact for policy authors;
+- ``releases``: proposing a release of the rules with its checks, and the difference between releases;
 - ``bench``: the benchmarks;
 - ``web`` and ``commands``: the two front ends, over all of the above.
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .helpers.support import ROOT
 
-PARTS = ("policy", "evaluation", "batches", "log", "report", "authoring", "bench", "web", "commands")
-BELOW_FRONT_ENDS = ("policy", "evaluation", "batches", "log", "report", "authoring")
+PARTS = ("policy", "evaluation", "batches", "log", "report", "authoring", "releases", "bench", "web", "commands")
+BELOW_FRONT_ENDS = ("policy", "evaluation", "batches", "log", "report", "authoring", "releases")
 # What each part may import besides itself and the top-level ``engine.errors`` / ``engine.__version__``.
 ALLOWED: dict[str, frozenset[str]] = {
     "policy": frozenset(),
@@ -24,6 +24,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "log": frozenset({"policy", "evaluation"}),
     "report": frozenset({"policy", "evaluation", "log"}),
     "authoring": frozenset({"policy", "evaluation", "batches"}),
+    "releases": frozenset({"policy", "evaluation", "batches", "log", "authoring"}),
     "web": frozenset(BELOW_FRONT_ENDS),
     "bench": frozenset({*BELOW_FRONT_ENDS, "web"}),
     "commands": frozenset({*BELOW_FRONT_ENDS, "web", "bench"}),

@@ -34,6 +34,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("impact", "compare two versions of the rules on a corpus of requests"),
     Command("schema", "print the JSON Schema of requests, rule files, criteria files or test cases"),
     Command("log", "the decision log: list, show and verify recorded decisions; record what people decided"),
+    Command(
+        "rules",
+        "releases of the rules: propose (with lint, test cases and impact), approve, reject, withdraw, list, show, diff",
+    ),
     Command("exceptions", "the exception register: every exception seen, applied or rejected, and the decisions that used it"),
     Command("report", "the Board's audit report for a period: HTML (self-contained, prints on A4) or CSV"),
     Command(

@@ -11,6 +11,7 @@ import argparse
 import codecs
 import os
 import signal
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..batches.processes import prestart
-from ..errors import EngageError
+from ..errors import EngageError, Location
 from .common import (
     add_as_of_argument,
     add_db_argument,
@@ -28,6 +29,7 @@ from .common import (
     current_user,
     load_engine,
     open_store,
+    policy_location,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +49,8 @@ DESCRIPTION = (
     "Evaluate request files against the rules. PATH is a .yaml/.yml/.json request file, a .csv/.xlsx/.jsonl"
     " batch (one request per row or line), a directory (every .yaml/.yml/.json file in it, sorted by name) or"
     " - for standard input. Exit status: 0 when every request was evaluated, 2 when an input was invalid (the"
-    " valid ones are still evaluated) or --record refused a changed request whose id is recorded, 1 when the"
+    " valid ones are still evaluated) or --record refused a changed request whose id is recorded (or rules that"
+    " are not the release in force, without --unreleased), 1 when the"
     " rules could not decide a request (a conflict or a gap in the rules, which engage lint reports too), 70 on"
     " an internal error, 130 when interrupted (with --record, after saying which requests were recorded)."
 )
@@ -79,10 +82,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record",
         action="store_true",
-        help="also store each decision in the decision log, with the request as received and the rules that made it;"
+        help="also store each decision in the decision log, with the request as received and the rules that made it"
+        " (the release in force on the evaluation date: engage rules);"
         " a request id has one decision in force: the same request (content, date and rules) again is not recorded"
         " again, and a changed one is refused (exit status 2) unless --update; a last line on standard error says"
         " how many were recorded and their numbers",
+    )
+    parser.add_argument(
+        "--unreleased",
+        action="store_true",
+        help="with --record: record with the rules this run reads even if they are not the release in force on the"
+        " evaluation date (the records are marked unreleased); without it, --record decides with the release in force"
+        " and refuses --rules/--criteria (or ENGAGE_POLICY) that are not it",
     )
     parser.add_argument(
         "--update",
@@ -110,10 +121,11 @@ def _jobs(text: str) -> int:
 class _Recorder:
     """Appends decisions to the log as they are printed, a batch per transaction, one in force per id."""
 
-    def __init__(self, store: LogStore, user: str, update: bool) -> None:
+    def __init__(self, store: LogStore, user: str, update: bool, release: int | None) -> None:
         self.store = store
         self.user = user
         self.update = update
+        self.release = release  # the release whose rules decide; None: unreleased rules, asked for
         self.pending: list[tuple[Draft, str]] = []  # with where the request came from
         self.recorded: list[LogRecord] = []
         self.superseded: list[int] = []
@@ -125,7 +137,10 @@ class _Recorder:
 
         assert result.decision is not None
         received = result.item.doc.data if result.item is not None and result.item.doc is not None else result.record
-        self.pending.append((decision_draft(received, result.decision, self.user, result.source), result.source))
+        draft = decision_draft(
+            received, result.decision, self.user, result.source, release=self.release, unreleased=self.release is None
+        )
+        self.pending.append((draft, result.source))
 
     def full(self) -> bool:
         return len(self.pending) >= RECORD_BATCH
@@ -154,7 +169,8 @@ class _Recorder:
         done = [r.seq for r in self.recorded]
         count = f"{len(done)} decision{'' if len(done) == 1 else 's'}"
         span = "" if not done else f" (#{done[0]})" if len(done) == 1 else f" (#{done[0]} to #{done[-1]})"
-        line = f"recorded {count} in {self.store.where}{span}"
+        under = "unreleased rules" if self.release is None else f"release {self.release}"
+        line = f"recorded {count} in {self.store.where}{span} under {under}"
         if self.superseded:
             n = len(self.superseded)
             line += f", superseding #{self.superseded[0]}" if n == 1 else f", superseding {n} earlier records"
@@ -196,15 +212,21 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from ..batches.outputs import check_out_path
 
     out = check_out_path(args.out, args.paths) if args.out else None  # a bad name fails before any work
-    engine = load_engine(args, streams)
-    if engine is None:
-        return 2
     recorder: _Recorder | None = None
     if args.record:
         store = open_store(args)
-        user = current_user(args)
-        store.save_ruleset(engine.policy, user)
-        recorder = _Recorder(store, user, args.update)
+        try:
+            engine, recorder = _recording(args, streams, store)
+        except BaseException:
+            store.close()
+            raise
+        if engine is None:
+            store.close()
+            return 2
+    else:
+        engine = load_engine(args, streams)
+        if engine is None:
+            return 2
     previous = _terminate_as_interrupt() if recorder is not None else None
     try:
         return _evaluate(args, streams, engine, out, recorder)
@@ -217,6 +239,64 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             signal.signal(signal.SIGTERM, previous)
         if recorder is not None:
             recorder.store.close()
+        scratch = getattr(args, "release_scratch", None)
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def _recording(args: argparse.Namespace, streams: Streams, store: LogStore) -> tuple[Engine | None, _Recorder | None]:
+    """The engine of the release in force on the evaluation date, and the recorder naming it.
+
+    A log without a release adopts the rules this run reads as release 1.  Rules found (a
+    checkout, the shipped copy) give way to the release in force; rules named explicitly that
+    are not it are refused, unless --unreleased.
+    """
+    from ..evaluation.evaluator import Engine
+    from ..log.releases import adopt_first, releases, rules_for_recording
+    from ..log.rulesets import write_files
+    from ..policy.loader import ruleset_hash
+    from ..policy.location import ENVIRONMENT, OPTION
+
+    user = current_user(args)
+    location = policy_location(args)
+    found = releases(store)
+    engine: Engine | None = None
+    if not len(found):
+        engine = load_engine(args, streams)
+        if engine is None:
+            return None, None
+        adopt_first(store, engine.policy, user)
+        found = releases(store)
+    given = {OPTION: "--rules/--criteria", ENVIRONMENT: "ENGAGE_POLICY"}.get(location.source)
+    as_of = args.as_of or date.today()
+    plan = rules_for_recording(
+        found, as_of, ruleset_hash(location.rules, location.criteria), given=given, unreleased=args.unreleased
+    )
+    if plan.use_stored and plan.release is not None:
+        if engine is not None:
+            engine.close()
+        # On disk for the whole run: worker processes (--jobs) load the rules from their directories.
+        scratch = tempfile.TemporaryDirectory(prefix="engage-release-")
+        args.release_scratch = scratch
+        rules, criteria = write_files(store.ruleset_files(plan.release.ruleset_hash), Path(scratch.name))
+        try:
+            engine = Engine.load(rules, criteria)
+        except EngageError as exc:
+            raise EngageError(
+                "not-replayable", f"release {plan.release.number}'s stored rules do not load: {exc}", Location(store.where)
+            ) from None
+        if not args.quiet:
+            streams.stderr.write(
+                f"engage: policy release {plan.release.number} of the decision log, in force on {as_of.isoformat()}"
+                f" (instead of {location.describe()}), ruleset {plan.release.ruleset_hash[:19]}\n"
+            )
+    elif engine is None:
+        engine = load_engine(args, streams)
+        if engine is None:
+            return None, None
+    if not plan.use_stored:
+        store.save_ruleset(engine.policy, user)
+    return engine, _Recorder(store, user, args.update, plan.number)
 
 
 def _terminate_as_interrupt() -> Any:

@@ -257,6 +257,8 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
         lines.append(f"  from {source}")
     if record.ruleset_hash:
         lines.append(f"  ruleset {record.ruleset_hash}")
+    if record.role == DECISION:
+        lines.append(f"  {_release_line(record.info)}")
     lines.append(f"  chain: hash {record.hash}, follows {record.prev_hash}")
     if record.supersedes is not None:
         lines.append(f"  supersedes #{record.supersedes}: {record.info.get('reason')} ({record.info.get('by')})")
@@ -295,6 +297,15 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
     return 0
 
 
+def _release_line(info: dict[str, Any]) -> str:
+    """Which release made a recorded decision."""
+    if info.get("unreleased"):
+        return "unreleased rules (recorded with --unreleased: not the release in force)"
+    if info.get("release") is not None:
+        return f"release {info.get('release')}"
+    return "release: not named (recorded before releases were kept)"
+
+
 # -- verify -----------------------------------------------------------------------------
 
 
@@ -322,6 +333,9 @@ def _verify_summary(result: AuditResult, where: str, *, replay: bool) -> str:
     lines = [f"decision log {where}: {result.records} record{'s' if result.records != 1 else ''}"]
     if result.records:
         lines[0] += f", head #{result.head_seq} {result.head_hash}"
+    if result.release_records:
+        n = result.release_records
+        lines[0] += f"; {n} release record{'s' if n != 1 else ''}"
     lines.append(
         "chain: " + ("intact" if not result.chain else f"BROKEN ({_problems(len(result.chain))}; the first is listed first)")
     )

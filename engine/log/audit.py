@@ -11,7 +11,11 @@ the canonical decision JSON byte for byte.
 The append-only triggers are checked too: one dropped or disabled is named
 (``triggers-missing``), since the records may be changed without a trace from then on; and
 ``log_in_force`` against the chain (``in-force-differs``), since it is what refuses a second
-decision in force for a request id.
+decision in force for a request id.  The release records are checked as steps of a life: an
+approval by the release's own author (``four-eyes``), a step of a release never proposed or
+already closed (``bad-release-step``), a step anchored to a decision log record that is not as it
+was (``release-anchor``), and a decision naming a release that did not make it (``decision-release``);
+release records changed or deleted are named as decision records are.
 
 A chain cannot show that records were removed from its end, or that the whole chain was
 rewritten: check the head (number and hash) against one kept elsewhere with ``anchor``.
@@ -30,8 +34,9 @@ from sqlalchemy.engine import Connection
 from ..errors import EngageError
 from .database import trigger_problems
 from .logview import latest_decisions, superseded
+from .releases import chain, chain_problems, decision_release_problem, read_releases
 from .rulesets import RulesetCache
-from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, in_force, store_json
+from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, in_force, records, store_json
 
 MAX_DEPTH = 64  # how far back a reordered record's original number is looked for
 
@@ -42,9 +47,10 @@ class Problem:
     code: str
     message: str
     request_id: str | None = None
+    where: str | None = None  # where it is when not a decision log record (a release record)
 
     def __str__(self) -> str:
-        where = f"#{self.seq}" if self.seq is not None else "log"
+        where = self.where or (f"#{self.seq}" if self.seq is not None else "log")
         who = f" ({self.request_id})" if self.request_id else ""
         return f"{where}{who}: {self.code}: {self.message}"
 
@@ -57,6 +63,7 @@ class AuditResult:
     replayed: int = 0
     rulesets: set[str] = field(default_factory=set)
     other_engine: int = 0  # replayed identically by another engine version
+    release_records: int = 0  # the steps of releases, a chain of their own
     chain: list[Problem] = field(default_factory=list)
     replay: list[Problem] = field(default_factory=list)
     # The database's own guards: the append-only triggers, and log_in_force against a second decision in force.
@@ -111,6 +118,8 @@ def verify(
                 _check_anchor(store, conn, anchor, result)
             if not result.chain:  # a changed chain is named already, and the table follows the chain as written
                 result.guards.extend(_in_force_problems(conn))
+            result.chain.extend(_release_problems(store, conn))
+            result.release_records = len(chain(conn))
     finally:
         cache.close()
     return result
@@ -217,6 +226,21 @@ def _in_force_problems(conn: Connection) -> list[Problem]:
         if request_id not in chain:
             message = "log_in_force names it, but the chain has no decision in force for this id"
             problems.append(Problem(seq, "in-force-differs", message, request_id))
+    return problems
+
+
+def _release_problems(store: LogStore, conn: Connection) -> list[Problem]:
+    """The release chain's own problems, and decisions that name a release that did not make them."""
+    problems = [
+        Problem(None, p.code, p.message, where=None if p.record is None else p.record.label) for p in chain_problems(conn)
+    ]
+    if problems:  # the releases as read are not the releases as written
+        return problems
+    found = read_releases(conn)
+    for record in store.select(conn, records.c.decision.isnot(None), records.c.details.like('%"release":%')):
+        why = decision_release_problem(found, record.info, record.ruleset_hash)
+        if why is not None:
+            problems.append(Problem(int(record.seq), "decision-release", why, record.request_id))
     return problems
 
 

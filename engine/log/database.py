@@ -268,19 +268,21 @@ def _alembic_config_plain() -> Any:
     return config
 
 
-# The triggers migration 0001 creates, which make the database itself refuse changes to the log.
-APPEND_ONLY_TABLES = ("log_records", "rulesets", "policy_blobs", "ruleset_files")
+# The triggers migrations 0001 and 0004 create, which make the database itself refuse changes to the log.
+APPEND_ONLY_TABLES = ("log_records", "rulesets", "policy_blobs", "ruleset_files", "release_records")
+LATER_TABLES = ("release_records",)  # absent from a log of an older schema opened read-only
 
 
 def trigger_problems(conn: Connection) -> list[str]:
     """What is wrong with the append-only triggers: one line for each that is gone, altered or disabled."""
     problems: list[str] = []
+    tables = [t for t in APPEND_ONLY_TABLES if t not in LATER_TABLES or sa.inspect(conn).has_table(t)]
     if conn.dialect.name == "sqlite":
         found = {
             str(name): (str(table), str(sql or ""))
             for name, table, sql in conn.exec_driver_sql("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
         }
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             for verb in ("update", "delete"):
                 name = f"{table}_no_{verb}"
                 held = found.get(name)
@@ -294,10 +296,10 @@ def trigger_problems(conn: Connection) -> list[str]:
             "SELECT t.tgname, c.relname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
             " WHERE NOT t.tgisinternal AND pg_table_is_visible(c.oid) AND c.relname = ANY(:tables)"
         ),
-        {"tables": list(APPEND_ONLY_TABLES)},
+        {"tables": tables},
     ).all()
     found_pg = {(str(name), str(table)): str(enabled) for name, table, enabled in rows}
-    for table in APPEND_ONLY_TABLES:
+    for table in tables:
         for name in (f"{table}_append_only", f"{table}_no_truncate"):
             enabled = found_pg.get((name, table))
             if enabled is None:
@@ -313,7 +315,8 @@ def trigger_problems(conn: Connection) -> list[str]:
 def _gone(name: str, table: str) -> str:
     return (
         f"the append-only trigger {name} on {table} is gone: the database no longer refuses changes to {table};"
-        " check the head against an anchor kept elsewhere (--anchor) and create the trigger again as migration 0001 does"
+        " check the head against an anchor kept elsewhere (--anchor) and create the trigger again as migration"
+        f" {'0004' if table == 'release_records' else '0001'} does"
     )
 
 

@@ -65,13 +65,7 @@ def load_stored(store: LogStore, ruleset_hash: str, conn: Connection | None = No
     problems = tuple(file_problems(ruleset_hash, files))
     with tempfile.TemporaryDirectory(prefix="engage-ruleset-") as tmp:
         base = Path(tmp)
-        for kind in ("rules", "criteria"):
-            (base / kind).mkdir()
-        for f in files:
-            if f.content is not None and _safe(f.path) and f.kind in ("rules", "criteria"):
-                target = base / f.kind / f.path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(f.content)
+        write_files(files, base)
         try:
             engine = Engine.load(base / "rules", base / "criteria", cache_size=cache_size)
         except EngageError as exc:
@@ -81,6 +75,18 @@ def load_stored(store: LogStore, ruleset_hash: str, conn: Connection | None = No
             more = f" (and {len(lines) - 3} more)" if len(lines) > 3 else ""
             return Loaded(ruleset_hash, None, problems, f"the stored ruleset does not load: {text}{more}")
     return Loaded(ruleset_hash, engine, problems)
+
+
+def write_files(files: list[StoredFile], base: Path) -> tuple[Path, Path]:
+    """The stored files written under ``base`` as ``rules/`` and ``criteria/`` (those with a safe path and content)."""
+    for kind in ("rules", "criteria"):
+        (base / kind).mkdir(parents=True, exist_ok=True)
+    for f in files:
+        if f.content is not None and _safe(f.path) and f.kind in ("rules", "criteria"):
+            target = base / f.kind / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(f.content)
+    return base / "rules", base / "criteria"
 
 
 def _strip(line: str, prefixes: set[str]) -> str:

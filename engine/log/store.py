@@ -82,6 +82,24 @@ in_force = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False, unique=True),
     sa.Column("fingerprint", HASH, nullable=False),
 )
+# The steps of releases of the rules, a hash chain of their own (migration 0004, engine/log/releases.py).
+release_records = sa.Table(
+    "release_records",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("release", sa.Integer, nullable=False),
+    sa.Column("step", sa.String(20), nullable=False),
+    sa.Column("closing", sa.Integer, unique=True),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
+    sa.Column("ruleset_hash", HASH, nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("log_seq", sa.BigInteger, nullable=False),
+    sa.Column("log_hash", HASH, nullable=False),
+    sa.Column("prev_hash", HASH, nullable=False),
+    sa.Column("hash", HASH, nullable=False),
+    sa.Index("release_records_release", "release"),
+)
 ruleset_files = sa.Table(
     "ruleset_files",
     metadata,
@@ -241,8 +259,19 @@ def already_recorded(request_id: str, seq: int) -> StoreError:
     )
 
 
-def decision_draft(request: Any, decision: Decision, recorded_by: str, source: str | None = None) -> Draft:
-    """The record of an engine decision: the request as received and the decision it got."""
+def decision_draft(
+    request: Any,
+    decision: Decision,
+    recorded_by: str,
+    source: str | None = None,
+    release: int | None = None,
+    unreleased: bool = False,
+) -> Draft:
+    """The record of an engine decision: the request as received and the decision it got.
+
+    ``release``: the number of the release whose rules made it; ``unreleased``: rules that are
+    not the release in force were asked for explicitly (``--unreleased``), and the record says so.
+    """
     data = request if isinstance(request, Mapping) else {}
     country = data.get("country")
     region = data.get("region")
@@ -257,16 +286,26 @@ def decision_draft(request: Any, decision: Decision, recorded_by: str, source: s
         ruleset_hash=decision.ruleset_hash,
         request=store_json(request),
         decision=store_json(decision.to_dict()),
-        details=store_json({"source": source}) if source else None,
+        details=_decision_details(source, release, unreleased),
     )
+
+
+def _decision_details(source: str | None, release: int | None, unreleased: bool) -> str | None:
+    details: dict[str, Any] = {"source": source} if source else {}
+    if release is not None:
+        details["release"] = release
+    if unreleased:
+        details["unreleased"] = True
+    return store_json(details) if details else None
 
 
 def _superseding(draft: Draft, existing: int | None) -> Draft:
     """The correction that puts ``draft``'s decision in the place of record ``existing``."""
-    source = json.loads(draft.details).get("source") if draft.details else None
+    before = json.loads(draft.details) if draft.details else {}
     details = {"by": draft.recorded_by, "reason": "updated with new information"}
-    if source:
-        details["source"] = source
+    for key in ("source", "release", "unreleased"):  # what the decision's own record would have said
+        if before.get(key):
+            details[key] = before[key]
     return replace(draft, kind=CORRECTION, supersedes=existing, details=store_json(details))
 
 

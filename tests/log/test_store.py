@@ -72,6 +72,7 @@ def test_a_ruleset_is_stored_once_and_each_file_once_by_content(db: str, tmp_pat
         "2026-11-24",
         "--record",
         "--update",  # the same requests under other rules: they supersede the first records
+        "--unreleased",  # other rules than release 1, adopted by the first recording
         "--db",
         db,
         "--format",

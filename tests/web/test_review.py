@@ -57,7 +57,8 @@ def test_a_csv_batch_with_one_bad_row_records_every_valid_row_and_explains_the_b
     with web.store.reading() as conn:
         found = entries(web.store, conn)
     assert [(e.request_id, e.outcome) for e in found] == [("REQ-B-1", "engage"), ("REQ-B-2", "engage")]
-    assert json.loads(found[0].record.details or "{}") == {"source": "web upload intake.csv"}
+    # The first recording adopted the served rules as release 1, and each record names it.
+    assert json.loads(found[0].record.details or "{}") == {"source": "web upload intake.csv", "release": 1}
     again = upload(client, "intake.csv", text.encode()).text
     assert again.count("already in the decision log") == 2  # nothing recorded twice
     assert verify(web.store).ok

@@ -21,13 +21,14 @@ from pydantic import BaseModel, Field
 
 from ...errors import EngageError, InvalidRequest, RuleConflict
 from ...evaluation.decision import Decision, canonical_json
-from ...evaluation.evaluator import Checked
+from ...evaluation.evaluator import Checked, Engine
 from ...log.logview import Entry, HumanDecision, entries, human_decisions, superseded
 from ...log.register import build_register, expiring
 from ...log.review import decide
 from ...log.store import DECISION, REFUSED, UNCHANGED, UPDATED, already_recorded, decision_draft, records
 from ...policy.documents import Document, decode, parse
 from ..accounts import ROLES, Account
+from ..releases import recording_engine
 from .access import caller, web_of
 from .problems import SCHEMA, TITLES, Problem
 
@@ -76,9 +77,9 @@ def _document(raw: bytes) -> Document:
     return doc
 
 
-def _checked(request: Request, doc: Document) -> Checked:
+def _checked(request: Request, doc: Document, engine: Engine | None = None) -> Checked:
     try:
-        return web_of(request).engine.check(doc.data, doc)
+        return (engine or web_of(request).engine).check(doc.data, doc)
     except InvalidRequest as exc:
         problem = Problem.of(422, exc)
         count = len(problem.errors)
@@ -87,9 +88,9 @@ def _checked(request: Request, doc: Document) -> Checked:
         raise problem from None
 
 
-def _decide(request: Request, checked: Checked, when: date, source: str) -> Decision:
+def _decide(request: Request, checked: Checked, when: date, source: str, engine: Engine | None = None) -> Decision:
     try:
-        return web_of(request).engine.decide(checked, when, source)
+        return (engine or web_of(request).engine).decide(checked, when, source)
     except RuleConflict as exc:  # a defect in the rules, not in the request (the CLI's exit status 1)
         raise Problem(500, exc.code, exc.message) from None
 
@@ -206,10 +207,13 @@ def build(router: APIRouter) -> Declared:
     ) -> Response:
         w = web_of(request)
         doc = _document(raw)
-        decision = _decide(request, _checked(request, doc), w.config.today(), "today")
+        # Recorded under the release in force today, as the web form and the CLI's --record do.
+        engine, release = recording_engine(w.engine, w.store, w.config.today(), account.name)
+        decision = _decide(request, _checked(request, doc, engine), w.config.today(), "today", engine)
         try:
-            w.store.save_ruleset(w.engine.policy, account.name)
-            (outcome,) = w.store.record([decision_draft(doc.data, decision, account.name, "api")], update=update)
+            w.store.save_ruleset(engine.policy, account.name)
+            draft = decision_draft(doc.data, decision, account.name, "api", release, release is None)
+            (outcome,) = w.store.record([draft], update=update)
         except EngageError as exc:
             raise Problem(500, exc.code, exc.message) from None
         if outcome.status == REFUSED and outcome.existing is not None:

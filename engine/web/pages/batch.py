@@ -26,6 +26,7 @@ from ...evaluation.decision import Decision
 from ...log.store import decision_draft
 from ..auth import Session
 from ..i18n import Translator
+from ..releases import recording_engine
 from ..routing import Pages, form_of, signed_in, web
 from ..views import render, translator
 
@@ -83,7 +84,8 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
     ]
     if not items:
         return []
-    results = list(evaluate_items(w.engine, items, w.config.today()))
+    engine, release = recording_engine(w.engine, w.store, w.config.today(), user)
+    results = list(evaluate_items(engine, items, w.config.today()))
     rows: list[Row] = []
     drafts = []
     pending: list[tuple[Row, Decision]] = []
@@ -96,11 +98,11 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
             row.no_request = bool(every) and all(one.code in NO_REQUESTS for one in every)
         else:
             received = item.doc.data if item.doc is not None else result.record
-            drafts.append(decision_draft(received, result.decision, user, f"web upload {name}"))
+            drafts.append(decision_draft(received, result.decision, user, f"web upload {name}", release, release is None))
             pending.append((row, result.decision))
         rows.append(row)
     if drafts:
-        w.store.save_ruleset(w.engine.policy, user)
+        w.store.save_ruleset(engine.policy, user)
         # One transaction under the log's lock: of uploads racing with the same rows, each row is
         # recorded by exactly one of them, and the others say it is already in the log.
         for (row, decision), outcome in zip(pending, w.store.record(drafts), strict=True):

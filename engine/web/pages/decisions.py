@@ -19,6 +19,7 @@ from ...errors import EngageError
 from ...evaluation.decision import Decision
 from ...evaluation.stored_decision import decision_from_dict
 from ...log.logview import HumanDecision, human_decisions, superseded
+from ...log.releases import read_releases
 from ...log.review import decide
 from ...log.rulesets import load_stored
 from ...log.store import DECISION, LogRecord
@@ -53,6 +54,18 @@ def _alternatives(request: Request, record: LogRecord, decision: Decision) -> tu
             loaded.engine.close()
 
 
+def made_by(conn: Any, info: dict[str, Any]) -> dict[str, Any] | None:
+    """The release a record names, with who approved it and when (None when it names none)."""
+    number = info.get("release")
+    if number is None:
+        return None
+    found = read_releases(conn).by_number.get(int(number))
+    approval = None if found is None else found.approval
+    if found is None or approval is None:
+        return None
+    return {"number": found.number, "by": approval.by, "day": approval.at[:10], "adopted": found.adopted}
+
+
 def _page(
     request: Request,
     seq: int,
@@ -74,6 +87,7 @@ def _page(
         gone = superseded(conn)
         human: HumanDecision | None = human_decisions(w.store, conn, [seq]).get(seq)
         replaced_from = record.supersedes
+        release = made_by(conn, record.info)
     decision = decision_from_dict(record.decision_data(), w.engine.policy.criterion_names)
     changes, unreached, explained = _alternatives(request, record, decision)
     data = record.request_data()
@@ -101,6 +115,7 @@ def _page(
             "chosen": chosen or decision.outcome,
             "justification": text,
             "deciders": DECIDERS,
+            "release": release,
         },
         status,
     )

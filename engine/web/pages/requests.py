@@ -23,6 +23,7 @@ from ...log.store import DECISION, decision_draft
 from ..auth import Session
 from ..drafts import FormValues
 from ..forms import FieldErrors
+from ..releases import recording_engine
 from ..routing import Pages, form_of, signed_in, web
 from ..views import redirect, render, translator
 
@@ -161,8 +162,9 @@ def register(pages: Pages) -> None:
         if errors or checked is None:
             return _form_page(request, parsed.values, errors=errors, draft_id=draft_id, correction=correction, status=422)
         try:
-            decision = w.engine.decide(checked, w.config.today(), "today")
-            w.store.save_ruleset(w.engine.policy, user)
+            engine, release = recording_engine(w.engine, w.store, w.config.today(), user)
+            decision = engine.decide(engine.check(parsed.request), w.config.today(), "today")
+            w.store.save_ruleset(engine.policy, user)
             if correction is not None:
                 record = correct(
                     w.store,
@@ -174,7 +176,8 @@ def register(pages: Pages) -> None:
                 )
             else:
                 # The check above is for the common case; this one, under the log's lock, is the rule.
-                (outcome,) = w.store.record([decision_draft(parsed.request, decision, user, "web form")])
+                draft = decision_draft(parsed.request, decision, user, "web form", release, release is None)
+                (outcome,) = w.store.record([draft])
                 if outcome.record is None:
                     errors.add("id", t("form.id_taken", seq=outcome.existing))
                     return _form_page(request, parsed.values, errors=errors, draft_id=draft_id, correction=correction, status=422)

@@ -6,20 +6,16 @@ revoked.  Working data like the other web tables: rows are updated (last used, r
 and deleted with their account.
 
 Revision ID: 0005
-Revises: 0004 (the releases), or 0003 on a branch that does not have it yet
+Revises: 0004 (the releases)
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-# 0004 was written beside this revision on another branch; whichever merges second finds the
-# other here, and the chain stays one line (alembic refuses two heads).
-down_revision = "0004" if any(Path(__file__).parent.glob("v0004_*.py")) else "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
