@@ -372,7 +372,7 @@ def _range_ends(space: Space, option: Option, as_of: date) -> list[tuple[Change,
 
 def _verify(engine: Engine, record: Mapping[str, Any], changes: Sequence[Change], as_of: date, outcome: str) -> None:
     changed = apply_changes(record, changes)
-    got = engine.evaluate(changed, as_of).outcome
+    got = engine.outcome_of(changed, as_of)
     if got != outcome:
         words = " and ".join(c.words() for c in changes)
         raise RuleConflict(
