@@ -120,7 +120,6 @@ EN: dict[str, str] = {
     # -- groups of the form: a group of fields is labelled by criteria/fields.yaml; a run of
     # top-level fields is named by its first field ----------------------------------------------
     "group.id": "The request",
-    "group.expertise_available": "Expertise",
     # Field labels and help are the policy's: criteria/fields.yaml.
     # -- values ------------------------------------------------------------------------------
     "value.yes": "Yes",
