@@ -475,16 +475,18 @@ def _sets(solver: z3.Solver, clock: Clock, changed: Mapping[str, z3.BoolRef], or
 
 
 def _earlier(changed: Mapping[str, z3.BoolRef], chosen: Sequence[str]) -> z3.BoolRef:
-    """A set of fields comes before ``chosen`` in the order of the fields (the first field where they differ is in it)."""
+    """A set of fields comes before ``chosen`` in the order of the fields (the first field where they differ is in it).
+
+    Built from the last field of ``chosen`` back, so that its size is linear in the fields:
+    from field i on, a set is earlier if it has field i where ``chosen`` has not, or agrees on
+    field i and is earlier from field i + 1 on.
+    """
     flags = list(changed.items())
     last = max(i for i, (p, _) in enumerate(flags) if p in chosen)
-    parts = []
-    for i, (path, flag) in enumerate(flags[: last + 1]):
-        if path in chosen:
-            continue
-        same = [f if p in chosen else z3.Not(f) for p, f in flags[:i]]
-        parts.append(z3.And(flag, *same))
-    return z3.Or(*parts) if parts else z3.BoolVal(False)
+    out: z3.BoolRef = z3.BoolVal(False)
+    for path, flag in reversed(flags[: last + 1]):
+        out = z3.And(flag, out) if path in chosen else z3.Or(flag, out)
+    return out
 
 
 def _first_sets(solver: z3.Solver, clock: Clock, changed: Mapping[str, z3.BoolRef], count: int) -> list[list[str]]:
