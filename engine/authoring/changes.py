@@ -9,7 +9,14 @@ not with the product of the domains, and every answer is truly the fewest.
 
 Only known values are offered: a change never makes a field unknown.  The caps
 (:data:`SETS_CAP`, :data:`VALUES_CAP`) bound the time on a policy with very many ways; the
-fewest number of changes is exact whatever they cut.
+fewest number of changes is exact whatever they cut.  Where a cap cuts, the ways kept are
+the first in the order of the fields and of their values, not the solver's first finds.
+
+Compile once, ask many: the policy's constraints are given to one solver per policy and
+date, and each request adds only its own values, in a scope it pops (:func:`_prepared`).
+That solver's answers depend on what it solved before, so nothing shown is taken from the
+order in which it finds models.  A time budget stops the search; the outcomes it did not
+finish are then named (``Search.stopped``), never called unreachable.
 """
 
 from __future__ import annotations
@@ -100,7 +107,6 @@ class _Prepared:
     solver: z3.Solver
     evaluator: RuleEvaluator
     classes: dict[tuple[str, Any], int] = field(default_factory=dict)  # (path, value): the index of its domain value
-
     signatures: dict[str, dict[tuple[Kleene, ...], int]] = field(default_factory=dict)  # per path: of its domain values
 
     def class_index(self, path: str, value: Any) -> int:
