@@ -9,16 +9,24 @@ not with the product of the domains, and every answer is truly the fewest.
 
 Only known values are offered: a change never makes a field unknown.  The caps
 (:data:`SETS_CAP`, :data:`VALUES_CAP`) bound the time on a policy with very many ways; the
-fewest number of changes is exact whatever they cut.
+fewest number of changes is exact whatever they cut.  Where a cap cuts, the ways kept are
+the first in the order of the fields and of their values, not the solver's first finds.
+
+Compile once, ask many: the policy's constraints are given to one solver per policy and
+date, and each request adds only its own values, in a scope it pops (:func:`_prepared`).
+That solver's answers depend on what it solved before, so nothing shown is taken from the
+order in which it finds models.  A time budget stops the search; the outcomes it did not
+finish are then named (``Search.stopped``), never called unreachable.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -33,6 +41,10 @@ from .encoding import SOLVER_LOCK, Encoding
 SETS_CAP = 6  # sets of fields looked at per outcome: as many as explain shows ways (MAX_OPTIONS)
 TRIED_CAP = 1_024  # value combinations of one set of fields tried one by one, rather than asked of the solver
 VALUES_CAP = 64  # value combinations asked of the solver per set of fields
+PARTIAL_TRIED = 128  # beyond VALUES_CAP: combinations tried in order after the first one
+NO_TIMEOUT = 2**32 - 1  # z3's own default: no limit
+CLASSES_KEPT = 65_536  # (field, value) pairs whose domain index is kept across requests
+EVALUATOR_KEPT = 200_000  # rule truths and stage outputs kept across requests before they are forgotten
 
 
 @dataclass(frozen=True)
@@ -57,32 +69,60 @@ class Search:
     only_known: Mapping[str, bool]  # the rules only ask whether the field is given
     ways: tuple[Ways, ...]
     unreached: tuple[str, ...]
+    stopped: tuple[str, ...] = ()  # outcomes whose search the time budget cut short
 
 
-def _class_index(enc: Encoding, path: str, value: Any) -> int:
-    """The index of the domain value the rules cannot tell from ``value``."""
+def _signature(enc: Encoding, path: str, value: Any) -> tuple[Kleene, ...]:
+    """What every test of the rules on ``path`` says of ``value``: values with the same are one class."""
+    record = nest({path: value})
+    return tuple(test_value(t, record, enc.dates[0]) for t in enc.space._tests.get(path, []))
+
+
+def _class_index(enc: Encoding, path: str, value: Any, signatures: Mapping[tuple[Kleene, ...], int]) -> int:
+    """The index of the domain value the rules cannot tell from ``value`` (``signatures``: of the domain's values)."""
     values = enc.values(path)[0]
     if value is None:
         return len(values) - 1
     if value in values:
         return list(values).index(value)
-    tests = enc.space._tests.get(path, [])
-    as_of = enc.dates[0]
-    want = [test_value(t, nest({path: value}), as_of) for t in tests]
-    for j, candidate in enumerate(values):
-        if candidate is not None and [test_value(t, nest({path: candidate}), as_of) for t in tests] == want:
-            return j
-    raise RuleConflict("matcher-disagreement", f"{path}: no value of its domain stands for {value!r}; please report this")
+    found = signatures.get(_signature(enc, path, value))
+    if found is None:
+        raise RuleConflict("matcher-disagreement", f"{path}: no value of its domain stands for {value!r}; please report this")
+    return found
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Prepared:
-    """The encoding of one policy on one evaluation date: the same for every request."""
+    """The encoding of one policy on one evaluation date, and what serves every request on it.
+
+    The solver holds the policy's constraints once; a request adds only its own values, in
+    a scope popped when it is done.  The evaluator's memory of each rule's truth and the
+    index of each value the request gives are kept for the next request.
+    """
 
     space: Space
     encoding: Encoding
-    constraints: tuple[z3.BoolRef, ...]
     decides: tuple[z3.BoolRef, ...]
+    goals: Mapping[str, z3.BoolRef]  # per outcome: some line of it decides
+    solver: z3.Solver
+    evaluator: RuleEvaluator
+    classes: dict[tuple[str, Any], int] = field(default_factory=dict)  # (path, value): the index of its domain value
+    signatures: dict[str, dict[tuple[Kleene, ...], int]] = field(default_factory=dict)  # per path: of its domain values
+
+    def class_index(self, path: str, value: Any) -> int:
+        key = (path, value)
+        found = self.classes.get(key)
+        if found is None:
+            if len(self.classes) >= CLASSES_KEPT:
+                self.classes.clear()
+            table = self.signatures.get(path)
+            if table is None:
+                table = self.signatures[path] = {}
+                for j, candidate in enumerate(self.encoding.values(path)[0]):
+                    if candidate is not None:
+                        table.setdefault(_signature(self.encoding, path, candidate), j)
+            found = self.classes[key] = _class_index(self.encoding, path, value, table)
+        return found
 
 
 _PREPARED: OrderedDict[tuple[str, date], _Prepared] = OrderedDict()
@@ -99,19 +139,58 @@ def _prepared(policy: Policy, as_of: date) -> _Prepared:
     enc = Encoding(space, (as_of,))
     pipeline = enc.pipeline(exactly_one=True)
     decides = enc.decides(space.outcome.rules)
-    found = _Prepared(space, enc, (*pipeline, *enc.domain_constraints), tuple(decides))
+    lines = space.outcome.rules
+    goals = {o: z3.Or(*[d for d, line in zip(decides, lines, strict=True) if line.outcome == o]) for o in policy.vocab.outcomes}
+    solver = z3.Solver()
+    solver.add(*pipeline, *enc.domain_constraints)
+    found = _Prepared(space, enc, tuple(decides), goals, solver, RuleEvaluator(space))
     _PREPARED[key] = found
     while len(_PREPARED) > PREPARED_KEPT:
         _PREPARED.popitem(last=False)
     return found
 
 
-def search(policy: Policy, record: Mapping[str, Any], as_of: date, max_fields: int | None) -> Search:
+class _OutOfTime(Exception):
+    """The search's budget is spent."""
+
+
+class Clock:
+    """The time left of a search's budget (None: unbounded), in seconds of the monotonic clock."""
+
+    def __init__(self, budget: float | None) -> None:
+        self.budget = budget
+        self._end = None if budget is None else time.monotonic() + budget
+
+    def check(self, solver: z3.Solver, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
+        """``solver.check`` within the time left; raises :class:`_OutOfTime` when it is spent."""
+        if self._end is None:
+            solver.set("timeout", NO_TIMEOUT)  # the solver is shared: an earlier search may have set one
+            return solver.check(*assumptions)
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise _OutOfTime
+        solver.set("timeout", max(1, int(left * 1000)))
+        result = solver.check(*assumptions)
+        if result == z3.unknown:
+            raise _OutOfTime
+        return result
+
+    def tick(self) -> None:
+        if self._end is not None and time.monotonic() >= self._end:
+            raise _OutOfTime
+
+
+def search(policy: Policy, record: Mapping[str, Any], as_of: date, max_fields: int | None, budget: float | None = None) -> Search:
+    """The fewest changes of ``record`` to each other outcome, within ``budget`` seconds (None: unbounded).
+
+    The outcomes not searched to the end when the budget is spent are listed in ``stopped``.
+    """
+    clock = Clock(budget)
     with SOLVER_LOCK:
         prepared = _prepared(policy, as_of)
-        space, enc = prepared.space, prepared.encoding
-        lines = space.outcome.rules
-        evaluator = RuleEvaluator(space)
+        space, enc, solver = prepared.space, prepared.encoding, prepared.solver
+        evaluator = prepared.evaluator
+        evaluator.forget_beyond(EVALUATOR_KEPT)
         flat = evaluator.flat(record)
         current = evaluator.outcome(flat, as_of)
         fields = [f for f in evaluator.fields if f in enc.fields()]
@@ -122,7 +201,7 @@ def search(policy: Policy, record: Mapping[str, Any], as_of: date, max_fields: i
         allowed: list[z3.BoolRef] = []
         for path in [*fields, *(p for p in enc.fields() if p not in fields)]:  # the request form's order first
             values = enc.values(path)[0]
-            here[path] = _class_index(enc, path, flat.get(path))
+            here[path] = prepared.class_index(path, flat.get(path))
             var = enc.var(path)
             domain = space.domain(path)
             only_known[path] = domain.kind == "string" and domain.values == (TEXT_EXAMPLE,)
@@ -131,27 +210,40 @@ def search(policy: Policy, record: Mapping[str, Any], as_of: date, max_fields: i
                 options[path] = []
             else:
                 options[path] = [j for j in range(len(values)) if j != here[path] and (flat.get(path) is None or j != unknown)]
-            allowed.append(z3.Or(var == here[path], *[var == j for j in options[path]]) if options[path] else var == here[path])
-            if options[path]:
-                changed[path] = var != here[path]
-        solver = z3.Solver()
-        solver.add(*prepared.constraints, *allowed)
+            if not options[path]:
+                allowed.append(var == here[path])
+                continue
+            if flat.get(path) is not None and unknown is not None:
+                allowed.append(var != unknown)  # any value but unknown: the domain constraint bounds the rest
+            changed[path] = var != here[path]
         counted = list(changed.values())
         limit = len(counted) if max_fields is None else min(max_fields, len(counted))
         ways: list[Ways] = []
         unreached: list[str] = []
-        trying = _Trying(enc, evaluator, flat, options, as_of)
-        for outcome in policy.vocab.outcomes:
-            if outcome == current:
-                continue
-            goal = z3.Or(*[d for d, line in zip(prepared.decides, lines, strict=True) if line.outcome == outcome])
-            size = _fewest(solver, goal, counted, limit)
-            if size is None:
-                unreached.append(outcome)
-                continue
-            ways.append(_ways(solver, trying, goal, changed, outcome, size))
+        stopped: list[str] = []
+        trying = _Trying(enc, evaluator, flat, options, as_of, clock)
+        solver.push()  # the request's values: gone when it is done
+        try:
+            solver.add(*allowed)
+            for outcome in policy.vocab.outcomes:
+                if outcome == current:
+                    continue
+                if stopped:
+                    stopped.append(outcome)
+                    continue
+                goal = prepared.goals[outcome]
+                try:
+                    size = _fewest(solver, clock, goal, counted, limit)
+                    if size is None:
+                        unreached.append(outcome)
+                        continue
+                    ways.append(_ways(solver, trying, goal, changed, outcome, size))
+                except _OutOfTime:
+                    stopped.append(outcome)
+        finally:
+            solver.pop()
     candidates = {p: tuple(enc.values(p)[0][j] for j in js) for p, js in options.items()}
-    return Search(space, flat, current, candidates, only_known, tuple(ways), tuple(unreached))
+    return Search(space, flat, current, candidates, only_known, tuple(ways), tuple(unreached), tuple(stopped))
 
 
 _MISSING = object()
@@ -226,16 +318,30 @@ class RuleEvaluator(Evaluator):
             self._reads[rule] = tuple(reads)
             self._truth[rule] = {}
 
+    def forget_beyond(self, kept: int) -> None:
+        """Forget what was remembered of earlier requests once it holds more than ``kept`` entries."""
+        held = sum(len(m) for m in self._truth.values()) + sum(len(m) for m in self._memo.values()) + len(self._lines)
+        if held > kept:
+            for memo in self._truth.values():
+                memo.clear()
+            for stage_memo in self._memo.values():
+                stage_memo.clear()
+            self._lines.clear()
+
+    def check(self, rule: Rule, as_of: date) -> Callable[[Mapping[str, Any]], Kleene]:
+        """``rule``'s condition compiled for ``as_of`` (once, and kept)."""
+        found = self._compiled.get((rule, as_of))
+        if found is None:
+            found = self._compiled[(rule, as_of)] = _compile(self.space, rule.when, as_of)
+        return found
+
     def _fires(self, rule: Rule, values: Mapping[str, Any], as_of: date) -> bool:
         reads = self._reads[rule]
         key = (as_of, *(values.get(f) for f in reads))
         memo = self._truth[rule]
         found = memo.get(key)
         if found is None:
-            check = self._compiled.get((rule, as_of))
-            if check is None:
-                check = self._compiled[(rule, as_of)] = _compile(self.space, rule.when, as_of)
-            found = rule.in_force(as_of) and check(values) is True
+            found = rule.in_force(as_of) and self.check(rule, as_of)(values) is True
             memo[key] = found
         return found
 
@@ -268,7 +374,7 @@ class RuleEvaluator(Evaluator):
 
         def checker(rule: Rule, varies: set[str]) -> Callable[[Mapping[str, Any]], bool]:
             keys = tuple(f for f in self._reads[rule] if f in varies)
-            check = _compile(self.space, rule.when, as_of)
+            check = self.check(rule, as_of)
             live = rule.in_force(as_of)
             memo: dict[tuple[Any, ...], bool] = {}
 
@@ -309,14 +415,15 @@ class _Trying:
     flat: Mapping[str, Any]
     options: Mapping[str, Sequence[int]]
     as_of: date
+    clock: Clock
 
 
-def _fewest(solver: z3.Solver, goal: z3.BoolRef, changed: Sequence[z3.BoolRef], limit: int) -> int | None:
+def _fewest(solver: z3.Solver, clock: Clock, goal: z3.BoolRef, changed: Sequence[z3.BoolRef], limit: int) -> int | None:
     """The least number of changed fields that reaches ``goal`` (None: not within ``limit``)."""
-    if not changed or solver.check(goal, z3.AtMost(*changed, limit)) != z3.sat:
+    if not changed or clock.check(solver, goal, z3.AtMost(*changed, limit)) != z3.sat:
         return None
     for size in range(1, limit + 1):
-        if solver.check(goal, z3.AtMost(*changed, size)) == z3.sat:
+        if clock.check(solver, goal, z3.AtMost(*changed, size)) == z3.sat:
             return size
     return None  # pragma: no cover - the check at the limit was satisfiable
 
@@ -330,18 +437,10 @@ def _ways(
     solver.push()
     try:
         solver.add(goal, z3.AtMost(*changed.values(), size))
-        sets: list[list[str]] = []
-        solver.push()  # the blocks of the sets found: gone before their values are asked for
-        while solver.check() == z3.sat:
-            if len(sets) == SETS_CAP:
-                complete = False
-                break
-            model = solver.model()
-            chosen = [p for p, flag in changed.items() if z3.is_true(model.eval(flag, model_completion=True))]
-            chosen.sort(key=order.__getitem__)
-            sets.append(chosen)
-            solver.add(z3.Or(*[z3.Not(changed[p]) for p in chosen]))
-        solver.pop()
+        sets = _sets(solver, trying.clock, changed, order)
+        if len(sets) > SETS_CAP:
+            complete = False
+            sets = _first_sets(solver, trying.clock, changed, SETS_CAP)
         partial: set[tuple[str, ...]] = set()
         for chosen in sets:
             found, whole = _values(solver, trying, changed, chosen, outcome)
@@ -358,6 +457,66 @@ def _ways(
     return Ways(outcome, size, shown, complete, frozenset(partial))
 
 
+def _chosen(model: z3.ModelRef, changed: Mapping[str, z3.BoolRef]) -> list[str]:
+    return [p for p, flag in changed.items() if z3.is_true(model.eval(flag, model_completion=True))]
+
+
+def _sets(solver: z3.Solver, clock: Clock, changed: Mapping[str, z3.BoolRef], order: Mapping[str, int]) -> list[list[str]]:
+    """The sets of fields whose change reaches the goal, up to one more than :data:`SETS_CAP`.
+
+    In the order the solver finds them, which depends on what it learnt before: only when
+    they are all found (no more than the cap) is the list the same for every history.
+    """
+    sets: list[list[str]] = []
+    solver.push()  # the blocks of the sets found: gone before their values are asked for
+    try:
+        while len(sets) <= SETS_CAP and clock.check(solver) == z3.sat:
+            chosen = sorted(_chosen(solver.model(), changed), key=order.__getitem__)
+            sets.append(chosen)
+            solver.add(z3.Or(*[z3.Not(changed[p]) for p in chosen]))
+    finally:
+        solver.pop()
+    sets.sort(key=lambda chosen: [order[p] for p in chosen])
+    return sets
+
+
+def _earlier(changed: Mapping[str, z3.BoolRef], chosen: Sequence[str]) -> z3.BoolRef:
+    """A set of fields comes before ``chosen`` in the order of the fields (the first field where they differ is in it).
+
+    Built from the last field of ``chosen`` back, so that its size is linear in the fields:
+    from field i on, a set is earlier if it has field i where ``chosen`` has not, or agrees on
+    field i and is earlier from field i + 1 on.
+    """
+    flags = list(changed.items())
+    last = max(i for i, (p, _) in enumerate(flags) if p in chosen)
+    out: z3.BoolRef = z3.BoolVal(False)
+    for path, flag in reversed(flags[: last + 1]):
+        out = z3.And(flag, out) if path in chosen else z3.Or(flag, out)
+    return out
+
+
+def _first_sets(solver: z3.Solver, clock: Clock, changed: Mapping[str, z3.BoolRef], count: int) -> list[list[str]]:
+    """The first ``count`` sets of fields in the order of the fields, whatever the solver learnt before.
+
+    Each is found by asking for an earlier set than the last one found until there is none:
+    the answer is the same for every history of the solver (the web application's shared
+    one included), so the same request shows the same ways.
+    """
+    order = {p: i for i, p in enumerate(changed)}
+    sets: list[list[str]] = []
+    solver.push()
+    try:
+        while len(sets) < count and clock.check(solver) == z3.sat:
+            chosen = _chosen(solver.model(), changed)
+            while clock.check(solver, _earlier(changed, chosen)) == z3.sat:
+                chosen = _chosen(solver.model(), changed)
+            sets.append(sorted(chosen, key=order.__getitem__))
+            solver.add(z3.Or(*[z3.Not(changed[p]) for p in chosen]))
+    finally:
+        solver.pop()
+    return sets
+
+
 def _values(
     solver: z3.Solver, trying: _Trying, changed: Mapping[str, z3.BoolRef], chosen: Sequence[str], outcome: str
 ) -> tuple[list[tuple[tuple[str, int], ...]], bool]:
@@ -372,7 +531,9 @@ def _values(
     if math.prod(len(a) for a in axes) <= TRIED_CAP:
         out = []
         tried = trying.evaluator.varying(trying.flat, chosen, trying.as_of)
-        for indices in itertools.product(*axes):
+        for n, indices in enumerate(itertools.product(*axes)):
+            if n % 64 == 63:
+                trying.clock.tick()
             trial = dict(trying.flat)
             trial.update((p, enc.values(p)[0][j]) for p, j in zip(chosen, indices, strict=True))
             if tried(trial) == outcome:
@@ -383,13 +544,58 @@ def _values(
         solver.add(*[z3.Not(flag) for p, flag in changed.items() if p not in chosen])
         variables = [enc.var(p) for p in chosen]
         found: list[tuple[tuple[str, int], ...]] = []
-        while solver.check() == z3.sat:
-            if len(found) == VALUES_CAP:
-                return found, False
-            model = solver.model()
-            picked = [int(model.eval(v, model_completion=True).as_long()) for v in variables]
-            found.append(tuple(zip(chosen, picked, strict=True)))
-            solver.add(z3.Or(*[v != j for v, j in zip(variables, picked, strict=True)]))
-        return found, True
+        solver.push()  # the blocks of the combinations found
+        try:
+            while trying.clock.check(solver) == z3.sat:
+                if len(found) == VALUES_CAP:
+                    break
+                model = solver.model()
+                picked = [int(model.eval(v, model_completion=True).as_long()) for v in variables]
+                found.append(tuple(zip(chosen, picked, strict=True)))
+                solver.add(z3.Or(*[v != j for v, j in zip(variables, picked, strict=True)]))
+            else:
+                return found, True
+        finally:
+            solver.pop()
+        # Too many to list: which ones the solver found depends on what it learnt before, so
+        # the ones shown are instead the first in the order of the values, the same every time.
+        return _first_values(solver, trying, chosen, variables, outcome), False
     finally:
         solver.pop()
+
+
+def _first_values(
+    solver: z3.Solver, trying: _Trying, chosen: Sequence[str], variables: Sequence[z3.ArithRef], outcome: str
+) -> list[tuple[tuple[str, int], ...]]:
+    """The first combination (each field's least index in turn, asked of the solver), then the
+    combinations that reach ``outcome`` among the next :data:`PARTIAL_TRIED` in that order."""
+    first: list[int] = []
+    solver.push()
+    try:
+        for path, var in zip(chosen, variables, strict=True):
+            axis = sorted(trying.options[path])
+            low, high = 0, len(axis) - 1  # the least feasible index is in axis[low..high]
+            while low < high:
+                middle = (low + high) // 2
+                if trying.clock.check(solver, var <= axis[middle]) == z3.sat:
+                    high = axis.index(int(solver.model().eval(var, model_completion=True).as_long()))
+                else:
+                    low = middle + 1
+            first.append(axis[low])
+            solver.add(var == axis[low])
+    finally:
+        solver.pop()
+    enc = trying.enc
+    axes = [sorted(trying.options[p]) for p in chosen]
+    axes[0] = [j for j in axes[0] if j >= first[0]]
+    tried = trying.evaluator.varying(trying.flat, chosen, trying.as_of)
+    out = [tuple(zip(chosen, first, strict=True))]
+    for indices in itertools.islice(itertools.product(*axes), PARTIAL_TRIED):
+        trying.clock.tick()
+        if list(indices) == first:
+            continue
+        trial = dict(trying.flat)
+        trial.update((p, enc.values(p)[0][j]) for p, j in zip(chosen, indices, strict=True))
+        if tried(trial) == outcome:
+            out.append(tuple(zip(chosen, indices, strict=True)))
+    return out

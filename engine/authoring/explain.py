@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import RuleConflict
 from ..evaluation.decision import Decision
@@ -29,6 +29,7 @@ from .changes import search
 from .domains import Space, _schema_node
 
 MAX_OPTIONS = 6  # ways shown per outcome
+BUDGET_SECONDS = 5.0  # the search's time limit, after which the outcomes not searched to the end are named
 
 
 # -- the trace -------------------------------------------------------------------------
@@ -206,6 +207,8 @@ class Explanation:
     alternatives: tuple[Alternative, ...]
     unreached: tuple[str, ...]  # outcomes no change (of up to max_fields fields, when given) reaches
     max_fields: int | None
+    stopped: tuple[str, ...] = ()  # outcomes not searched to the end within the time budget
+    budget: float | None = BUDGET_SECONDS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -217,6 +220,7 @@ class Explanation:
             "stages": [s.to_dict() for s in self.stages],
             "what_would_change": [a.to_dict() for a in self.alternatives],
             "not_reachable": list(self.unreached),
+            "not_searched": list(self.stopped),
             "max_fields": self.max_fields,
         }
 
@@ -281,18 +285,28 @@ def _merge(options: list[tuple[Change, ...]], candidates: Mapping[str, Sequence[
     return out_options
 
 
+class WhatWouldChange(NamedTuple):
+    alternatives: tuple[Alternative, ...]  # fewest changes first, then in the order of the outcome vocabulary
+    unreached: tuple[str, ...]  # outcomes no change (of up to max_fields fields, when given) reaches
+    stopped: tuple[str, ...]  # outcomes not searched to the end when the time budget ran out
+
+
 def what_would_change(
-    engine: Engine, record: Mapping[str, Any], as_of: date, *, max_fields: int | None = None
-) -> tuple[tuple[Alternative, ...], tuple[str, ...]]:
+    engine: Engine,
+    record: Mapping[str, Any],
+    as_of: date,
+    *,
+    max_fields: int | None = None,
+    budget: float | None = BUDGET_SECONDS,
+) -> WhatWouldChange:
     """For each other outcome, the fewest field changes that reach it (:mod:`engine.authoring.changes`).
 
-    Returns the alternatives (fewest changes first, then in the order of the outcome
-    vocabulary) and the outcomes that no change (of up to ``max_fields`` fields, when given)
-    reaches.  Only known values are tried: a change never makes a field unknown.  Each
-    reported change set, and each end of a range it states, is checked by evaluating the
-    changed request with the engine.
+    Only known values are tried: a change never makes a field unknown.  Each reported
+    change set, and each end of a range it states, is checked by evaluating the changed
+    request with the engine.  The search stops after ``budget`` seconds (None: never); the
+    outcomes it had not finished are then ``stopped``, never reported as unreachable.
     """
-    found = search(engine.policy, record, as_of, max_fields)
+    found = search(engine.policy, record, as_of, max_fields, budget)
     space = found.space
     wanted = [o for o in engine.policy.vocab.outcomes if o != found.current]
     alternatives: list[Alternative] = []
@@ -311,7 +325,7 @@ def what_would_change(
         more = len(options) - len(kept) + (0 if ways.complete else 1)  # cut short: at least one more way
         alternatives.append(Alternative(ways.outcome, ways.size, tuple(kept), more))
     alternatives.sort(key=lambda a: (a.size, wanted.index(a.outcome)))
-    return tuple(alternatives), found.unreached
+    return WhatWouldChange(tuple(alternatives), found.unreached, found.stopped)
 
 
 def _each_value(option: Option) -> list[tuple[Change, ...]]:
@@ -372,7 +386,7 @@ def _range_ends(space: Space, option: Option, as_of: date) -> list[tuple[Change,
 
 def _verify(engine: Engine, record: Mapping[str, Any], changes: Sequence[Change], as_of: date, outcome: str) -> None:
     changed = apply_changes(record, changes)
-    got = engine.evaluate(changed, as_of).outcome
+    got = engine.outcome_of(changed, as_of)
     if got != outcome:
         words = " and ".join(c.words() for c in changes)
         raise RuleConflict(
@@ -405,7 +419,13 @@ def _stage_trace(
 
 
 def explain(
-    engine: Engine, checked: Checked, as_of: date, as_of_source: str = "given", *, max_fields: int | None = None
+    engine: Engine,
+    checked: Checked,
+    as_of: date,
+    as_of_source: str = "given",
+    *,
+    max_fields: int | None = None,
+    budget: float | None = BUDGET_SECONDS,
 ) -> Explanation:
     """The decision for ``checked`` with every rule's trace and what would change the outcome."""
     decision = engine.decide(checked, as_of, as_of_source)
@@ -432,8 +452,8 @@ def explain(
     out_fired = engine.fire(out_stage, derived, as_of)
     out_rules = _stage_trace(out_stage.name, "outcome table", out_stage.rules, out_fired, derived, as_of, checked)
     stages.append(StageTrace("outcome", "outcome table", decision.outcome, tuple(out_rules), decision.decisive_rule))
-    alternatives, unreached = what_would_change(engine, record, as_of, max_fields=max_fields)
-    return Explanation(decision, tuple(stages), alternatives, unreached, max_fields)
+    found = what_would_change(engine, record, as_of, max_fields=max_fields, budget=budget)
+    return Explanation(decision, tuple(stages), found.alternatives, found.unreached, max_fields, found.stopped, budget)
 
 
 # -- text -------------------------------------------------------------------------------------
@@ -504,7 +524,7 @@ def render_text(explanation: Explanation, policy: Policy) -> str:
     lines.append("")
     bound = f", up to {explanation.max_fields}" if explanation.max_fields is not None else ""
     lines.append(f"What would change it (the fewest field changes{bound}):")
-    if not explanation.alternatives:
+    if not explanation.alternatives and not explanation.stopped:
         lines.append(f"  no change{' of up to that many fields' if bound else ''} leads to another outcome")
     for alt in explanation.alternatives:
         for sentence in alt.sentences():
@@ -512,4 +532,7 @@ def render_text(explanation: Explanation, policy: Policy) -> str:
     if explanation.unreached:
         how = f"by changing up to {explanation.max_fields} fields" if bound else "by any change"
         lines.append(f"  not reachable {how}: {', '.join(explanation.unreached)}")
+    if explanation.stopped:
+        limit = f"{explanation.budget:g} s" if explanation.budget is not None else "its"
+        lines.append(f"  not searched to the end within the time limit of {limit}: {', '.join(explanation.stopped)}")
     return "\n".join(lines)

@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..authoring.explain import explain, render_text
+from ..authoring.explain import BUDGET_SECONDS, explain, render_text
 from ..batches.inputs import read_requests
 from ..errors import EngageError, InputError, Location
 from ..evaluation.decision import canonical_json
@@ -38,6 +38,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="offer only changes of up to N fields (default: no limit; the fewest changes are always found)",
     )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=BUDGET_SECONDS,
+        metavar="SECONDS",
+        help=f"stop the search for changes after SECONDS, naming the outcomes it did not finish (default {BUDGET_SECONDS:g} s)",
+    )
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -58,7 +65,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             streams.stderr.write(f"{error}\n")
         return 2
     as_of = args.as_of or date.today()
-    result = explain(engine, checked, as_of, "given" if args.as_of else "today", max_fields=args.max_fields)
+    source = "given" if args.as_of else "today"
+    result = explain(engine, checked, as_of, source, max_fields=args.max_fields, budget=args.time_limit)
     if args.format == "json":
         data = {**result.to_dict(), "ruleset": ruleset_dict(policy_location(args), engine.policy.hash)}
         streams.stdout.write(canonical_json(data) + "\n")

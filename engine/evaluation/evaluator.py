@@ -133,6 +133,24 @@ class Engine:
             checked.request_id, conditions, exception, outcome, uncovered, record, when, source, score, breakdown, could
         )
 
+    def outcome_of(self, request: Mapping[str, Any], as_of: date) -> str | None:
+        """The outcome :meth:`evaluate` gives ``request`` (checked the same way), through the same stages.
+
+        Only the recommendation: no score, no could_change, no reasons, for a caller that
+        confirms many variations of one request (``engage explain``).
+        """
+        checked = self.check(request)
+        record, stages, compiled = checked.record, self.stages, self.compiled
+        keys = compiled.front_keys(record, as_of)
+        statuses = {
+            name: stages.condition(name, stage, key, record, as_of, checked).status
+            for (name, stage), key in zip(compiled.conditions, keys, strict=False)
+        }
+        exception = stages.exception(compiled.exception, keys[-1], checked)
+        overlay = outcome_overlay(statuses, exception)
+        outcome_key = compiled.outcome.key(record, as_of, overlay)
+        return stages.outcome(compiled.outcome, outcome_key, record, overlay, as_of, checked).decisive.outcome
+
     def fire(self, stage: Stage, record: Mapping[str, Any], as_of: date) -> tuple[Rule, ...]:
         """The rules of ``stage`` that fire for ``record``, reusing an earlier identical match."""
         return self.stages.fire(stage, stage.key(record, as_of))

@@ -41,6 +41,7 @@ ANSWER_CACHE_SIZE = 16_384  # could_change answers, by the decision's stage keys
 
 _Piece = TypeVar("_Piece")  # a condition's result, or reasons: what a part renders
 NOTHING_QUOTED: tuple[()] = ()  # the key of a part's rendering when its reasons quote nothing
+_NO_LINE = "\0no line"  # kept for a key no line of the table applies to (a gap: nothing reached)
 
 
 class BoundedCache:
@@ -125,6 +126,10 @@ class ReusedStages(Stages):
             line = stage.rules.index(part.decisive)
             self._line_parts[line].put(self._line_keys[line](key), part)
         return part
+
+    def outcome_part(self, key: tuple[Any, ...]) -> OutcomePart | None:
+        """The outcome part kept for ``key``, if one is (without evaluating anything)."""
+        return self._outcome_lookup(key)
 
     def _outcome_lookup(self, key: tuple[Any, ...]) -> OutcomePart | None:
         """The outcome part for ``key``, found under the fields the decisive line and those above it read."""
@@ -238,19 +243,11 @@ class ReusedTrials(Trials):
         if not moves or place is None:
             return reached  # the condition stays where it is, or the table does not read it
         at, projection = place
-        for status, value in moves:
+        for status, _value in moves:
             written = projection.project({"status": {name: status}}, as_of)
             other = (*outcome_key[:at], written, *outcome_key[at + 1 :])
-            code: str | None = self._codes.get(other)
-            if code is None:
-                try:
-                    code = self._outcome_with(trial, value, record, as_of, conditions, exception, checked)
-                except RuleConflict:
-                    continue
-                if code is None:  # pragma: no cover - the status moved, so the table was consulted
-                    continue
-                self._codes.put(other, code)
-            if code != outcome:
+            code = self._code(other)
+            if code is not None and code != outcome:
                 reached.add(code)
         return reached
 
@@ -272,18 +269,28 @@ class ReusedTrials(Trials):
         for value in trial.values_on(as_of):
             written = projection.project(with_value({}, trial.path, value), as_of)
             other = (*outcome_key[:at], written, *outcome_key[at + 1 :])
-            code: str | None = self._codes.get(other)
-            if code is None:
-                try:
-                    code = self._outcome_with(trial, value, record, as_of, conditions, exception, checked)
-                except RuleConflict:
-                    continue
-                if code is None:  # pragma: no cover - the table reads the field, so it was consulted
-                    continue
-                self._codes.put(other, code)
-            if code != outcome:
+            code = self._code(other)
+            if code is not None and code != outcome:
                 reached.add(code)
         return reached
+
+    def _code(self, key: tuple[Any, ...]) -> str | None:
+        """The outcome the table gives for ``key`` (None: no line applies), from the lines durable-rules fires for it.
+
+        The key is the decision's own with one status or one field written into it: the very
+        key the changed request would give the table, so nothing before the table is evaluated again.
+        """
+        code: str | None = self._codes.get(key)
+        if code is None:
+            stages = self.stages
+            part = stages.outcome_part(key) if isinstance(stages, ReusedStages) else None
+            if part is not None:  # a decision made before had this line decide, on what it reads
+                code = part.decisive.outcome or ""
+            else:
+                lines = stages.fire(self.compiled.outcome, key)
+                code = (lines[0].outcome or "") if lines else _NO_LINE
+            self._codes.put(key, code)
+        return None if code == _NO_LINE else code
 
     def _statuses(
         self, trial: Trial, name: str, stage: Stage, record: Mapping[str, Any], as_of: date, now: str, checked: Checked

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..authoring.explain import Alternative, Change, Option
 from ..evaluation.decision import CitationRef
+from ..policy.fields import WAIVABLE
 from ..policy.model import AS_OF, All, AnyOf, Condition, Not, Policy, Rule, Test
 from .forms import Field
 from .i18n import DEFAULT, Translator
@@ -95,16 +96,16 @@ def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
     if plain == "country":
         name = country_names().get(code)
         return f"{name} ({code})" if name else code
-    # A field that takes its values from a vocabulary (criteria/fields.yaml) shows that vocabulary's labels.
     declared = policy.fields.get(plain)
-    named = declared.vocabulary if declared is not None else None
-    table: Mapping[str, Any] = getattr(vocab, named, {}) if named else {}
-    if code in table and getattr(table[code], "label", None):
-        return str(table[code].label)
-    if plain == "exception.waives":
+    source = declared.vocabulary if declared is not None else None
+    if source == WAIVABLE:  # the criteria an exception may waive, by their letter and title
         for c in policy.criteria:
             if c.name == code:
                 return f"({c.letter}) {c.title}"
+    elif source is not None:  # the values come from a vocabulary of the policy, which labels them
+        table: Mapping[str, Any] = getattr(vocab, source, None) or {}
+        if code in table:
+            return str(table[code].label)
     return t.maybe(f"value.{plain}.{code}", code.replace("_", " "))
 
 

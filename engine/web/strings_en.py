@@ -122,7 +122,6 @@ EN: dict[str, str] = {
     # -- groups of the form: a group of fields is labelled by criteria/fields.yaml; a run of
     # top-level fields is named by its first field ----------------------------------------------
     "group.id": "The request",
-    "group.expertise_available": "Expertise",
     # Field labels and help are the policy's: criteria/fields.yaml.
     # -- values ------------------------------------------------------------------------------
     "value.yes": "Yes",
@@ -251,7 +250,8 @@ EN: dict[str, str] = {
     "decision.more_ways.one": "and {count} more way",
     "decision.more_ways.other": "and {count} more ways",
     "decision.no_explanation": "This cannot be worked out for this decision.",
-    "decision.nothing_changes": "No change of up to three answers leads to another recommendation.",
+    "decision.nothing_changes": "No change to the request leads to another recommendation.",
+    "decision.not_searched": "Not worked out within the time limit, so there may be a way to:",
     "decision.human": "Human decision",
     "decision.human_text": "Decided by {by} on {at} UTC:",
     "decision.follows": "as the engine recommended",

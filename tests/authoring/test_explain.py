@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.authoring.domains import Space
-from engine.authoring.explain import Change, _stage_trace, _verify, apply_changes, explain, what_would_change
+from engine.authoring.explain import Change, _stage_trace, _verify, apply_changes, explain, render_text, what_would_change
 from engine.batches.inputs import read_requests
 from engine.bench.decisions import generate
 from engine.errors import RuleConflict
@@ -74,7 +74,7 @@ def test_text_shows_tests_seen_and_the_decisive_line() -> None:
 
 
 def test_the_sentence_intake_staff_tell_a_government() -> None:
-    alternatives, unreached = what_would_change(shipped_engine(), checked("04-strategy-in-development.yaml").record, AS_OF)
+    alternatives, unreached, _ = what_would_change(shipped_engine(), checked("04-strategy-in-development.yaml").record, AS_OF)
     engage = next(a for a in alternatives if a.outcome == "engage")
     assert engage.sentences() == ["engage if strategy.status becomes adopted and strategy.request_in_strategy is true"]
     assert engage.size == 2
@@ -95,7 +95,7 @@ def test_changes_are_real_and_smallest(example: str) -> None:
     engine = shipped_engine()
     record = checked(example).record
     current = engine.evaluate(record, AS_OF).outcome
-    alternatives, _ = what_would_change(engine, record, AS_OF)
+    alternatives, _, _ = what_would_change(engine, record, AS_OF, budget=None)
     # Every concrete change set reported gives its outcome.
     for alt in alternatives:
         for option in alt.options:
@@ -221,7 +221,8 @@ def test_no_outcome_is_reachable_with_fewer_changes_than_reported(seed: int) -> 
     engine = shipped_engine()
     (request,) = generate(1, seed)
     record = engine.check(request).record
-    alternatives, unreached = what_would_change(engine, record, AS_OF)
+    alternatives, unreached, stopped = what_would_change(engine, record, AS_OF, budget=None)
+    assert stopped == ()
     reported = {a.outcome: a.size for a in alternatives}
     found = _brute_force(engine, record, AS_OF, 2)
     # Nothing the brute force reaches in one or two changes is reported as needing more, or missed.
@@ -246,7 +247,7 @@ def test_a_threshold_is_shown_as_its_whole_range(tmp_path: Path) -> None:
     record = engine.check(base_request(request__kind="advisory", expertise_available=True, request__duration_months=72)).record
     current = engine.evaluate(record, AS_OF).outcome
     assert current != "respond_ad_hoc"
-    alternatives, _ = what_would_change(engine, record, AS_OF)
+    alternatives, _, _ = what_would_change(engine, record, AS_OF)
     ad_hoc = next(a for a in alternatives if a.outcome == "respond_ad_hoc")
     assert ad_hoc.size == 1
     assert ad_hoc.sentences() == ["respond_ad_hoc if request.duration_months becomes 60 or less"]
@@ -267,7 +268,39 @@ def test_the_solver_finds_the_sizes_the_old_enumeration_found() -> None:
         assert item.doc is not None
         record = engine.check(item.doc.data, item.doc).record
         before, _ = what_would_change_by_enumeration(engine, record, AS_OF)
-        after, unreached = what_would_change(engine, record, AS_OF)
+        after, unreached, _ = what_would_change(engine, record, AS_OF, budget=None)
         sizes = {a.outcome: a.size for a in after}
         assert {a.outcome: a.size for a in before} == {o: s for o, s in sizes.items() if s <= 3}, item.doc
         assert set(unreached).isdisjoint(a.outcome for a in before)
+
+
+def test_a_search_over_its_time_limit_says_which_outcomes_it_did_not_finish() -> None:
+    """A limit of no time at all stops before the first solver call, whatever the machine's speed."""
+    engine = shipped_engine()
+    request = checked("04-strategy-in-development.yaml")
+    found = what_would_change(engine, request.record, AS_OF, budget=0)
+    others = tuple(o for o in engine.policy.vocab.outcomes if o != "consider_in_strategy")
+    assert found == ((), (), others)
+    result = explain(engine, request, AS_OF, budget=0)
+    assert result.to_dict()["not_searched"] == list(others)
+    text = render_text(result, engine.policy)
+    assert f"  not searched to the end within the time limit of 0 s: {', '.join(others)}" in text.splitlines()
+    assert "no change leads to another outcome" not in text  # not searched is not unreachable
+    status, out, _ = run(str(ROOT / "examples" / "04-strategy-in-development.yaml"), "--as-of", "2026-11-24", "--time-limit", "0")
+    assert status == 0 and "not searched to the end within the time limit of 0 s" in out
+    # The solver is shared: a search after one cut short has no limit left over from it.
+    assert what_would_change(engine, request.record, AS_OF, budget=None).stopped == ()
+
+
+def test_the_ways_shown_do_not_depend_on_the_requests_explained_before() -> None:
+    """The solver is shared by every request: what it learnt from one must not change another's answer.
+
+    Among these requests some have more ways than are shown (``more``), where the ways kept
+    were once the solver's first finds.
+    """
+    engine = shipped_engine()
+    records = [engine.check(r).record for r in generate(25, seed=11)]
+    forward = [what_would_change(engine, r, AS_OF, budget=None) for r in records]
+    backward = [what_would_change(engine, r, AS_OF, budget=None) for r in reversed(records)][::-1]
+    assert any(a.more for found in forward for a in found.alternatives)
+    assert [[a.to_dict() for a in f.alternatives] for f in forward] == [[a.to_dict() for a in b.alternatives] for b in backward]

@@ -11,7 +11,9 @@ from engine.bench.grown import grow
 def test_one_size_gives_every_figure_in_fresh_processes() -> None:
     (row,) = authoring.measure(sizes=(1,), requests=2, before_requests=1)
     assert (row.factor, row.rules, row.outcome_lines, row.findings) == (1, 42, 9, 0)
-    for figure in (row.lint_before, row.lint_after, row.explain_before, row.explain_first, row.explain_after):
+    assert row.explain_median is not None
+    assert all(f.cpu_seconds is not None for f in (row.explain_first, row.explain_median, row.explain_after))
+    for figure in (row.lint_before, row.lint_after, row.explain_before, row.explain_first, row.explain_median, row.explain_after):
         assert figure.seconds is not None and figure.seconds > 0, figure
         assert figure.peak_mb is not None and figure.peak_mb > 10  # the whole process: Python and the libraries
     table = authoring.render_text([row], 2, 1).splitlines()

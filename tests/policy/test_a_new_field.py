@@ -3,7 +3,9 @@
 The new field is a yes/no priority factor.  With one entry in the fields file, one factor in
 the priority file and one outcome line that reads it, it is in the request schema, the intake
 template's columns and a filled-in CSV, the web form with its label and help, a rule, lint
-(which finds nothing wrong), the score, and what could change a decision.
+(which finds nothing wrong), the score, what could change a decision, explain's trace and
+its fewest changes, impact, and the rules page.  A choice field whose values come from a
+vocabulary of the policy is labelled by it on the form.
 """
 
 from __future__ import annotations
@@ -129,3 +131,66 @@ def test_when_it_is_unknown_the_decision_says_that_asking_could_change_it(engine
 def test_lint_finds_nothing_wrong_with_the_policy(policy: PolicyCopy) -> None:
     status, out, err = run_command("lint", "--rules", str(policy.rules), "--criteria", str(policy.criteria))
     assert (status, err) == (0, ""), out
+
+
+def test_explain_traces_it_and_offers_it_as_the_change_to_make(policy: PolicyCopy, tmp_path: Path) -> None:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(base_request(strategy__status="none")), "utf-8")
+    argv = ("--rules", str(policy.rules), "--criteria", str(policy.criteria), "--as-of", "2026-11-24")
+    status, out, err = run_command("explain", str(request), *argv)
+    assert (status, err) == (0, ""), out
+    lines = out.splitlines()
+    assert f"            {PATH} equals true: saw unknown -> unknown" in lines  # the trace of the new line
+    assert f"  engage if {PATH} is true" in lines  # one answer, the fewest changes
+    status, out, _ = run_command("explain", str(request), *argv, "--format", "json")
+    engage = next(a for a in json.loads(out)["what_would_change"] if a["outcome"] == "engage")
+    assert [{"field": PATH, "from": None, "to": [True]}] in [o["changes"] for o in engage["options"]]
+
+
+def test_impact_names_the_requests_it_moves(policy: PolicyCopy, tmp_path: Path) -> None:
+    """The base has the field and its factor but not the line that reads it; the corpus gives it."""
+    base = copy_policy(tmp_path / "base")
+    fields = base.path("criteria/fields.yaml")
+    fields.write_text(fields.read_text("utf-8") + ENTRY, "utf-8")
+    base.replace("criteria/priority.yaml", "  - id: crisis_driven\n", FACTOR + "  - id: crisis_driven\n")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, given in (("with", True), ("without", False)):
+        request = base_request(strategy__status="none")
+        request["id"] = f"REQ-{name.upper()}"
+        request["priority"] = {**request.get("priority", {}), "defenders_at_risk": given}
+        (corpus / f"{name}.json").write_text(json.dumps(request), "utf-8")
+    status, out, err = run_command(
+        "impact", "--base", str(base.root), "--head", str(policy.root), str(corpus), "--as-of", "2026-11-24", "--format", "json"
+    )
+    assert (status, err) == (0, ""), out
+    changed = {c["request_id"]: c for c in json.loads(out)["changed"]}
+    assert list(changed) == ["REQ-WITH"]
+    assert (changed["REQ-WITH"]["new_outcome"], changed["REQ-WITH"]["now_firing"]) == ("engage", ["outcome.defenders"])
+
+
+def test_the_rules_page_shows_the_line_that_reads_it(engine: Engine, tmp_path: Path) -> None:
+    with site(f"sqlite:///{tmp_path / 'log.sqlite3'}", engine=engine) as s:
+        page = s.client("author").get("/rules").text
+    start = page.index('id="rule-outcome.defenders')
+    rule = page[start : page.index("</article>", start)]
+    assert f"<code>{PATH} is Yes</code>" in rule  # the test of the new field, its value in words
+    assert "Engage: the request protects human rights defenders at risk." in rule
+
+
+def test_a_choice_from_a_vocabulary_is_labelled_by_it(tmp_path: Path) -> None:
+    """A new field whose values are the policy's regions shows the regions' names, as region does."""
+    copy = copy_policy(tmp_path / "p")
+    fields = copy.path("criteria/fields.yaml")
+    entry = (
+        "  - path: partner_region\n    type: choice\n    vocabulary: regions\n"
+        '    label: "Region of the main partner"\n    help: "Where the main partner works."\n'
+        '    question: "where does the main partner work?"\n    answered_by: requester\n'
+    )
+    fields.write_text(fields.read_text("utf-8") + entry, "utf-8")
+    with Engine.load(copy.rules, copy.criteria) as loaded, site(f"sqlite:///{tmp_path / 'log.sqlite3'}", engine=loaded) as s:
+        page = s.client("intake").get("/requests/new").text
+        label = loaded.policy.vocab.regions["africa"].label
+    form = page[page.index('name="partner_region"') :]
+    form = form[: form.index("</select>")]
+    assert f">{label}<" in form and label != "africa"

@@ -17,7 +17,7 @@ def test_the_decision_page_states_a_dates_whole_range() -> None:
     (item,) = read_requests([str(ROOT / "examples" / "06-exception-expired.yaml")])
     assert item.doc is not None
     record = engine.check(item.doc.data, item.doc).record
-    alternatives, _ = what_would_change(engine, record, date(2026, 11, 24))
+    alternatives, _, _ = what_would_change(engine, record, date(2026, 11, 24))
     views = {v.outcome: v for v in changes_view(Translator(), engine.policy, alternatives)}
     (way,) = views["engage"].ways
     assert way.endswith(" becomes 2026-11-24 or later")  # not the two days around the bound

@@ -32,7 +32,9 @@ from ..views import redirect, render, translator
 DECIDERS = ("intake", "board")
 
 
-def _alternatives(request: Request, record: LogRecord, decision: Decision) -> tuple[list[Any], tuple[str, ...], bool]:
+def _alternatives(
+    request: Request, record: LogRecord, decision: Decision
+) -> tuple[list[Any], tuple[str, ...], tuple[str, ...], bool]:
     """What would change the outcome, worked out with the rules that made the decision."""
     w, t = web(request), translator(request)
     served = w.engine
@@ -43,12 +45,12 @@ def _alternatives(request: Request, record: LogRecord, decision: Decision) -> tu
         engine = loaded.engine  # type: ignore[assignment]
     try:
         if engine is None:
-            return [], (), False
+            return [], (), (), False
         checked = engine.check(record.request_data())
-        alternatives, unreached = what_would_change(engine, checked.record, decision.as_of)
-        return changes_view(t, engine.policy, alternatives), unreached, True
+        found = what_would_change(engine, checked.record, decision.as_of)
+        return changes_view(t, engine.policy, found.alternatives), found.unreached, found.stopped, True
     except EngageError:
-        return [], (), False
+        return [], (), (), False
     finally:
         if loaded is not None and loaded.engine is not None:
             loaded.engine.close()
@@ -89,7 +91,7 @@ def _page(
         replaced_from = record.supersedes
         release = made_by(conn, record.info)
     decision = decision_from_dict(record.decision_data(), w.engine.policy.criterion_names)
-    changes, unreached, explained = _alternatives(request, record, decision)
+    changes, unreached, stopped, explained = _alternatives(request, record, decision)
     data = record.request_data()
     policy = w.engine.policy
     return render(
@@ -104,6 +106,7 @@ def _page(
             "replaces": replaced_from,
             "changes": changes,
             "unreached": unreached,
+            "stopped": stopped,
             "explained": explained,
             "outcomes": list(policy.vocab.outcomes),
             "factor_label": lambda f: factor_label(policy, f),
