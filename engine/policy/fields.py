@@ -29,15 +29,15 @@ WAIVABLE = "waivable_criteria"  # the vocabulary of the criteria an exception ma
 # What each type of field may say besides path, type, label, help, question, answered_by, required.
 _OPTIONS = {
     "yes_no": set(),
-    "choice": {"values", "vocabulary"},
+    "choice": {"values", "vocabulary", "labels"},
     "text": {"max_length"},
     "integer": {"minimum", "maximum"},
     "number": {"minimum", "maximum"},
     "date": set(),
-    "list": {"values", "vocabulary", "max_length", "unique", "max_items"},
+    "list": {"values", "vocabulary", "labels", "max_length", "unique", "max_items"},
     "records": {"max_items", "fields"},
 }
-_KEYS = ("values", "vocabulary", "max_length", "minimum", "maximum", "unique", "max_items", "fields")
+_KEYS = ("values", "vocabulary", "labels", "max_length", "minimum", "maximum", "unique", "max_items", "fields")
 
 Report = Callable[[str, str, Location], None]
 
@@ -62,6 +62,7 @@ def _field(raw: Mapping[str, Any], doc: Document, at: tuple[Any, ...], key: str)
         question=" ".join(raw.get("question", "").split()),
         required=bool(raw.get("required", False)),
         values=tuple(values) if values is not None else None,
+        labels={str(k): " ".join(str(v).split()) for k, v in (raw.get("labels") or {}).items()},
         vocabulary=raw.get("vocabulary"),
         max_length=raw.get("max_length"),
         minimum=raw.get("minimum"),
@@ -125,6 +126,14 @@ def _check_options(f: FieldDef, raw: Mapping[str, Any], doc: Document, at: tuple
     if f.type == "list" and "max_length" in raw and ("values" in raw or "vocabulary" in raw):
         where = doc.locate(at + ("max_length",), key=True)
         report("bad-field", "'max_length' applies to a list of text, not to a list of values", where)
+    if "labels" in raw:
+        if f.values is None:
+            where = doc.locate(at + ("labels",), key=True)
+            report("bad-field", "'labels' names the words for listed 'values' (a vocabulary labels its own)", where)
+        else:
+            for code in raw["labels"]:
+                if code not in f.values:
+                    report("bad-field", f"'{code}' is not one of the field's values", doc.locate(at + ("labels", code), key=True))
     if f.minimum is not None and f.maximum is not None and f.minimum > f.maximum:
         report("bad-field", "minimum is greater than maximum", doc.locate(at + ("minimum",)))
     if f.type == "records":

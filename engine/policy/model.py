@@ -222,6 +222,7 @@ class FieldDef:
     question: str = ""  # "is civil society consulted or taking part?"; "" when the file gives none
     required: bool = False
     values: tuple[str, ...] | None = None  # choice or list: the values, when listed in the file
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False, hash=False)  # value -> words
     vocabulary: str | None = None  # choice or list: the vocabulary the values come from
     max_length: int | None = None
     minimum: float | None = None

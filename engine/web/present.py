@@ -97,6 +97,8 @@ def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
         name = country_names().get(code)
         return f"{name} ({code})" if name else code
     declared = policy.fields.get(plain)
+    if declared is not None and code in declared.labels and not (t.lang != DEFAULT and t.has(f"value.{plain}.{code}")):
+        return declared.labels[code]  # the policy's own words for its values (criteria/fields.yaml)
     source = declared.vocabulary if declared is not None else None
     if source == WAIVABLE:  # the criteria an exception may waive, by their letter and title
         for c in policy.criteria:

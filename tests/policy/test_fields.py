@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from engine.errors import EngageError, LoadFailed
+from engine.evaluation.evaluator import Engine
 from engine.policy.loader import load_policy
 from engine.policy.schema import FieldCatalog
 
 from ..helpers.support import ROOT, copy_policy, edit, shipped_engine
+from ..helpers.websupport import site
 
 PACKAGED = ROOT / "engine" / "schemas" / "request.schema.json"
 
@@ -108,3 +110,37 @@ def test_a_policy_without_a_fields_file_says_so(tmp_path: Path) -> None:
     errors = errors_of(rules, criteria)
     assert [e.code for e in errors] == ["fields-missing"]
     assert errors[0].message == "no criteria file has kind: fields"
+
+
+def test_the_words_for_a_fields_values_are_the_policys(tmp_path: Path) -> None:
+    """A choice's values carry their labels in fields.yaml: a new word there reaches the web form."""
+    rules, criteria = copy_policy(tmp_path / "p")
+    edit(criteria / "fields.yaml", '      advisory: "Advisory (one-off advice)"\n', '      advisory: "One-off advice"\n')
+    with Engine.load(rules, criteria) as loaded, site(f"sqlite:///{tmp_path / 'log.sqlite3'}", engine=loaded) as s:
+        assert loaded.policy.fields.get("request.kind").labels["advisory"] == "One-off advice"
+        page = s.client("intake").get("/requests/new").text
+    form = page[page.index('name="request.kind"') :]
+    form = form[: form.index("</select>")]
+    assert '<option value="advisory">One-off advice</option>' in form
+    assert '<option value="programme">Programme</option>' in form
+
+
+def test_a_label_for_a_value_the_field_does_not_have_is_named_at_its_line(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(criteria / "fields.yaml", '      training: "Training"\n', '      training: "Training"\n      seminar: "Seminar"\n')
+    edit(
+        criteria / "fields.yaml",
+        "  - path: region\n    type: choice\n    vocabulary: regions\n",
+        '  - path: region\n    type: choice\n    vocabulary: regions\n    labels:\n      global: "Global"\n',
+    )
+    errors = errors_of(rules, criteria)
+    lines = (criteria / "fields.yaml").read_text("utf-8").splitlines()
+    found = sorted((e.location.line or 0, e.message) for e in errors)
+    assert found == [
+        (
+            lines.index("    labels:", lines.index("  - path: region")) + 1,
+            "'labels' names the words for listed 'values' (a vocabulary labels its own)",
+        ),
+        (lines.index('      seminar: "Seminar"') + 1, "'seminar' is not one of the field's values"),
+    ]
+    assert {e.code for e in errors} == {"bad-field"}
