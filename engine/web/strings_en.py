@@ -163,6 +163,7 @@ EN: dict[str, str] = {
     "batch.invalid.one": "{count} row could not be evaluated: see the reason below, correct it and upload that row again.",
     "batch.invalid.other": "{count} rows could not be evaluated: see the reasons below, correct them and upload those rows"
     " again.",
+    "batch.unread": "{file} could not be read, so no row of it was evaluated and nothing was recorded:",
     "batch.no_requests": "No requests: {file} holds no request to evaluate, so nothing was recorded.",
     "batch.needs": "A .xlsx or .csv file needs a first row that names the columns, as the intake template does, and one"
     " request in each row below it; a .jsonl file needs one request, a JSON object, on each line.",

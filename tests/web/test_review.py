@@ -115,6 +115,19 @@ def test_an_upload_with_no_rows_says_no_requests_and_what_a_file_needs(web: Site
         assert entries(web.store, conn) == []
 
 
+def test_an_upload_whose_header_stops_it_is_one_file_not_a_row_that_could_not_be_evaluated(web: Site) -> None:
+    client = web.client("intake")
+    response = upload(
+        client, "typo.csv", (HEADER.replace(",country,", ",contry,") + "\n" + GOOD.format(n=1, ldc="no") + "\n").encode()
+    )
+    page = response.text
+    assert "typo.csv could not be read, so no row of it was evaluated and nothing was recorded:" in page
+    assert "not a request field (did you mean" in page and "contry" in page  # the reader's message, at its column
+    assert '<table class="list batch">' not in page and "could not be evaluated" not in page  # not counted as a row
+    with web.store.reading() as conn:
+        assert entries(web.store, conn) == []
+
+
 def _template_bytes(web: Site) -> bytes:
     buffer = io.BytesIO()
     write_template(web.app.state.web.engine.policy).save(buffer)

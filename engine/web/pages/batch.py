@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from ...batches.batch import evaluate_items
 from ...batches.columns import request_columns
 from ...batches.inputs import Item
-from ...batches.tables import TABLE_SUFFIXES, csv_note, read_table
+from ...batches.tables import TABLE_SUFFIXES, TableErrors, csv_note, read_table
 from ...batches.template import write_template
 from ...batches.workbooks import save_workbook
 from ...errors import EngageError
@@ -45,6 +45,7 @@ class Row:
     priority: float | None = None
     problems: list[str] = field(default_factory=list)
     no_request: bool = False  # the file was read and holds no request (blank, empty, a header alone)
+    whole_file: bool = False  # its header or its syntax stopped the whole table: no row of it was read
 
 
 def safe_name(filename: str) -> str:
@@ -96,6 +97,7 @@ def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[
             every = [one for error in result.errors for one in getattr(error, "errors", [error])]
             row.problems.extend(_message(one, t) for one in every)
             row.no_request = bool(every) and all(one.code in NO_REQUESTS for one in every)
+            row.whole_file = not row.no_request and any(isinstance(error, TableErrors) for error in result.errors)
         else:
             received = item.doc.data if item.doc is not None else result.record
             drafts.append(decision_draft(received, result.decision, user, f"web upload {name}", release, release is None))
