@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from engine.authoring.cases import Case, check_case, load_cases
-from engine.authoring.casetest import default_case_dir, run_cases
+from engine.authoring.casetest import default_case_dir
 from engine.errors import EngageError
 from engine.evaluation.evaluator import Engine
 from engine.evaluation.render import render_decision
@@ -410,12 +410,19 @@ def _criteria_file(file: str, data: Any, domains: Mapping[str, list[Any]], sourc
 
 
 def write_policy(mutant: Mutant, target: Path) -> tuple[Path, Path]:
-    """The shipped policy under ``target``, with the mutant's file replaced by its mutated document."""
-    if target.exists():
-        shutil.rmtree(target)
+    """The shipped policy under ``target``, with the mutant's file replaced by its mutated document.
+
+    The copy is made once per ``target``; each call puts back the file the last mutant changed.
+    """
     rules, criteria = target / "rules", target / "criteria"
-    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("tests"))
-    shutil.copytree(ROOT / "criteria", criteria)
+    if not rules.is_dir():
+        shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("tests"))
+        shutil.copytree(ROOT / "criteria", criteria)
+    for folder in (rules, criteria):
+        for path in folder.glob("*.yaml"):
+            shipped = ROOT / folder.name / path.name
+            if path.stat().st_size != shipped.stat().st_size or path.read_bytes() != shipped.read_bytes():
+                shutil.copyfile(shipped, path)
     path = target / mutant.file
     path.write_text(yaml.safe_dump(mutant.data, sort_keys=False, allow_unicode=True, width=10_000), "utf-8")
     reread = load_file(path)[0].data
@@ -484,7 +491,8 @@ class Pinned:
             )
             for p in sorted(GOLDEN.glob("*.yaml"))
         ]
-        self.authors = sorted(default_case_dir(ROOT / "rules").glob("*.yaml"))
+        # The authors' cases, read once: ``engage test`` passes when every one of them does.
+        self.authors = [case for path in sorted(default_case_dir(ROOT / "rules").glob("*.yaml")) for case in load_cases(path)]
 
     def checks(self) -> Iterator[tuple[str, Callable[[Engine], bool]]]:
         """(name, check) for every pinned thing; a check is true when the engine still gives it."""
@@ -497,7 +505,7 @@ class Pinned:
             )
         for path, cases, _, _ in self.golden:
             yield f"golden cases of {path.name}", lambda e, c=cases: all(not check_case(e, case)[1] for case in c)
-        yield "authors' cases (engage test)", lambda e: run_cases(e, self.authors).ok
+        yield "authors' cases (engage test)", lambda e: all(not check_case(e, case)[1] for case in self.authors)
 
     @staticmethod
     def _cases(engine: Engine, cases: list[Case], path: Path) -> tuple[str, str]:
