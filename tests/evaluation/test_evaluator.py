@@ -225,3 +225,21 @@ def test_a_field_an_unknown_rule_tests_with_in_null_is_named_as_missing(tmp_path
     decision = engine.evaluate(request, date(2026, 11, 24))
     assert decision.condition("country_engagement_strategy").status == "unknown"
     assert list(decision.missing) == ["strategy.status"]
+
+
+def test_a_factor_outside_the_priority_group_is_scored_too(tmp_path: Path) -> None:
+    # The shipped factors all read priority.*; a factor on another group's field must count as well.
+    rules, criteria = copy_policy(tmp_path / "policy")
+    extra = (
+        "  - id: nhri_involved\n    label: NHRI involved\n    field: partnership.nhri_involved\n"
+        "    points: 5\n    cite:\n      - source: TC-Report-1998\n"
+    )
+    edit(criteria / "priority.yaml", "outcome_scores:", extra + "outcome_scores:")
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = _complete()
+    request["partnership"]["nhri_involved"] = True
+    request["priority"] = {"least_developed_country": True}
+    decision = engine.evaluate(request, date(2026, 11, 24))
+    points = {i.factor: i.points for i in decision.score_breakdown}
+    assert points["nhri_involved"] == 5 and points["least_developed_country"] == 10
+    assert decision.priority_score == 75
