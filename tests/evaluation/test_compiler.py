@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -210,3 +211,24 @@ def test_a_stage_wider_than_a_durable_fact_is_refused() -> None:
     many = [rule(i, Test("request.themes", "contains", f"theme{i}")) for i in range(210)]
     with pytest.raises(PolicyError, match=r"durable-rules takes at most \d+ per fact"):
         Stage("wide", many, catalog(), "test.compiler.wide")
+
+
+@pytest.mark.parametrize("cache_size", [0, 64], ids=["every-stage", "reused-parts"])
+def test_the_evaluation_day_itself_is_neither_before_nor_after_it(tmp_path: Path, cache_size: int) -> None:
+    # The shipped rules compare with as_of by ge and lt only, where "on the day" and "after it"
+    # agree; a policy that ends an exception the day before it expires (gt / le) tells them apart.
+    from engine.authoring.cases import load_cases
+    from engine.evaluation.evaluator import Engine
+
+    from ..helpers.support import ROOT, copy_policy, edit
+
+    rules, criteria = copy_policy(tmp_path / "policy")
+    edit(rules / "exception.yaml", "{field: exception.expires, ge: as_of}", "{field: exception.expires, gt: as_of}")
+    edit(rules / "exception.yaml", "{field: exception.expires, lt: as_of}", "{field: exception.expires, le: as_of}")
+    engine = Engine.load(rules, criteria, cache_size=cache_size)
+    case = next(c for c in load_cases(ROOT / "tests" / "golden" / "exceptions.yaml") if "expires on the evaluation day" in c.name)
+    on_the_day = engine.evaluate(case.request, date(2026, 11, 24))
+    the_day_before = engine.evaluate(case.request, date(2026, 11, 23))
+    assert [r.rule for r in on_the_day.exceptions[0].reasons][:1] == ["exception.expired"]
+    assert on_the_day.outcome == "exception_review"
+    assert the_day_before.outcome == "engage" and the_day_before.exceptions[0].decision == "applied"

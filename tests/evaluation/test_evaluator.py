@@ -162,3 +162,84 @@ def test_memory_stays_flat_over_100000_evaluations_through_durable_rules() -> No
         engine.close()
     print(f"RSS after 10,000 evaluations: {after_warm_up:.1f} MiB; growth over the next 90,000: {growth:+.2f} MiB")
     assert growth < 5.0
+
+
+def test_a_list_factor_without_a_cap_adds_its_points_for_every_item(tmp_path: Path) -> None:
+    # The shipped recommendations factor is capped (max_points: 10); without the cap each item counts.
+    rules, criteria = copy_policy(tmp_path / "policy")
+    edit(criteria / "priority.yaml", "    points_each: 5\n    max_points: 10\n", "    points_each: 5\n")
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = load_file(ROOT / "tests" / "golden" / "requests" / "complete.yaml")[0].data
+    three = copy.deepcopy(request)
+    three["priority"] = {"recommendations": [{"mechanism": "upr"}, {"mechanism": "treaty_body"}, {"mechanism": "upr"}]}
+    decision = engine.evaluate(three, date(2026, 11, 24))
+    assert {i.factor: i.points for i in decision.score_breakdown}["recommendations"] == 15
+    assert decision.priority_score == 75  # 60 for the conditions met, 15 for three recommendations
+
+
+def _complete() -> dict[str, Any]:
+    return copy.deepcopy(load_file(ROOT / "tests" / "golden" / "requests" / "complete.yaml")[0].data)
+
+
+def test_a_factor_worth_no_points_is_left_out_of_the_breakdown(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path / "policy")
+    edit(
+        criteria / "priority.yaml",
+        "field: priority.small_island_developing_state\n    points: 5",
+        "field: priority.small_island_developing_state\n    points: 0",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = _complete()
+    request["priority"] = {"small_island_developing_state": True, "least_developed_country": True}
+    decision = engine.evaluate(request, date(2026, 11, 24))
+    factors = [i.factor for i in decision.score_breakdown]
+    assert "least_developed_country" in factors and "small_island_developing_state" not in factors
+
+
+def test_a_quoted_list_of_vocabulary_values_is_shown_in_words(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path / "policy")
+    edit(rules / "exception.yaml", "a presence in the country.", "a presence in the country ({exception.waives}).")
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = _complete()
+    request["presence"] = {"type": "none"}
+    request["exception"] = {
+        "waives": ["in_country_presence", "partnership"], "justification": "j", "requested_by": "r", "approved_by": "a",
+        "expires": "2027-01-01",
+    }  # fmt: skip
+    decision = engine.evaluate(request, date(2026, 11, 24))
+    said = {r.rule: r.message for r in decision.exceptions[0].reasons}
+    assert said["exception.covers_presence"].endswith("(in country presence, partnership).")
+
+
+def test_a_field_an_unknown_rule_tests_with_in_null_is_named_as_missing(tmp_path: Path) -> None:
+    # Blocking fields come from every test that is true because the field is unknown, not only from `is: unknown`.
+    rules, criteria = copy_policy(tmp_path / "policy")
+    edit(
+        rules / "country_engagement_strategy.yaml",
+        "when: {field: strategy.status, is: unknown}",
+        "when: {field: strategy.status, in: [null]}",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = _complete()
+    del request["strategy"]["status"]
+    decision = engine.evaluate(request, date(2026, 11, 24))
+    assert decision.condition("country_engagement_strategy").status == "unknown"
+    assert list(decision.missing) == ["strategy.status"]
+
+
+def test_a_factor_outside_the_priority_group_is_scored_too(tmp_path: Path) -> None:
+    # The shipped factors all read priority.*; a factor on another group's field must count as well.
+    rules, criteria = copy_policy(tmp_path / "policy")
+    extra = (
+        "  - id: nhri_involved\n    label: NHRI involved\n    field: partnership.nhri_involved\n"
+        "    points: 5\n    cite:\n      - source: TC-Report-1998\n"
+    )
+    edit(criteria / "priority.yaml", "outcome_scores:", extra + "outcome_scores:")
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = _complete()
+    request["partnership"]["nhri_involved"] = True
+    request["priority"] = {"least_developed_country": True}
+    decision = engine.evaluate(request, date(2026, 11, 24))
+    points = {i.factor: i.points for i in decision.score_breakdown}
+    assert points["nhri_involved"] == 5 and points["least_developed_country"] == 10
+    assert decision.priority_score == 75

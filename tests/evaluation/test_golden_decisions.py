@@ -3,7 +3,7 @@
 For every shipped example, ``tests/golden/decisions/examples/`` holds the decision's JSON
 (``engage evaluate --format json``) and its text (``engage evaluate``); for every golden case
 (``tests/golden/*.yaml``), ``tests/golden/decisions/cases/`` holds each case's complete
-decision.  So a changed reason, cited paragraph, source, score, condition score, exception
+decision, as JSON and as text.  So a changed reason, cited paragraph, source, score, condition score, exception
 detail or breakdown fails here even where no case asserts it.
 
 When a change is meant, rewrite them with ``pytest tests/evaluation/test_golden_decisions.py
@@ -14,7 +14,6 @@ before committing it.  A failure shows the diff.
 from __future__ import annotations
 
 import difflib
-import json
 import shutil
 from pathlib import Path
 
@@ -22,9 +21,9 @@ import pytest
 
 from engine.authoring.cases import load_cases
 from engine.evaluation.evaluator import Engine
-from engine.policy.documents import Document
 
 from ..helpers.clirun import engage
+from ..helpers.policy_mutants import case_outputs
 from ..helpers.support import ROOT, copy_policy, edit, shipped_engine
 
 AS_OF = "2026-11-24"
@@ -67,28 +66,21 @@ def test_each_example_decision_is_pinned_whole(example: Path, request: pytest.Fi
     _compare(PINNED / "examples" / f"{example.stem}.txt", as_text, update)
 
 
-def case_decisions(engine: Engine, path: Path) -> str:
-    decisions = {}
-    for case in load_cases(path):
-        try:
-            checked = engine.check(case.request, Document(case.request, str(path)))
-        except Exception as exc:  # noqa: BLE001 - a case that expects an error pins its codes
-            decisions[case.name] = {"error": sorted(e.code for e in getattr(exc, "errors", [exc]))}
-            continue
-        decisions[case.name] = engine.decide(checked, case.as_of).to_dict()
-    return json.dumps(decisions, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-
-
 @pytest.mark.parametrize("cases", CASE_FILES, ids=lambda p: p.stem)
 def test_each_golden_case_decision_is_pinned_whole(cases: Path, request: pytest.FixtureRequest) -> None:
     update = bool(request.config.getoption("--update-golden"))
-    _compare(PINNED / "cases" / f"{cases.stem}.json", case_decisions(shipped_engine(), cases), update)
+    as_json, as_text = case_outputs(shipped_engine(), load_cases(cases), str(cases))
+    _compare(PINNED / "cases" / f"{cases.stem}.json", as_json, update)
+    _compare(PINNED / "cases" / f"{cases.stem}.txt", as_text, update)
 
 
 def test_the_default_cached_engine_gives_the_pinned_case_decisions() -> None:
     # The pinned files come from the engine without reuse; the default engine must give the same bytes.
+    engine = Engine.load()
     for cases in CASE_FILES:
-        assert case_decisions(Engine.load(), cases) == (PINNED / "cases" / f"{cases.stem}.json").read_text("utf-8"), cases
+        as_json, as_text = case_outputs(engine, load_cases(cases), str(cases))
+        assert as_json == (PINNED / "cases" / f"{cases.stem}.json").read_text("utf-8"), cases
+        assert as_text == (PINNED / "cases" / f"{cases.stem}.txt").read_text("utf-8"), cases
 
 
 def test_a_changed_cited_paragraph_fails_against_the_pinned_decisions(tmp_path: Path) -> None:

@@ -325,6 +325,19 @@ def test_the_catch_all_makes_every_fact_handled_and_is_never_reported() -> None:
     assert CATCH_ALL not in rs.match({"x": 2})
 
 
+def test_a_match_where_the_catch_all_did_not_fire_is_an_error_not_an_empty_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The check stands for durable-rules dropping a fact's actions silently (as its de-duplication
+    # does), which no fact we write can provoke any more; so its C core is made to drop them here.
+    # Without the check the request would get "no rule fired", which reads as a status.
+    from engine.evaluation import matcher
+
+    rs = DurableRuleset("adapter.catchall.missing", {"r": guarded({"x": 1})})
+    assert rs.match({"x": 1}) == {"r"}
+    monkeypatch.setattr(matcher._core, "start_action_for_state", lambda handle, state: None)
+    with pytest.raises(MatcherError, match=r"catch-all rule of adapter\.catchall\.missing did not fire"):
+        rs.match({"x": 1})
+
+
 def test_nothing_is_left_in_the_session_after_a_match() -> None:
     from engine.evaluation import matcher
 

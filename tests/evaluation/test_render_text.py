@@ -73,3 +73,12 @@ def test_the_two_partial_partnership_rules_cite_the_same_paragraphs_as_policy_v1
     cites = {tuple(c.text() for c in r.cite) for r in partial}
     # policy-v1 section 2(d): para 19(d) is the condition, para 18 the Government's agreement and civil society.
     assert cites == {("E/CN.4/2006/104 para 19(d)", "E/CN.4/2006/104 para 18")}
+
+
+def test_a_decision_made_for_today_says_so_in_its_text() -> None:
+    # Every pinned decision is made for a given date; without --as-of the text says "today".
+    example = str(ROOT / "examples" / "02-advisory-ad-hoc.yaml")
+    run = engage("evaluate", example, "--quiet")
+    assert run.status == 0, run.stderr
+    dated = [line for line in run.stdout.splitlines() if "  as of " in line]
+    assert len(dated) == 1 and dated[0].endswith(" (today)"), dated
