@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Location
-from ..policy.documents import decode, too_large
+from ..policy.documents import decode, read_bytes
 
 SEPARATORS = (",", ";", "\t")
 SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -57,18 +57,7 @@ class CsvText:
 
 def read_csv_text(path: Path, name: str, limit: int) -> CsvText:
     """The text of the CSV file at ``path`` (shown as ``name``), its encoding and separator found."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError("file-not-found", "no such file", Location(name)) from None
-    except IsADirectoryError:
-        raise InputError("not-a-file", "is a directory, not a file", Location(name)) from None
-    except OSError as exc:
-        raise InputError("unreadable", exc.strerror or str(exc), Location(name)) from None
-    if len(raw) > limit:
-        raise too_large(name, max(path.stat().st_size, len(raw)), limit, "the file")
-    text, encoding = decode_csv(raw, name)
+    text, encoding = decode_csv(read_bytes(path, name, limit), name)
     return CsvText(text, encoding, find_separator(text, name))
 
 

@@ -214,9 +214,8 @@ def too_large(name: str, size: int, limit: int, what: str) -> InputError:
     )
 
 
-def read_text(path: Path | str, display: str | None = None, limit: int = MAX_DOCUMENT_BYTES) -> str:
-    """The UTF-8 text of the file at ``path``, refused unread when it is larger than ``limit`` bytes."""
-    name = display or str(path)
+def read_bytes(path: Path | str, name: str, limit: int) -> bytes:
+    """The bytes of the file at ``path`` (shown as ``name``), refused unread when it holds more than ``limit``."""
     try:
         with Path(path).open("rb") as handle:
             raw = handle.read(limit + 1)
@@ -229,7 +228,13 @@ def read_text(path: Path | str, display: str | None = None, limit: int = MAX_DOC
         raise InputError("file-not-found", "no such file", Location(name)) from None
     except OSError as exc:
         raise InputError("unreadable", exc.strerror or str(exc), Location(name)) from None
-    return decode(raw, name)
+    return raw
+
+
+def read_text(path: Path | str, display: str | None = None, limit: int = MAX_DOCUMENT_BYTES) -> str:
+    """The UTF-8 text of the file at ``path``, refused unread when it is larger than ``limit`` bytes."""
+    name = display or str(path)
+    return decode(read_bytes(path, name, limit), name)
 
 
 def parse(text: str, file: str, *, fmt: str | None = None) -> list[Document]:
