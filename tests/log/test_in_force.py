@@ -305,3 +305,23 @@ def test_the_database_itself_refuses_a_second_decision_in_force_for_an_id(db: st
     finally:
         engine.dispose()
     assert query(db, "SELECT seq FROM log_in_force WHERE request_id = 'REQ-2026-0101'") == [(1,)]
+
+
+def test_an_escaped_nul_in_one_line_of_a_batch_refuses_that_line_and_records_every_other(db: str, tmp_path: Path) -> None:
+    # PostgreSQL's text cannot hold U+0000: the review saw a batch aborted half-way (500 of 1,001 recorded).
+    lines = []
+    for i in range(41):
+        data = dict(_first_request(), id=f"REQ-NUL-{i}")
+        data["request"] = dict(data["request"], title="T\x00itle" if i == 20 else "Title")
+        lines.append(json.dumps(data))  # the NUL is written as the escape \u0000
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(lines) + "\n", "utf-8")
+    assert "\\u0000" in batch.read_text("utf-8")
+    code, _, err = _record(db, batch)
+    assert code == 2, err
+    assert f"{batch}:21:" in err and "control-character: the text holds the control character U+0000" in err
+    assert _count(db) == 40
+    recorded = {row[0] for row in query(db, "SELECT request_id FROM log_records")}
+    assert "REQ-NUL-20" not in recorded and {"REQ-NUL-19", "REQ-NUL-21", "REQ-NUL-40"} <= recorded
+    with LogStore.open(db) as store:
+        assert verify(store).ok
