@@ -10,19 +10,9 @@ from pathlib import Path
 from engine.batches.unpack import MAX_PART_BYTES, MAX_UNPACKED_BYTES
 
 from ..helpers.clirun import engage
-from ..helpers.tables import ROW, write_csv, write_xlsx
+from ..helpers.tables import ROW, rewrite, write_csv, write_xlsx
 
 AS_OF = "2026-11-24"
-
-
-def rewrite(path: Path, part: str, change: object) -> Path:
-    """Rewrite one part of the archive at ``path`` with ``change(bytes) -> bytes``, the others as they are."""
-    with zipfile.ZipFile(path) as source:
-        parts = [(info, source.read(info.filename)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, data in parts:
-            target.writestr(info, change(data) if info.filename == part and callable(change) else data)
-    return path
 
 
 def stale_dimension(path: Path, ref: str) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -89,4 +90,14 @@ def excel_csv(path: Path, rows: list[dict[str, Any]], encoding: str, separator: 
     names = list(rows[0])
     lines = [separator.join(names)] + [separator.join(cell(str(r.get(n, ""))) for n in names) for r in rows]
     path.write_bytes((codecs.BOM_UTF8 if bom else b"") + ("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def rewrite(path: Path, part: str, change: object) -> Path:
+    """Rewrite one part of the archive at ``path`` with ``change(bytes) -> bytes``, the others as they are."""
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            target.writestr(info, change(data) if info.filename == part and callable(change) else data)
     return path

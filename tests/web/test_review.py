@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import resource
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,12 +16,14 @@ import openpyxl
 import pytest
 
 from engine.batches.template import write_template
+from engine.batches.unpack import MAX_UNPACKED_BYTES
 from engine.evaluation.evaluator import Engine
 from engine.log.audit import verify
 from engine.log.logview import entries
 
 from ..helpers.logsupport import execute_bypassing_triggers
 from ..helpers.support import ROOT, copy_policy
+from ..helpers.tables import ROW, rewrite, write_xlsx
 from ..helpers.websupport import Site, request_form, site, submit, token_of
 
 HEADER = "id,received,country,region,requester.government_endorsed,mandate.restricts_monitoring,mandate.contrary_to_standards,request.funding_only,request.kind,strategy.status,strategy.request_in_strategy,presence.type,presence.adequately_staffed,presence.long_term_programming,partnership.government_counterpart,partnership.civil_society_involved,priority.least_developed_country"  # noqa: E501
@@ -124,6 +127,26 @@ def test_an_upload_whose_header_stops_it_is_one_file_not_a_row_that_could_not_be
     assert "typo.csv could not be read, so no row of it was evaluated and nothing was recorded:" in page
     assert "not a request field (did you mean" in page and "contry" in page  # the reader's message, at its column
     assert '<table class="list batch">' not in page and "could not be evaluated" not in page  # not counted as a row
+    with web.store.reading() as conn:
+        assert entries(web.store, conn) == []
+
+
+def test_an_uploaded_workbook_that_unpacks_beyond_the_limit_is_refused_unparsed(web: Site, tmp_path: Path) -> None:
+    # The review's 3.9 MB workbook unpacked to 1.15 GB and made the server unresponsive.
+    padding = b" " * (MAX_UNPACKED_BYTES + 1)
+    book = rewrite(
+        write_xlsx(tmp_path / "bomb.xlsx", [ROW]),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + padding),
+    )
+    client = web.client("intake")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    response = upload(client, "bomb.xlsx", book.read_bytes())
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert response.status_code == 422
+    assert "the workbook unpacks to 268," in response.text and "split the requests into several workbooks" in response.text
+    assert grown_mb < MAX_UNPACKED_BYTES / 2**20 / 2, grown_mb  # refused from the sizes in the archive, not unpacked
+    assert client.get("/batch").status_code == 200  # and the server goes on answering
     with web.store.reading() as conn:
         assert entries(web.store, conn) == []
 
