@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from engine.web.forms import RequestForm
 from engine.web.i18n import Translator, negotiate
-from engine.web.present import field_help, field_label
+from engine.web.present import field_help, field_label, group_label
 from engine.web.strings_en import EN
 
 from ..helpers.strategies import requests
@@ -149,7 +149,14 @@ def test_the_policy_labels_every_field_and_group_of_the_form() -> None:
             assert policy.fields.get(f"{path}.{column.path}") is not None
     assert not [k for k in EN if k.startswith(("field.", "help."))]  # the labels live in criteria/fields.yaml
     for group in form.groups:
-        assert policy.fields.group(group.name) is not None or f"group.{group.name}" in EN
+        declared_group = policy.fields.group(group.name)
+        if declared_group is not None:
+            assert group_label(t, policy, group.name) == declared_group.label
+        else:  # a run of top-level fields, named by its first: the catalogue's legend, else that field's label
+            first = policy.fields.get(group.name)
+            assert first is not None, group.name
+            assert group_label(t, policy, group.name) == EN.get(f"group.{group.name}", first.label)
+    assert group_label(t, policy, "expertise_available") == policy.fields.get("expertise_available").label
 
 
 def test_the_language_is_negotiated_among_the_catalogues() -> None:
