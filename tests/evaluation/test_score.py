@@ -93,7 +93,8 @@ def test_a_list_factor_adds_points_per_item_up_to_its_cap() -> None:
 
 def test_an_empty_list_or_a_value_that_is_not_a_list_adds_nothing() -> None:
     scorer = Scorer(_priority(_listed("recs", 4, 10)))
-    for value in ([], None, "upr", {"n": 2}):
+    values: tuple[Any, ...] = ([], None, "upr", {"n": 2})
+    for value in values:
         score, items = scorer(MET, "engage", {"priority": {"recs": value}})
         assert score == 40 and len(items) == 2
 
