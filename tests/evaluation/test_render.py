@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from engine.authoring.cases import load_cases
 from engine.evaluation.render import render_decision, render_summary, spreadsheet_text
 from engine.policy.documents import load_file
 
+from ..helpers.policy_mutants import case_outputs
 from ..helpers.support import ROOT, shipped_engine
 
-PINNED = ROOT / "tests" / "golden" / "decisions" / "examples"
+GOLDEN = ROOT / "tests" / "golden"
+PINNED = GOLDEN / "decisions" / "examples"
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in {".yaml", ".json"})
 
 
@@ -29,6 +32,13 @@ def test_each_example_renders_as_its_pinned_text(example: Path) -> None:
         decision = engine.evaluate(doc.data, date(2026, 11, 24))
         texts.append(render_decision(decision, engine.policy, doc.data))
     assert "\n\n".join(texts) + "\n" == (PINNED / f"{example.stem}.txt").read_text("utf-8")
+
+
+@pytest.mark.parametrize("cases", sorted(GOLDEN.glob("*.yaml")), ids=lambda p: p.stem)
+def test_each_golden_case_renders_as_its_pinned_text(cases: Path) -> None:
+    # Exceptions, questions, what could change the outcome, titles: the cases hold what the examples lack.
+    text = case_outputs(shipped_engine(), load_cases(cases), str(cases))[1]
+    assert text == (GOLDEN / "decisions" / "cases" / f"{cases.stem}.txt").read_text("utf-8")
 
 
 def test_the_summary_names_each_outcome_in_the_vocabularys_order_and_each_problem() -> None:
