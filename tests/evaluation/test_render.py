@@ -58,3 +58,11 @@ def test_the_summary_names_each_outcome_in_the_vocabularys_order_and_each_proble
 def test_a_cell_starting_like_a_formula_is_quoted(start: str) -> None:
     assert spreadsheet_text(f"{start}1+1") == f"'{start}1+1"
     assert spreadsheet_text(f"a{start}1") == f"a{start}1"
+
+
+def test_a_decision_rendered_without_its_request_has_no_title_line() -> None:
+    engine = shipped_engine()
+    example = ROOT / "examples" / "05-exception-applied.yaml"
+    decision = engine.evaluate(load_file(example)[0].data, date(2026, 11, 24))
+    pinned = (PINNED / "05-exception-applied.txt").read_text("utf-8").splitlines()
+    assert render_decision(decision, engine.policy).splitlines() == [pinned[0], *pinned[2:]]
