@@ -14,7 +14,8 @@ from ..helpers.support import ROOT, copy_policy, edit
 
 def test_a_reason_quoting_values_shows_each_kind_of_value_in_words(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path / "policy")
-    quoted = "({requester.government_endorsed}/{request.funding_only}; {partnership.nhri_involved}; {request.kind}; {country}; {as_of})"
+    quoted = "({requester.government_endorsed}/{request.funding_only}; {partnership.nhri_involved}; "
+    quoted += "{request.kind}; {country}; {as_of})"
     edit(
         rules / "mandate_integrity.yaml", "is not a request for funding only.\n", f"is not a request for funding only {quoted}.\n"
     )
