@@ -72,7 +72,7 @@ def test_an_uploaded_change_is_proposed_with_its_impact_and_the_board_approves_i
     page = board.get("/releases/2").text
     assert "Against release 1, in force today: 1 change(s)." in page
     assert "<code>outcome.ad_hoc</code>" in page and "+            - {field: request.budget_usd, le: 100000}" in page
-    assert re.search(r"respond_ad_hoc &rarr; engage</td><td>1</td>", page)
+    assert re.search(r"Respond as one-off advice &rarr; Engage</td><td>1</td>", page)
     assert '<a href="/decisions/1">REQ-ADV-1 (#1)</a>' in page
     assert "47 run, 0 failed." in page and 'action="/releases/2/approve"' in page
 
