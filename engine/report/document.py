@@ -18,6 +18,7 @@ from typing import Any
 from ..evaluation.render import spreadsheet_text
 from ..log.logview import Entry, entries, superseded
 from ..log.register import RegisterEntry, build_register
+from ..log.releases import Releases, read_releases
 from ..log.rulesets import load_stored
 from ..log.store import LogStore, records
 from .charts import Series, lines, stacked_bars, stacked_columns
@@ -133,12 +134,53 @@ a { color: #0b5e8c; text-decoration: underline; }
 """
 
 
+@dataclass(frozen=True)
+class ReleaseUse:
+    """A release in force on some day of the period, its approval, and the decisions of the period it made."""
+
+    number: int
+    effective_from: str
+    author: str
+    approved_by: str
+    approved_at: str
+    justification: str
+    decisions: int
+
+
+def releases_in_period(found: Releases, chosen: Sequence[Entry], start: date, end: date) -> tuple[ReleaseUse, ...]:
+    """The release in force on the first day and each that came into force later in the period, oldest first."""
+    days = [start] + [
+        r.effective_from for r in found if r.approved and r.effective_from is not None and start < r.effective_from <= end
+    ]
+    in_force = {r.number: r for r in (found.in_force(day) for day in days) if r is not None}
+    made: dict[object, int] = {}
+    for e in chosen:
+        key = e.record.info.get("release")
+        made[key] = made.get(key, 0) + 1
+    rows = []
+    for _, release in sorted(in_force.items()):
+        approval = release.approval
+        rows.append(
+            ReleaseUse(
+                release.number,
+                release.effective_text(),
+                release.author,
+                "" if approval is None else approval.by,
+                "" if approval is None else approval.at[:10],
+                "" if approval is None or approval.step == "adopted" else (approval.text or ""),
+                made.get(release.number, 0),
+            )
+        )
+    return tuple(rows)
+
+
 def render_html(
     figures: Figures,
     entries: Sequence[Entry],
     register: Sequence[RegisterEntry],
     labels: Labels,
     log: LogInfo,
+    releases: Sequence[ReleaseUse] = (),
 ) -> str:
     """The report as one HTML document."""
     series = _outcome_series(figures, labels)
@@ -377,6 +419,25 @@ def render_html(
     for e in entries:
         add(_decision_block(e, labels))
     add("</section>")
+
+    # 9. the releases of the rules that decided
+    add('<section id="releases"><h2>9. Releases of the rules in force</h2>')
+    if releases:
+        add(
+            '<table><thead><tr><th scope="col">Release</th><th scope="col">In force from</th><th scope="col">Proposed by</th>'
+            '<th scope="col">Approved by</th><th scope="col">Approved on</th><th scope="col">Justification</th>'
+            '<th scope="col" class="num">Decisions in the period</th></tr></thead><tbody>'
+        )
+        for use in releases:
+            add(
+                f"<tr><td>{use.number}</td><td>{escape(use.effective_from)}</td><td>{escape(use.author)}</td>"
+                f"<td>{escape(use.approved_by)}</td><td>{escape(use.approved_at)}</td><td>{escape(use.justification)}</td>"
+                f"{_fig(f'release.{use.number}.decisions', str(use.decisions))}</tr>"
+            )
+        add("</tbody></table>")
+    else:
+        add("<p>No release of the rules was in force in this period.</p>")
+    add("</section>")
     add("</main>")
     add(
         f'<footer class="meta small"><p>Made by engage from the decision log {escape(log.where)}.'
@@ -506,6 +567,7 @@ class ReportData:
     outcomes: tuple[str, ...]
     date_from: date
     date_to: date
+    releases: tuple[ReleaseUse, ...] = ()
 
     def figures(self) -> Figures:
         return compute(self.entries, self.date_from, self.date_to, outcome_order=self.outcomes, criteria_order=self.criteria)
@@ -517,6 +579,7 @@ def gather(store: LogStore, date_from: date | None = None, date_to: date | None 
         found = entries(store, conn, date_from=date_from, date_to=date_to)
         every_decision = store.select(conn, records.c.decision.isnot(None))
         gone = superseded(conn)
+        known = read_releases(conn)
     dates = sorted(e.as_of for e in found)
     start = date_from or (date.fromisoformat(dates[0]) if dates else today or date.today())
     end = date_to or (date.fromisoformat(dates[-1]) if dates else start)
@@ -536,6 +599,7 @@ def gather(store: LogStore, date_from: date | None = None, date_to: date | None 
         tuple(policy.vocab.outcomes) if policy else (),
         start,
         end,
+        releases_in_period(known, found, start, end),
     )
 
 
@@ -545,4 +609,4 @@ def report_html(store: LogStore, data: ReportData) -> str:
 
     chain = verify(store, replay=False)
     info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
-    return render_html(data.figures(), data.entries, data.register, data.labels, info)
+    return render_html(data.figures(), data.entries, data.register, data.labels, info, data.releases)

@@ -32,6 +32,8 @@ from .present import (
 )
 from .routing import session_of, web
 
+# Pages whose sub-pages are other items of the navigation (or not marked as theirs).
+OWN_ITEM_ONLY = ("/rules", "/releases")
 # The navigation: (catalogue key, path); an item shows when the user has a role its page allows.
 NAVIGATION = (
     ("nav.new_request", "/requests/new"),
@@ -41,6 +43,7 @@ NAVIGATION = (
     ("nav.audit", "/audit"),
     ("nav.rules", "/rules"),
     ("nav.impact", "/rules/impact"),
+    ("nav.releases", "/releases"),
     ("nav.accounts", "/accounts"),
 )
 # Notices shown after a redirect (?notice=KEY): only these keys, so a link cannot inject text.
@@ -55,6 +58,8 @@ NOTICES = (
     "account_changed",
     "password_changed",
     "token_revoked",
+    "release_proposed",
+    "release_step",
 )
 
 
@@ -90,7 +95,7 @@ def navigation(request: Request, session: Session | None, t: Translator) -> list
     declared = request.app.state.declared
     path = request.url.path
     return [
-        NavItem(t(key), href, path == href or (href != "/" and path.startswith(href + "/") and href != "/rules"))
+        NavItem(t(key), href, path == href or (href != "/" and path.startswith(href + "/") and href not in OWN_ITEM_ONLY))
         for key, href in NAVIGATION
         if session.account.has(*declared[("GET", href)])
     ]

@@ -246,3 +246,27 @@ def test_the_report_renders_and_prints_on_a4(tmp_path: Path) -> None:
 
 def test_examples_dir_is_what_the_known_set_assumes() -> None:
     assert len([p for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".json")]) == 9
+
+
+def test_the_report_lists_the_releases_in_force_with_their_approvals_and_decisions(db: str, tmp_path: Path) -> None:
+    from ..helpers.support import copy_policy, edit
+
+    record_examples(db)  # nine decisions on 2026-11-24, under release 1 (adopted at first use)
+    rules, criteria = copy_policy(tmp_path / "changed")
+    edit(rules / "outcome.yaml", "Information is missing to establish", "Information is lacking to establish")
+    offer = ("rules", "propose", "--rules", str(rules), "--criteria", str(criteria), "--effective", "2026-12-08")
+    ok(*offer, "--by", "Aline", "--note", "reword line 2", "--db", db)
+    ok("rules", "approve", "2", "--by", "Boris", "--justification", "The Board agrees", "--db", db)
+    later = write_requests(tmp_path / "later", {"01": {"id": "REQ-2026-0201"}, "06": {"id": "REQ-2026-0206"}}, only=("01", "06"))
+    ok("evaluate", str(later), "--as-of", "2026-12-08", "--record", "--db", db)
+    out = tmp_path / "report.html"
+    status, _, err = run("report", "--from", "2026-11-23", "--to", "2026-12-13", "--out", str(out), "--db", db)
+    assert status == 0, err
+    html = out.read_text()
+    f = parse(html).figures
+    assert (f["release.1.decisions"], f["release.2.decisions"]) == ("9", "2")
+    assert "<td>2</td><td>2026-12-08</td><td>Aline</td><td>Boris</td>" in html and "The Board agrees" in html
+    before = tmp_path / "before.html"
+    assert run("report", "--from", "2026-11-23", "--to", "2026-12-07", "--out", str(before), "--db", db)[0] == 0
+    early = parse(before.read_text()).figures
+    assert early["release.1.decisions"] == "9" and "release.2.decisions" not in early

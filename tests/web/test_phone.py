@@ -10,6 +10,7 @@ and in the queue no header cell's text running into another's.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,17 @@ VISITS = {
     "/rules": ["/rules"],
     "/rules/impact": ["/rules/impact"],
     "/accounts": ["/accounts"],
+    "/releases": ["/releases"],
+    # 1: adopted at first use; 2: proposed, with its diff and impact and the Board's forms
+    "/releases/{number}": ["/releases/1", "/releases/2"],
 }
+# Release 2 of the phone's log: one rule changed (a long diff line and an outcome change for the impact table).
+RELEASE_OLD = "        - {field: expertise_available, equals: true}\n    outcome: respond_ad_hoc"
+RELEASE_NEW = (
+    "        - {field: expertise_available, equals: true}\n"
+    "        - {field: requester.type, in: [government, un_country_team]}\n"
+    "    outcome: respond_ad_hoc"
+)
 MIN_CHART_TEXT_PX = 10  # the charts are drawn with 11-unit text: at scale 1 it reads as 11 px
 
 # What is too wide on the page: elements sticking out of the window that no scrolling box of their own holds.
@@ -96,6 +107,14 @@ def phone_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert recorded.returncode == 0, recorded.stderr
     departs = ("log", "decide", "1", "--decision", "decline", "--by", "boris", "--justification", "The Board waits for March")
     assert engage(*departs, "--db", db).returncode == 0
+    rules, criteria = folder / "rules", folder / "criteria"
+    shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("tests"))
+    shutil.copytree(ROOT / "criteria", criteria)
+    outcome = rules / "outcome.yaml"
+    outcome.write_text(outcome.read_text("utf-8").replace(RELEASE_OLD, RELEASE_NEW), "utf-8")
+    offer = ("rules", "propose", "--rules", str(rules), "--criteria", str(criteria), "--effective", "2026-12-01")
+    proposed = engage(*offer, "--by", "aline", "--note", "Advice at once only when a Government asks", "--db", db)
+    assert proposed.returncode == 0 and proposed.stdout == "2\n", proposed.stderr
     with engage_serve(db) as (address, _):
         yield address
 
@@ -202,4 +221,6 @@ def test_every_page_fits_a_390_px_phone(browser: Any, phone_server: str, tmp_pat
     board.screenshot(path=str(shots / "phone-decision.png"), full_page=True)
     board.goto("/audit")
     board.screenshot(path=str(shots / "phone-audit.png"), full_page=True)
+    board.goto("/releases/2")
+    board.screenshot(path=str(shots / "phone-release.png"), full_page=True)
     assert not problems, "\n".join(problems)

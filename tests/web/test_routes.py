@@ -43,6 +43,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/rules"): ("author", "board"),
     ("GET", "/rules/impact"): ("author",),
     ("POST", "/rules/impact"): ("author",),
+    ("GET", "/releases"): ("author", "board"),
+    ("POST", "/releases"): ("author",),
+    ("GET", "/releases/{number}"): ("author", "board"),
+    ("POST", "/releases/{number}/approve"): ("board",),
+    ("POST", "/releases/{number}/reject"): ("board",),
+    ("POST", "/releases/{number}/withdraw"): ("author",),
     ("GET", "/accounts"): ("admin",),
     ("POST", "/accounts"): ("admin",),
     ("POST", "/accounts/{name}"): ("admin",),
@@ -50,7 +56,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/accounts/{name}/tokens/{token_id}/revoke"): ("admin",),
 }
 # A concrete address for each route (records that do not exist are fine: the role check comes first).
-CONCRETE = {"{draft_id}": "999", "{seq}": "999", "{name}": "nobody", "{token_id}": "999"}
+CONCRETE = {"{draft_id}": "999", "{seq}": "999", "{name}": "nobody", "{token_id}": "999", "{number}": "999"}
 GUARDED = [(m, p, roles) for (m, p), roles in EXPECTED.items() if roles]
 
 
