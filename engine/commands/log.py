@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -66,6 +67,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N:HASH",
         help="a record number and hash kept elsewhere (e.g. from a report): checks the log was not cut or rewritten",
     )
+
+    keep = action("backup", "a checked, consistent copy of the log while it is in use", run_backup)
+    keep.add_argument("dest", metavar="DEST", help="the file to write (a SQLite file, or a pg_dump -Fc archive)")
+
+    out = action("export", "write the whole log to a portable archive (not the web accounts)", run_export)
+    out.add_argument("file", metavar="FILE", help="the archive to write (replaced atomically)")
+
+    into = action("import", "rebuild a log in an empty database from an archive, verifying its whole chain first", run_import)
+    into.add_argument("file", metavar="FILE", help="an archive written by 'engage log export'")
 
     decide_parser = action("decide", "record the final human decision on a recorded engine decision", run_decide)
     decide_parser.add_argument("ident", metavar="ID", help="the decision's record number or request id")
@@ -351,6 +361,47 @@ def _verify_summary(result: AuditResult, where: str, *, replay: bool) -> str:
     if result.guards:
         lines.append(f"guards: {_problems(len(result.guards))} with the append-only triggers or log_in_force (listed above)")
     return "\n".join(lines) + "\n"
+
+
+# -- backup, export, import ---------------------------------------------------------------
+
+
+def run_backup(args: argparse.Namespace, streams: Streams) -> int:
+    from ..log.backup import backup
+
+    with open_store(args) as store:
+        done = backup(store, Path(args.dest))
+    streams.stdout.write(
+        f"backup {done.target}: {done.records} record{'s' if done.records != 1 else ''},"
+        f" head #{done.head_seq} {done.head_hash}\n{done.how_to_restore}\n"
+    )
+    return 0
+
+
+def run_export(args: argparse.Namespace, streams: Streams) -> int:
+    from ..log.archive import NOT_EXPORTED, export_archive
+
+    with open_store(args, read_only=True) as store:
+        done = export_archive(store, Path(args.file))
+    streams.stdout.write(
+        f"exported {done.records} record{'s' if done.records != 1 else ''}, {done.release_records} release records,"
+        f" {done.rulesets} rulesets to {args.file}: head #{done.head_seq} {done.head_hash}\n"
+        f"not exported: {', '.join(NOT_EXPORTED)}\n"
+    )
+    return 0
+
+
+def run_import(args: argparse.Namespace, streams: Streams) -> int:
+    from ..log.archive import import_archive
+
+    with open_store(args) as store:
+        done = import_archive(store, Path(args.file))
+        where = store.where
+    streams.stdout.write(
+        f"imported {done.records} record{'s' if done.records != 1 else ''}, {done.release_records} release records,"
+        f" {done.rulesets} rulesets into {where}: head #{done.head_seq} {done.head_hash}\n"
+    )
+    return 0
 
 
 # -- decide and correct -------------------------------------------------------------------
