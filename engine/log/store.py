@@ -593,9 +593,9 @@ class LogStore:
         row = conn.execute(sa.select(records).where(records.c.seq == seq)).first()
         return None if row is None else _record(row)
 
-    def walk(self, conn: Connection, batch: int = 2000) -> Iterator[LogRecord]:
-        """Every record in chain order, read in batches."""
-        last = None
+    def walk(self, conn: Connection, batch: int = 2000, start: int = 1) -> Iterator[LogRecord]:
+        """Every record in chain order from number ``start`` on, read in batches."""
+        last = start - 1 if start > 1 else None
         while True:
             query = sa.select(records).order_by(records.c.seq).limit(batch)
             if last is not None:
