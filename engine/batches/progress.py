@@ -41,11 +41,11 @@ class NoProgress:
 class Bar:
     """A tqdm bar on ``stream``: requests done, of about how many, and the rate."""
 
-    def __init__(self, stream: TextIO, total: int | None) -> None:
+    def __init__(self, stream: TextIO, total: int | None, unit: str = " requests") -> None:
         from tqdm import tqdm
 
         self.stream = stream
-        self._bar: Any = tqdm(total=total, file=stream, unit=" requests", dynamic_ncols=True, mininterval=0.25, leave=True)
+        self._bar: Any = tqdm(total=total, file=stream, unit=unit, dynamic_ncols=True, mininterval=0.25, leave=True)
 
     def advance(self, count: int = 1) -> None:
         self._bar.update(count)
@@ -65,7 +65,14 @@ def _isatty(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
-def open_progress(stderr: TextIO, *, quiet: bool, count: Callable[[], int | None], stdout: TextIO | None = None) -> Progress:
+def open_progress(
+    stderr: TextIO,
+    *,
+    quiet: bool,
+    count: Callable[[], int | None],
+    stdout: TextIO | None = None,
+    unit: str = " requests",
+) -> Progress:
     """A bar when a person watches ``stderr`` and the batch is long (``count`` estimates how long).
 
     No bar with ``quiet``, when ``stderr`` is not a terminal, or when ``stdout`` is given and
@@ -77,4 +84,4 @@ def open_progress(stderr: TextIO, *, quiet: bool, count: Callable[[], int | None
     expected = count()  # only now: estimating reads the start of every input
     if expected is None or expected < LONG_BATCH:
         return NoProgress(stderr)
-    return Bar(stderr, expected)
+    return Bar(stderr, expected, unit)

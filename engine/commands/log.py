@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 import yaml
 
 from ..batches.inputs import read_requests
+from ..batches.progress import Progress, open_progress
 from ..errors import EngageError, Location
 from ..evaluation.decision import canonical_json
 from ..evaluation.render import render_decision
@@ -60,12 +63,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check = action("verify", "walk the hash chain and replay every decision with its stored rules", run_verify)
     check.add_argument("--no-replay", action="store_true", help="check the chain only")
     check.add_argument(
+        "--from",
+        dest="start",
+        type=_record_number,
+        default=1,
+        metavar="N",
+        help="check records N to the head only, joined to record N-1's stored hash (log_in_force is checked by a full verify)",
+    )
+    check.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
+    check.add_argument(
         "--anchor",
         action="append",
         default=[],
         metavar="N:HASH",
         help="a record number and hash kept elsewhere (e.g. from a report): checks the log was not cut or rewritten",
     )
+
+    keep = action("backup", "a checked, consistent copy of the log while it is in use", run_backup)
+    keep.add_argument("dest", metavar="DEST", help="the file to write (a SQLite file, or a pg_dump -Fc archive)")
+
+    out = action("export", "write the whole log to a portable archive (not the web accounts)", run_export)
+    out.add_argument("file", metavar="FILE", help="the archive to write (replaced atomically)")
+
+    into = action("import", "rebuild a log in an empty database from an archive, verifying its whole chain first", run_import)
+    into.add_argument("file", metavar="FILE", help="an archive written by 'engage log export'")
 
     decide_parser = action("decide", "record the final human decision on a recorded engine decision", run_decide)
     decide_parser.add_argument("ident", metavar="ID", help="the decision's record number or request id")
@@ -317,12 +338,45 @@ def run_verify(args: argparse.Namespace, streams: Streams) -> int:
         except ValueError:
             raise EngageError("bad-anchor", f"'{text}' is not N:sha256:HEX", Location("--anchor")) from None
     with open_store(args, read_only=True) as store:
-        result = verify(store, replay=not args.no_replay, anchors=tuple(anchors))
+        bar = _verify_bar(store, args, streams)
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            bar.advance(count - done)
+            done = count
+
+        try:
+            result = verify(store, replay=not args.no_replay, anchors=tuple(anchors), progress=advance, start=args.start)
+        finally:
+            bar.close()
         where = store.where
     for problem in result.problems:
         streams.stdout.write(f"{problem}\n")
-    streams.stdout.write(_verify_summary(result, where, replay=not args.no_replay))
+    summary = _verify_summary(result, where, replay=not args.no_replay)
+    if args.start > 1:
+        summary = f"checked records #{args.start} to the head, joined to #{args.start - 1} as stored\n" + summary
+    streams.stdout.write(summary)
     return 0 if result.ok else 1
+
+
+def _record_number(text: str) -> int:
+    number = text.lstrip("#")
+    if not number.isdigit() or int(number) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a record number (1 or more)")
+    return int(number)
+
+
+def _verify_bar(store: LogStore, args: argparse.Namespace, streams: Streams) -> Progress:
+    """A bar of records checked, on standard error when a person watches it (as for batches)."""
+    from ..log.store import records
+
+    def count() -> int:
+        with store.reading() as conn:
+            query = sa.select(sa.func.count()).select_from(records).where(records.c.seq >= args.start)
+            return int(conn.execute(query).scalar_one())
+
+    return open_progress(streams.stderr, quiet=args.quiet, count=count, unit=" records")
 
 
 def _problems(n: int) -> str:
@@ -351,6 +405,47 @@ def _verify_summary(result: AuditResult, where: str, *, replay: bool) -> str:
     if result.guards:
         lines.append(f"guards: {_problems(len(result.guards))} with the append-only triggers or log_in_force (listed above)")
     return "\n".join(lines) + "\n"
+
+
+# -- backup, export, import ---------------------------------------------------------------
+
+
+def run_backup(args: argparse.Namespace, streams: Streams) -> int:
+    from ..log.backup import backup
+
+    with open_store(args) as store:
+        done = backup(store, Path(args.dest))
+    streams.stdout.write(
+        f"backup {done.target}: {done.records} record{'s' if done.records != 1 else ''},"
+        f" head #{done.head_seq} {done.head_hash}\n{done.how_to_restore}\n"
+    )
+    return 0
+
+
+def run_export(args: argparse.Namespace, streams: Streams) -> int:
+    from ..log.archive import NOT_EXPORTED, export_archive
+
+    with open_store(args, read_only=True) as store:
+        done = export_archive(store, Path(args.file))
+    streams.stdout.write(
+        f"exported {done.records} record{'s' if done.records != 1 else ''}, {done.release_records} release records,"
+        f" {done.rulesets} rulesets to {args.file}: head #{done.head_seq} {done.head_hash}\n"
+        f"not exported: {', '.join(NOT_EXPORTED)}\n"
+    )
+    return 0
+
+
+def run_import(args: argparse.Namespace, streams: Streams) -> int:
+    from ..log.archive import import_archive
+
+    with open_store(args) as store:
+        done = import_archive(store, Path(args.file))
+        where = store.where
+    streams.stdout.write(
+        f"imported {done.records} record{'s' if done.records != 1 else ''}, {done.release_records} release records,"
+        f" {done.rulesets} rulesets into {where}: head #{done.head_seq} {done.head_hash}\n"
+    )
+    return 0
 
 
 # -- decide and correct -------------------------------------------------------------------

@@ -453,7 +453,7 @@ class LogStore:
         if added:
             conn.execute(sa.insert(records), [asdict(r) for r in added])
         for record in added:
-            self._keep_in_force(conn, record)
+            self.keep_in_force(conn, record)
         return added
 
     def _check_tail(self, conn: Connection) -> None:
@@ -499,7 +499,7 @@ class LogStore:
         )
 
     @staticmethod
-    def _keep_in_force(conn: Connection, record: LogRecord) -> None:
+    def keep_in_force(conn: Connection, record: LogRecord) -> None:
         if record.kind == CORRECTION and record.supersedes is not None:
             conn.execute(
                 sa.delete(in_force).where(in_force.c.request_id == record.request_id, in_force.c.seq == record.supersedes)
@@ -593,9 +593,9 @@ class LogStore:
         row = conn.execute(sa.select(records).where(records.c.seq == seq)).first()
         return None if row is None else _record(row)
 
-    def walk(self, conn: Connection, batch: int = 2000) -> Iterator[LogRecord]:
-        """Every record in chain order, read in batches."""
-        last = None
+    def walk(self, conn: Connection, batch: int = 2000, start: int = 1) -> Iterator[LogRecord]:
+        """Every record in chain order from number ``start`` on, read in batches."""
+        last = start - 1 if start > 1 else None
         while True:
             query = sa.select(records).order_by(records.c.seq).limit(batch)
             if last is not None:

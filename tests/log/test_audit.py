@@ -7,12 +7,14 @@ append-only triggers (and putting them back, so nothing looks disturbed).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from engine.bench.decisions import generate
+from engine.cli import main
 from engine.log.store import LogStore, record_hash
 
 from ..helpers.logsupport import execute_bypassing_triggers, ok, query, record_examples, run
@@ -250,3 +252,70 @@ def test_a_log_longer_than_one_read_batch_is_walked_to_its_end(db: str, tmp_path
     assert status == 1
     found = problems(lines)
     assert len(found) == 1 and found[0].startswith(f"#{target} (") and ": edited: " in found[0]
+
+
+def test_verify_from_checks_the_range_joined_to_the_stored_hash_before_it(db: str) -> None:
+    record_examples(db)
+    ok("log", "correct", "2", "--db", db, "--by", "Board", "--reason", "withdrawn by the requester")
+    execute_bypassing_triggers(db, ["UPDATE log_records SET country = 'FRA' WHERE seq = 3"])
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 1 and [p.split(":")[0] for p in problems(lines)] == ["#3 (REQ-2026-0103)"]
+    # From #4 on the chain joins #3's stored hash, and the correction #10 of #2 (before the range) is not
+    # taken for a reference to a record that does not exist.
+    status, lines = verify_output(db, "--from", "4")
+    assert status == 0, lines
+    assert lines[0] == "checked records #4 to the head, joined to #3 as stored"
+    assert "7 records, head #10 sha256:" in lines[1] and lines[2] == "chain: intact"
+    assert lines[3] == "replay: 6 decisions with 1 ruleset: every one identical"
+    status, lines = verify_output(db, "--from", "3", "--no-replay")
+    assert status == 1 and [p.split(":")[0] for p in problems(lines)] == ["#3 (REQ-2026-0103)"]
+
+
+@pytest.mark.parametrize(("given", "words"), [("0", "is not a record number"), ("x", "is not a record number")])
+def test_verify_from_needs_a_record_number(given: str, words: str) -> None:
+    status, out, err = run("log", "verify", "--from", given)
+    assert status == 2 and out == "" and words in err
+
+
+def test_verify_from_past_the_head_is_refused(db: str) -> None:
+    record_examples(db)
+    status, out, err = run("log", "verify", "--db", db, "--from", "12")
+    assert status == 2 and out == ""
+    assert err.endswith("--from: bad-range: --from 12: there is no record #11 to join the range to\n"), err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_verify_draws_a_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    requests = tmp_path / "many.jsonl"
+    requests.write_text("".join(json.dumps(r, default=str) + "\n" for r in generate(150)))
+    assert (
+        run(
+            "evaluate",
+            str(requests),
+            "--as-of",
+            "2026-11-24",
+            "--record",
+            "--db",
+            db,
+            "--format",
+            "jsonl",
+            "--out",
+            str(tmp_path / "out.jsonl"),
+            "--quiet",
+        )[0]
+        == 0
+    )
+    err = _Terminal()
+    status = main(["log", "verify", "--db", db, "--no-replay"], io.StringIO(), err, io.StringIO())
+    assert status == 0
+    assert "150/150" in err.getvalue() and " records" in err.getvalue()
+    status, _, plain = run("log", "verify", "--db", db, "--no-replay")
+    assert status == 0 and plain == ""
+    quiet = _Terminal()
+    assert main(["log", "verify", "--db", db, "--no-replay", "--quiet"], io.StringIO(), quiet, io.StringIO()) == 0
+    assert quiet.getvalue() == ""
