@@ -83,6 +83,10 @@ def test_the_whole_life_of_a_release(db: str, tmp_path: Path) -> None:
     assert run("rules", "withdraw", "4", "--by", "carol", "--db", db)[0] == 0
     status, out, err = run("rules", "propose", "--release", "1", *args, "roll back", "--db", db)
     assert (status, out) == (0, "5\n"), err
+    # The rollback's files were written to a scratch folder: its report names them as the release's, not by that path.
+    rolled = json.loads(run("rules", "show", "5", "--format", "json", "--db", db)[1])["report"]
+    assert rolled["source"] == "release 1's rules" and rolled["cases"]["note"] == "no test cases in rules/tests"
+    assert "engage-propose" not in json.dumps(rolled)
     assert run("rules", "approve", "5", "--by", "dana", "--justification", "back", "--db", db)[0] == 0
     states = [line.split()[1] for line in run("rules", "list", "--db", db, "--on", "2026-12-20")[1].splitlines()[1:-1]]
     assert states == ["superseded", "superseded", "rejected", "withdrawn", "in"]

@@ -180,7 +180,7 @@ class Refusal:
 def propose_folder(request: Request, base: Path, label: str, note: str, effective: date) -> Release | Refusal:
     """The rules under ``base`` (linted already, without error) checked and proposed as ``engage rules propose`` does."""
     t = translator(request)
-    candidate = Candidate(label, base / "rules", base / "criteria")
+    candidate = Candidate(label, base / "rules", base / "criteria", base)
     try:
         return propose_checked(web(request).store, candidate, by=signed_in(request).account.name, note=note, effective_from=effective)
     except EngageError as exc:
