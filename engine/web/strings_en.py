@@ -607,8 +607,7 @@ EN: dict[str, str] = {
     "editor.back": "All files",
     "editor.file_title": "Edit {file}",
     "editor.text_label": "Contents of {file}",
-    "editor.text_help": "YAML. Line numbers are on the left; Tab leaves the text box (press Escape first when the"
-    " text box is in tab-typing mode).",
+    "editor.text_help": "YAML, indented with spaces. Line numbers are on the left; Tab leaves the text box.",
     "editor.check": "Check",
     "editor.propose": "Check and propose",
     "editor.propose_intro": "Proposing runs lint, the authors' test cases and the impact on the requests in the log,"
