@@ -22,6 +22,12 @@ from .test_release_browser import NEW, OLD
 pytestmark = pytest.mark.browser
 # The new condition with its list left open: the YAML parser stops at the end of the line.
 BROKEN = NEW.replace("un_country_team]}", "un_country_team}")
+# Each line number at the height of its line of text: the gutter's first line where the text's starts, one line-height apart.
+ALIGNED = """() => { const t = document.getElementById('text'); const cs = getComputedStyle(t);
+  const first = t.getBoundingClientRect().top + parseFloat(cs.borderTopWidth) + parseFloat(cs.paddingTop);
+  const height = parseFloat(cs.lineHeight);
+  return [...document.querySelectorAll('.gutter span')].filter((s, i) =>
+    Math.abs(s.getBoundingClientRect().top - first - i * height) > 0.5).map(s => s.id); }"""
 CARET_LINE = """() => { const t = document.getElementById('text');
   return t.value.slice(0, t.selectionStart).split('\\n').length; }"""
 
@@ -73,6 +79,7 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     assert message.inner_text().startswith(f"rules/outcome.yaml:{broken_line}:"), message.inner_text()
     mark = page.locator(f".gutter span#L{broken_line}")
     assert mark.get_attribute("class") == "mark error" and "yaml-syntax" in (mark.get_attribute("title") or "")
+    assert page.evaluate(ALIGNED) == []
     aline.shot("h1-editor-messages")
     aline.shot("h1-editor-messages-top", full_page=False)
     # The message's link takes the caret to its line, where the message is said under the text box.
@@ -80,6 +87,9 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     assert page.evaluate("document.activeElement.id") == "text"
     assert page.evaluate(CARET_LINE) == broken_line
     assert "[yaml-syntax]" in page.inner_text("#line-messages")
+    under = page.evaluate(f"""() => document.getElementById('line-messages').getBoundingClientRect().top
+      - document.getElementById('L{broken_line}').getBoundingClientRect().bottom""")
+    assert abs(under) < 1  # just under its line
     aline.shot("h1-editor-at-line", full_page=False)
     # Tab leaves the text box (no keyboard trap): the next stop is Check.
     page.keyboard.press("Tab")

@@ -38,10 +38,15 @@
 
   function lineAtCaret() { return text.value.slice(0, text.selectionStart).split("\n").length; }
 
-  // The messages of the caret's line, under the text box (a polite live region: read out, not interrupting).
+  // The messages of the caret's line, just under that line (a polite live region: read out, not interrupting).
   function sayLine() {
-    var mark = marks[String(lineAtCaret())];
+    var line = lineAtCaret();
+    var mark = marks[String(line)];
     if (mark && mark.title) {
+      var style = getComputedStyle(text);
+      var top = text.offsetTop + parseFloat(style.borderTopWidth) + parseFloat(style.paddingTop);
+      said.style.top = (top + line * parseFloat(style.lineHeight) - text.scrollTop) + "px";
+      said.style.left = gutter.offsetWidth + "px";
       said.textContent = mark.title;
       said.hidden = false;
     } else {
