@@ -542,6 +542,7 @@ EN: dict[str, str] = {
     "releases.source": "Files",
     "releases.back": "All releases",
     "releases.diff": "Changes against the release in force",
+    "releases.diff_previous": "Changes against the release before it",
     "releases.diff_against.one": "Against release {number}, in force today: {count} change.",
     "releases.diff_against.other": "Against release {number}, in force today: {count} changes.",
     "releases.diff_is_current": "This is the release in force today.",

@@ -140,6 +140,11 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     page.wait_for_url("**/releases/2?notice=release_step")
     assert page.get_by_role("heading", level=1).inner_text() == "Release 2: in force"
     boris.shot("h1-release-approved")
+    page.goto("/releases")
+    boris.shot("h1-releases-list")
+    page.goto("/releases/1")
+    assert "Adopted at first use by\nseed" in page.inner_text("dl.pairs") or "Adopted at first use by\tseed" in page.inner_text("dl.pairs")
+    boris.shot("h1-release-1")
 
     # A new request is decided by release 2, and its page names it.
     page = ines.page
