@@ -556,8 +556,7 @@ EN: dict[str, str] = {
     "releases.what.rule": "rule",
     "releases.what.file": "file",
     "releases.impact": "Impact on the requests in the decision log",
-    "releases.impact_intro.one": "{count} request of the log evaluated on {as_of}"
-    " with release {against} and with this release.",
+    "releases.impact_intro.one": "{count} request of the log evaluated on {as_of} with release {against} and with this release.",
     "releases.impact_intro.other": "{count} requests of the log evaluated on {as_of}"
     " with release {against} and with this release.",
     "releases.impact_none": "No release was in force on its date to compare with.",
@@ -616,8 +615,7 @@ EN: dict[str, str] = {
     "editor.messages.one": "{count} message from the last check:",
     "editor.messages.other": "{count} messages from the last check:",
     "editor.errors.one": "The files do not load cleanly: {count} error. Nothing can be proposed until it is corrected.",
-    "editor.errors.other": "The files do not load cleanly: {count} errors. Nothing can be proposed until they are"
-    " corrected.",
+    "editor.errors.other": "The files do not load cleanly: {count} errors. Nothing can be proposed until they are corrected.",
     "editor.clean": "The files load cleanly and lint finds no error: you may propose them.",
     "editor.not_checked": "Not checked since the last change.",
     "editor.line": "line {line}",

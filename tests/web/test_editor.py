@@ -49,7 +49,8 @@ def web(tmp_path: Any) -> Iterator[Site]:
 def check(client: TestClient, text: str, name: str = OUTCOME, **form: str) -> Any:
     token = token_of(client, "/releases/editor")
     # A browser sends a textarea's line ends as CRLF: the editor keeps them as the file's LF.
-    return client.post("/releases/editor/check", data={"csrf_token": token, "file": name, "text": text.replace("\n", "\r\n"), **form})
+    data = {"csrf_token": token, "file": name, "text": text.replace("\n", "\r\n"), **form}
+    return client.post("/releases/editor/check", data=data)
 
 
 def propose(client: TestClient, text: str, name: str = OUTCOME, note: str = "advice at once only up to 100000 USD") -> Any:
@@ -116,7 +117,8 @@ def test_a_lint_error_is_shown_at_its_rule_and_refused(web: Site) -> None:
     author = web.client("author")
     text = edited(UNREACHABLE_OLD, UNREACHABLE_NEW)
     page = check(author, text).text
-    found = re.findall(r'<a href="#L(\d+)" data-line="\d+"><code>(rules/outcome\.yaml:\d+:\d+: error: [^<]*\[unreachable-rule\])', page)
+    pattern = r'<a href="#L(\d+)" data-line="\d+"><code>(rules/outcome\.yaml:\d+:\d+: error: [^<]*\[unreachable-rule\])'
+    found = re.findall(pattern, page)
     assert found, page
     line = int(found[0][0])
     start = line_of(text, "  - id: outcome.mandate_unknown")
@@ -174,7 +176,8 @@ def test_a_draft_spans_files_is_kept_per_author_and_can_be_discarded(web: Site) 
     # A check of one file checks the whole draft: a broken second file is named in the list, linked to its page.
     check(author, priority + "x: [\n", name="criteria/priority.yaml")
     page = author.get(f"/releases/editor/{OUTCOME}").text
-    assert re.search(r'<a href="/releases/editor/criteria/priority\.yaml#L\d+" data-line=""><code>criteria/priority\.yaml:\d+:\d+:', page)
+    elsewhere = r'<a href="/releases/editor/criteria/priority\.yaml#L\d+" data-line=""><code>criteria/priority\.yaml:\d+:\d+:'
+    assert re.search(elsewhere, page)
     other = web.client()
     sign_in(other, "second", "correct horse battery")
     assert "Your draft changes nothing yet." in other.get("/releases/editor").text

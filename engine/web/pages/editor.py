@@ -117,6 +117,7 @@ def _file_page(
         "here": here,
         "marks": _marks([m for m in messages or [] if m.file == name]),
         "known": set(files),
+        "line_href": lambda m: f"#L{m.line}" if m.file == name else f"/releases/editor/{m.file}#L{m.line}",
         "changed": sorted(n for n in draft.files if files.get(n) != draft.files[n].encode("utf-8")),
         "refusal": None,
         "note": "",
@@ -176,8 +177,10 @@ def register(pages: Pages) -> None:
         name, text, files, draft = edited
         with tempfile.TemporaryDirectory(prefix="engage-edit-") as scratch:
             _checked(request, files, draft, Path(scratch))
-        kept = {"note": _form_text(form, "note"), "effective": _form_text(form, "effective_from") or None}
-        return _file_page(request, name, text, **{k: v for k, v in kept.items() if v is not None})
+        kept: dict[str, Any] = {"note": _form_text(form, "note")}
+        if _form_text(form, "effective_from"):
+            kept["effective"] = _form_text(form, "effective_from")
+        return _file_page(request, name, text, **kept)
 
     @pages.post("/releases/editor/propose", roles=AUTHOR_ROLES)
     def editor_propose(request: Request, form: FormData = Depends(form_of)) -> Response:  # noqa: B008

@@ -182,7 +182,8 @@ def propose_folder(request: Request, base: Path, label: str, note: str, effectiv
     t = translator(request)
     candidate = Candidate(label, base / "rules", base / "criteria", base)
     try:
-        return propose_checked(web(request).store, candidate, by=signed_in(request).account.name, note=note, effective_from=effective)
+        by = signed_in(request).account.name
+        return propose_checked(web(request).store, candidate, by=by, note=note, effective_from=effective)
     except EngageError as exc:
         return Refusal(t("releases.refused"), [shown(exc.message, base)])
 
