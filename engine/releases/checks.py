@@ -58,6 +58,11 @@ def from_revision(revision: str, repo: Path, scratch: Path) -> Candidate:
     return Candidate(label, found.rules_dir, found.criteria_dir, None if found.revision is None else found.rules_dir.parent)
 
 
+def _count(n: int, what: str) -> str:
+    """``1 lint error``, ``2 lint errors`` (the refusal is shown on the Releases page as it is)."""
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
 def _refuse(code: str, what: str, lines: list[str], where: str) -> ReleaseError:
     more = f" (and {len(lines) - SHOWN} more)" if len(lines) > SHOWN else ""
     return ReleaseError(code, f"{what}; nothing proposed: " + "; ".join(lines[:SHOWN]) + more, Location(where))
@@ -68,7 +73,7 @@ def check(store: LogStore, candidate: Candidate, effective_from: date) -> tuple[
     found = lint(candidate.rules_dir, candidate.criteria_dir)
     errors = [candidate.shown(f.line()) for f in found.findings if f.severity == "error"]
     if errors:
-        raise _refuse("lint-errors", f"the proposed rules have {len(errors)} lint error(s)", errors, candidate.label)
+        raise _refuse("lint-errors", f"the proposed rules have {_count(len(errors), 'lint error')}", errors, candidate.label)
     engine = Engine.load(candidate.rules_dir, candidate.criteria_dir, cache_size=0)
     try:
         report: dict[str, Any] = {
@@ -99,7 +104,7 @@ def _cases(engine: Engine, candidate: Candidate) -> dict[str, Any]:
         raise _refuse(
             "failing-cases",
             f"{len(failed)} of the authors' {len(result.results)} test cases fail"
-            + (f" and {len(problems)} case file error(s)" if problems else ""),
+            + (f" and {_count(len(problems), 'case file error')}" if problems else ""),
             problems + failed,
             candidate.label,
         )

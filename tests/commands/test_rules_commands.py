@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -119,6 +120,7 @@ def test_a_proposal_with_lint_errors_or_failing_cases_is_refused_saying_why(db: 
     status, out, err = run("rules", "propose", "--rules", str(rules), "--criteria", str(criteria), *args)
     assert (status, out) == (2, "")
     assert "lint-errors: the proposed rules have" in err and "nothing proposed" in err and "outcome.yaml:" in err
+    assert re.search(r"the proposed rules have \d+ lint errors?; ", err) and "(s)" not in err
 
     rules, criteria = _changed(tmp_path, "failing")
     edit(rules / "outcome.yaml", "outcome: request_information", "outcome: assess_needs")
