@@ -116,6 +116,20 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     small.screenshot(path=str(shots / "h1-editor-messages-390-top.png"))
     phone.close()
 
+    # Without script it is a plain text box: the server's numbers stand beside their lines and mark the broken one.
+    plain = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=address, java_script_enabled=False)
+    bare = plain.new_page()
+    bare.goto("/login")
+    bare.get_by_label("Name").fill("aline")
+    bare.get_by_label("Password").fill(PASSWORD)
+    bare.get_by_role("button", name="Sign in").click()
+    bare.get_by_role("heading", name="Start").wait_for()
+    bare.goto("/releases/editor/rules/outcome.yaml")
+    assert bare.locator(f".gutter span#L{broken_line}.mark.error").count() == 1
+    assert bare.evaluate(ALIGNED) == []
+    assert "linear-gradient" in (bare.get_by_label("Contents of rules/outcome.yaml").get_attribute("style") or "")
+    plain.close()
+
     # Fixed: Check says the files load cleanly; Propose makes release 2 with its checks.
     text = page.get_by_label("Contents of rules/outcome.yaml")
     text.fill(shipped.replace(OLD, NEW))
