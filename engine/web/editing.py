@@ -36,6 +36,7 @@ class Draft:
     base: str  # the hash of the ruleset it was started from
     files: dict[str, str] = field(default_factory=dict)  # "rules/outcome.yaml" -> the edited text
     messages: list[Message] | None = None  # of the last check (None: not checked since the last change)
+    dropped: tuple[str, ...] = ()  # the files of a draft over an earlier ruleset, dropped when this one was started
 
 
 class EditDrafts:
@@ -50,8 +51,10 @@ class EditDrafts:
         with self._lock:
             found = self._drafts.get(author)
             if found is None or found.base != base:
-                found = self._drafts[author] = Draft(base)
-            return Draft(found.base, dict(found.files), None if found.messages is None else list(found.messages))
+                # Its texts are whole files over the earlier rules: laid over these they would undo what changed.
+                found = self._drafts[author] = Draft(base, dropped=tuple(sorted(found.files)) if found else ())
+            messages = None if found.messages is None else list(found.messages)
+            return Draft(found.base, dict(found.files), messages, found.dropped)
 
     def save(self, author: str, draft: Draft) -> None:
         with self._lock:

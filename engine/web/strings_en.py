@@ -604,6 +604,8 @@ EN: dict[str, str] = {
     "editor.draft.other": "Your draft changes {count} files.",
     "editor.no_draft": "Your draft changes nothing yet.",
     "editor.discard": "Discard my changes",
+    "editor.dropped": "Another release came into force since you began: your changes to {files}, made over the"
+    " earlier rules, are set aside. Start again from the files of the release in force now.",
     "editor.back": "All files",
     "editor.file_title": "Edit {file}",
     "editor.text_label": "Contents of {file}",

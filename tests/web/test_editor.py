@@ -15,7 +15,7 @@ from engine.log.releases import releases
 
 from ..helpers.support import ROOT
 from ..helpers.websupport import Site, sign_in, site, submit, token_of
-from .test_releases import NEW_LINE, OLD_LINE, advisory
+from .test_releases import NEW_LINE, OLD_LINE, advisory, changed_outcome, propose_upload
 
 OUTCOME = "rules/outcome.yaml"
 # An unclosed flow sequence: the YAML parser stops at the next line, column 11 (the reason's ">-").
@@ -185,3 +185,15 @@ def test_a_draft_spans_files_is_kept_per_author_and_can_be_discarded(web: Site) 
     assert discarded.status_code == 303
     assert "Your draft changes nothing yet." in author.get("/releases/editor").text
     assert "equals: true}\n    outcome: respond_ad_hoc" in author.get(f"/releases/editor/{OUTCOME}").text
+
+
+def test_a_draft_over_rules_no_longer_in_force_is_set_aside_saying_so(web: Site) -> None:
+    author, board = web.client("author"), web.client("board")
+    assert submit(web.client("intake"), advisory("REQ-ADV-1")).status_code == 303  # release 1
+    check(author, shipped("criteria/priority.yaml") + "# weighed again\n", name="criteria/priority.yaml")
+    assert propose_upload(author, [("outcome.yaml", changed_outcome())]).status_code == 303
+    assert board.post("/releases/2/approve", data={"csrf_token": token_of(board, "/releases/2"), "text": "ok"}).status_code == 303
+    listing = author.get("/releases/editor").text
+    assert "Started from release 2." in listing and "your changes to criteria/priority.yaml, made over the" in listing
+    assert "Your draft changes nothing yet." in listing
+    assert NEW_LINE in author.get(f"/releases/editor/{OUTCOME}").text.replace("&#39;", "'")  # release 2's file

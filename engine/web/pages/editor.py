@@ -83,6 +83,7 @@ def _list_page(request: Request) -> Response:
             "current": current,
             "groups": [(kind, [n for n in names if n.startswith(kind + "/")]) for kind in KINDS],
             "changed": sorted(n for n in draft.files if files.get(n) != draft.files[n].encode("utf-8")),
+            "dropped": draft.dropped,
         },
     )
 
@@ -119,6 +120,7 @@ def _file_page(
         "known": set(files),
         "line_href": lambda m: f"#L{m.line}" if m.file == name else f"/releases/editor/{m.file}#L{m.line}",
         "changed": sorted(n for n in draft.files if files.get(n) != draft.files[n].encode("utf-8")),
+        "dropped": draft.dropped,
         "refusal": None,
         "note": "",
         "effective": today,
@@ -143,6 +145,7 @@ def _edited(request: Request, form: FormData) -> tuple[str, str, dict[str, bytes
     else:
         draft.files[name] = text
     draft.messages = None
+    draft.dropped = ()  # said once: the author works on the new rules now
     w.edits.save(author, draft)
     return name, text, files, draft
 
