@@ -41,8 +41,8 @@ def line_of(text: str, fragment: str) -> int:
 
 
 @pytest.fixture
-def web(tmp_path: Any) -> Iterator[Site]:
-    with site(f"sqlite:///{tmp_path / 'log.sqlite3'}") as found:
+def web(db: str) -> Iterator[Site]:
+    with site(db) as found:
         yield found
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from ..helpers import axe
 from ..helpers.logsupport import AS_OF, EXAMPLES
 from ..helpers.serving import engage_serve
 from ..helpers.support import ROOT
@@ -65,6 +66,7 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     page.goto("/releases")
     page.get_by_role("link", name="Open the editor").click()
     page.wait_for_url("**/releases/editor")
+    assert axe.summary(axe.violations(page)) == []
     page.get_by_role("link", name="rules/outcome.yaml").click()
     page.wait_for_url("**/releases/editor/rules/outcome.yaml")
     text = page.get_by_label("Contents of rules/outcome.yaml")
@@ -81,6 +83,7 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     mark = page.locator(f".gutter span#L{broken_line}")
     assert mark.get_attribute("class") == "mark error" and "yaml-syntax" in (mark.get_attribute("title") or "")
     assert page.evaluate(ALIGNED) == []
+    assert axe.summary(axe.violations(page)) == []
     aline.shot("h1-editor-messages")
     aline.shot("h1-editor-messages-top", full_page=False)
     # The message's link takes the caret to its line, where the message is said under the text box.
