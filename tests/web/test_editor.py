@@ -70,8 +70,8 @@ def test_the_editor_lists_the_files_of_the_release_in_force_and_opens_each(web: 
     assert page.status_code == 200
     text = re.search(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', page.text, re.S)
     assert text is not None and text.group(1).startswith("# yaml-language-server")
-    lines = shipped().count("\n")
-    assert f'<span id="L{lines}">{lines}</span></div>' in page.text  # one number per line of the file
+    lines = shipped().count("\n") + 1  # and the empty line after the last line break, where the next one is typed
+    assert f'<span id="L{lines}">{lines}</span></div>' in page.text
     assert '<label for="text">Contents of rules/outcome.yaml</label>' in page.text
     assert author.get("/releases/editor/rules/nothing.yaml").status_code == 404
     assert author.get("/releases/editor/rules/..%2Fcriteria%2Ffields.yaml").status_code == 404

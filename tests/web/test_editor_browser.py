@@ -102,6 +102,11 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     page.get_by_label("What changes and why").fill("Advice at once only when a Government or the UN country team asks")
     page.get_by_role("button", name="Check and propose").click()
     assert "Nothing is proposed: the rules have 1 error." in page.inner_text("#release-error")
+    files = aline.context.new_page()
+    files.goto("/releases/editor")
+    assert "rules/outcome.yaml changed in your draft" in files.inner_text("main")
+    files.screenshot(path=str(shots / "h1-editor-files.png"), full_page=True)
+    files.close()
 
     # The same page on a phone: the draft and its messages are kept on the server for the author.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=address)

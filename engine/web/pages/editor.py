@@ -111,7 +111,7 @@ def _file_page(
         "name": name,
         "current": current,
         "text": shown_text,
-        "lines": max(len(source) - (1 if shown_text.endswith("\n") else 0), 1),
+        "lines": len(source),  # as editor.js counts them: the empty line after the last line break too
         "source": source,
         "messages": messages,
         "errors": sum(1 for m in messages or [] if m.severity == "error"),
