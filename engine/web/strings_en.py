@@ -620,9 +620,6 @@ EN: dict[str, str] = {
     "editor.errors.other": "The files do not load cleanly: {count} errors. Nothing can be proposed until they are corrected.",
     "editor.clean": "The files load cleanly and lint finds no error: you may propose them.",
     "editor.not_checked": "Not checked since the last change.",
-    "editor.line": "line {line}",
-    "editor.elsewhere": "in another file",
-    "editor.gutter_mark": "message at this line",
     "editor.unchanged": "Nothing is proposed: your draft does not change any file of the release in force.",
     "notice.draft_discarded": "Your draft is discarded: the files are those of the release in force.",
 }
