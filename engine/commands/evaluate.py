@@ -332,7 +332,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     if out is not None:
         from ..batches.outputs import DecisionWriter
 
-        writer = DecisionWriter(out, engine.policy, args.as_of or date.today())
+        writer = DecisionWriter(out, engine.policy, args.as_of or date.today(), args.lang)
     from ..batches.tables import TableErrors
 
     outcomes: Counter[str] = Counter()

@@ -40,12 +40,12 @@ class Words:
 
     # -- the catalogue's fixed words ---------------------------------------------------------
 
-    def __call__(self, key: str, **values: Any) -> str:
-        return self.catalogue.text(key, **values)
+    def __call__(self, msgid: str, /, **values: Any) -> str:
+        return self.catalogue.text(msgid, **values)
 
-    def count(self, key: str, count: int, **values: Any) -> str:
-        """``key`` in its plural form for ``count`` (CLDR's rules: French says 0 and 1 alike)."""
-        return self.catalogue.ntext(key, count, **values)
+    def count(self, msgid: str, count: int, /, **values: Any) -> str:
+        """``msgid`` in its plural form for ``count`` (CLDR's rules: French says 0 and 1 alike)."""
+        return self.catalogue.ntext(msgid, count, **values)
 
     # -- the policy's own words -----------------------------------------------------------------
 
