@@ -138,8 +138,9 @@ def column_hint(column: Column, words: Words) -> str:
 
 
 def _plain(number: float, words: Words) -> str:
-    value = int(number) if number.is_integer() else number
-    return str(value) if words.lang == "en" else words.number(value)
+    """A bound as it is typed in the cell: digits only, no thousands separator (a decimal comma outside English)."""
+    text = str(int(number)) if number.is_integer() else str(number)
+    return text if words.lang == "en" else text.replace(".", words("template.decimal_mark"))
 
 
 def write_template(policy: Policy, lang: str | None = None) -> Any:
