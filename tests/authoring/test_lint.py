@@ -175,7 +175,7 @@ def test_lint_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path) ->
     assert status == 1
     lines = out.splitlines()
     assert re.fullmatch(
-        r".*/rules/outcome\.yaml:117:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
+        r".*/rules/outcome\.yaml:158:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
         r" source in the"
         r" sources file \(did you mean 'TC-Report-1998'\?\) \[unknown-source\]",
         lines[0],
@@ -220,7 +220,7 @@ def test_lint_json(tmp_path: Path) -> None:
     assert data["errors"] == 3 and data["warnings"] == 0
     first = data["findings"][0]
     assert first["check"] == "rule-conflict" and first["severity"] == "error"
-    assert first["line"] == 20 and first["col"] == 5
+    assert first["line"] == 23 and first["col"] == 5
     assert first["witness"]["request"]["strategy"] == {"status": "adopted", "request_in_strategy": True}
     assert first["witness"]["fields"] == {"strategy.status": "adopted", "strategy.request_in_strategy": True}
     # Deterministic: the same files give the same bytes.
