@@ -165,7 +165,8 @@ FIXTURES: tuple[Fixture, ...] = (
       - source: E/CN.4/2006/104
         para: 19(d)
 """,
-            "      es: Ninguna contraparte nacional se ha comprometido con la labor y la sociedad civil no participa.\n    cite: []\n",
+            "      es: Ninguna contraparte nacional se ha comprometido con la labor y la sociedad civil no participa.\n"
+            "    cite: []\n",
         ),
     ),
     Fixture(

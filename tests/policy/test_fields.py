@@ -131,7 +131,7 @@ def test_the_words_for_a_fields_values_are_the_policys(tmp_path: Path) -> None:
 
 def test_a_label_for_a_value_the_field_does_not_have_is_named_at_its_line(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
-    edit(criteria / "fields.yaml", "        es: Capacitación\n", "        es: Capacitación\n      seminar: \"Seminar\"\n")
+    edit(criteria / "fields.yaml", "        es: Capacitación\n", '        es: Capacitación\n      seminar: "Seminar"\n')
     edit(
         criteria / "fields.yaml",
         "  - path: region\n    type: choice\n    vocabulary: regions\n",

@@ -276,6 +276,7 @@ def test_a_broken_criteria_file_is_still_there_for_the_rules_that_name_it(tmp_pa
 
 def test_a_broken_vocabulary_is_one_error_not_one_per_value_it_would_have_listed(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
-    edit(criteria / "vocabularies.yaml", "    label: {en: Met, fr: Remplie, es: Cumplida}\n    score: 1", "    label: Met\n    score: high")
+    met = "    label: {en: Met, fr: Remplie, es: Cumplida}\n    score: 1"
+    edit(criteria / "vocabularies.yaml", met, "    label: Met\n    score: high")
     (error,) = errors_of(rules, criteria)  # not vocabularies-missing, nor bad-value for every theme a rule tests
     assert error.code == "wrong-type" and error.location.path == "statuses.met.score"
