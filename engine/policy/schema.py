@@ -188,6 +188,14 @@ def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     return list(schema.get("properties", {}))
 
 
+LANGUAGE_CODE = "^[a-z]{2,3}$"  # the schemas' pattern of a language: en, fr, es
+
+
+def _is_text(branches: Any) -> bool:
+    """Whether an ``anyOf`` is the schemas' translatable text: a string, or ``$defs/translations``."""
+    return isinstance(branches, list) and len(branches) == 2 and branches[1] == {"$ref": "#/$defs/translations"}
+
+
 def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageError]:
     path = tuple(error.absolute_path)
     validator = error.validator
@@ -198,6 +206,21 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
     def at(code: str, message: str, p: tuple[Any, ...] = path, key: bool = False) -> EngageError:
         return InputError(code, message, doc.locate(p, key=key))
 
+    if validator == "anyOf" and _is_text(expected):
+        # A text of the policy: a string, or a map of languages.  Say what is wrong with the form it was
+        # written in (a blank string, a blank translation), not that it matches neither form.
+        branch = 1 if isinstance(instance, dict) else 0
+        chosen = [e for e in error.context or () if e.relative_schema_path and e.relative_schema_path[0] == branch]
+        if chosen:
+            return [m for e in chosen for m in _messages(e, doc, what)]
+        forms = "a text, or a map of languages to texts ({en: ..., fr: ...})"
+        return [at("wrong-type", f"must be {forms}, got {describe(instance)}")]
+    if validator == "pattern" and expected == LANGUAGE_CODE:
+        # A language of a text (a key of its map, checked by propertyNames) or of the policy's languages list.
+        message = f"{describe(instance)} is not a language code: write it in two or three small letters (en, fr, es)"
+        if path and isinstance(path[-1], int):
+            return [at("bad-language", message)]
+        return [at("bad-language", message, path + (instance,), key=True)]
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = _allowed_keys(schema)
         out = []
