@@ -21,7 +21,7 @@ from ..log.audit import Anchor, AuditResult, verify
 from ..log.logview import Entry, HumanDecision, entries, find_decision, history, human_decisions, superseded
 from ..log.review import correct, decide
 from ..log.rulesets import load_stored
-from ..log.store import DECISION, HUMAN_DECISION, LogRecord, LogStore
+from ..log.store import DECISION, HUMAN_DECISION, INFORMATION_REQUEST, LogRecord, LogStore
 from .common import (
     action_adder,
     add_as_of_argument,
@@ -199,6 +199,10 @@ def _summary(record: LogRecord) -> str:
         text = f"engine: {record.outcome}"
     elif record.role == HUMAN_DECISION:
         text = f"decided {record.outcome} by {info.get('by')} on #{record.decides}"
+    elif record.role == INFORMATION_REQUEST:
+        asked = info.get("fields") or []
+        count = f"{len(asked)} question{'s' if len(asked) != 1 else ''}"
+        text = f"information requested by {info.get('by')} on #{record.decides} ({count}, {info.get('language')})"
     else:
         text = "withdraws it"
     if record.supersedes is not None:

@@ -149,7 +149,8 @@ def choose_language(policy: Policy, request: Any, asked: str | None = None) -> s
     if asked is not None:
         if asked not in known:
             shown = ", ".join(known) or "none"
-            raise LetterError("no-letter-template", f"no letter template in '{asked}' (the policy has: {shown})", Location("--lang"))
+            message = f"no letter template in '{asked}' (the policy has: {shown})"
+            raise LetterError("no-letter-template", message, Location("--lang"))
         return asked
     requester = request.get("requester") if isinstance(request, Mapping) else None
     theirs = requester.get("language") if isinstance(requester, Mapping) else None
@@ -191,8 +192,8 @@ def compose(
     sign = (signature or template.signature).strip()
     values["signature"] = " ".join(sign.split())
     paragraphs: list[Paragraph] = []
-    for block in re.split(r"\n\s*\n", template.body):
-        block = block.strip()
+    for raw in re.split(r"\n\s*\n", template.body):
+        block = raw.strip()
         if block == "{questions}":
             paragraphs.append(Paragraph(QUESTIONS, tuple(q.text for q in questions)))
         elif block == "{signature}":

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import Location
 from .documents import Document
-from .model import LetterTemplate, Letters
+from .model import Letters, LetterTemplate
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 # What a template may name, and where: the subject is one line, so it has no questions or signature.
