@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import accounts, audit, batch, decisions, home, queue, releases, requests, rules
+from . import accounts, audit, batch, decisions, home, letters, queue, releases, requests, rules
 
-PAGE_MODULES: tuple[ModuleType, ...] = (home, requests, batch, queue, decisions, audit, rules, releases, accounts)
+PAGE_MODULES: tuple[ModuleType, ...] = (home, requests, batch, queue, decisions, letters, audit, rules, releases, accounts)
