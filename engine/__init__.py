@@ -2,6 +2,7 @@
 
 The package is cut into parts, each in its own subpackage, whose imports only point down:
 
+- ``i18n``: the languages, their gettext catalogues, dates and numbers (Babel), under every other part;
 - ``policy``: the rule and criteria files, read, checked and typed;
 - ``evaluation``: one request to one decision (the only part that talks to durable-rules);
 - ``batches``: request files and tables in, decisions out;

@@ -112,3 +112,19 @@ def test_an_installed_engage_follows_the_edits_of_the_checkout_it_runs_in(instal
         refused = installed.engage(*verb, cwd=co)
         assert refused.returncode == 2 and "rules/partnership.yaml:10:55: unknown-field:" in refused.stderr, verb
     assert installed.engage("lint", cwd=elsewhere).returncode == 0  # the shipped copy is untouched
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_every_catalogue_compiled_and_reads_the_compiled_one(installed: Installed, tmp_path: Path) -> None:
+    site = installed.site
+    for po in sorted((ROOT / "engine" / "locale").glob("*/LC_MESSAGES/*.po")):
+        rel = po.relative_to(ROOT)
+        assert (site / rel.with_suffix(".mo")).is_file(), rel  # compiled by hatch_build.py at build time
+    assert not list((ROOT / "engine" / "locale").glob("*/LC_MESSAGES/*.mo"))  # never written into the checkout
+    code = (
+        "from engine.i18n import catalogues as c\n"
+        "print(c.source('engage', 'fr').name, c.translations('engage', 'fr').text('language.name'))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(site))
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    assert done.stdout == "engage.mo Français\n"

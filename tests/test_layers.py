@@ -14,20 +14,22 @@ from pathlib import Path
 
 from .helpers.support import ROOT
 
-PARTS = ("policy", "evaluation", "batches", "log", "report", "authoring", "releases", "bench", "web", "commands")
+PARTS = ("i18n", "policy", "evaluation", "batches", "log", "report", "authoring", "releases", "bench", "web", "commands")
 BELOW_FRONT_ENDS = ("policy", "evaluation", "batches", "log", "report", "authoring", "releases")
 # What each part may import besides itself and the top-level ``engine.errors`` / ``engine.__version__``.
+# ``i18n`` is the lowest part: every other may import it, and it imports none.
 ALLOWED: dict[str, frozenset[str]] = {
-    "policy": frozenset(),
-    "evaluation": frozenset({"policy"}),
-    "batches": frozenset({"policy", "evaluation"}),
-    "log": frozenset({"policy", "evaluation"}),
-    "report": frozenset({"policy", "evaluation", "log"}),
-    "authoring": frozenset({"policy", "evaluation", "batches"}),
-    "releases": frozenset({"policy", "evaluation", "batches", "log", "authoring"}),
-    "web": frozenset(BELOW_FRONT_ENDS),
-    "bench": frozenset({*BELOW_FRONT_ENDS, "web"}),
-    "commands": frozenset({*BELOW_FRONT_ENDS, "web", "bench"}),
+    "i18n": frozenset(),
+    "policy": frozenset({"i18n"}),
+    "evaluation": frozenset({"i18n", "policy"}),
+    "batches": frozenset({"i18n", "policy", "evaluation"}),
+    "log": frozenset({"i18n", "policy", "evaluation"}),
+    "report": frozenset({"i18n", "policy", "evaluation", "log"}),
+    "authoring": frozenset({"i18n", "policy", "evaluation", "batches"}),
+    "releases": frozenset({"i18n", "policy", "evaluation", "batches", "log", "authoring"}),
+    "web": frozenset({"i18n", *BELOW_FRONT_ENDS}),
+    "bench": frozenset({"i18n", *BELOW_FRONT_ENDS, "web"}),
+    "commands": frozenset({"i18n", *BELOW_FRONT_ENDS, "web", "bench"}),
 }
 TOP_MODULES = frozenset({"__init__", "errors", "cli"})
 ANYONE_MAY_IMPORT = frozenset({"engine", "engine.errors", "engine.__version__"})
@@ -92,7 +94,7 @@ def violations(package_root: Path) -> list[str]:
                 top = name.split(".")[-1] if name != "engine" else "__init__"
                 allowed = {
                     "__init__": target == "engine.evaluation.evaluator",  # the public API, loaded lazily
-                    "cli": theirs in ("commands", "evaluation"),
+                    "cli": theirs in ("commands", "evaluation", "i18n"),
                 }.get(top, False)
                 if not allowed:
                     problems.append(f"{rel}:{line}: the top-level module {top} imports {target}")
@@ -149,13 +151,17 @@ def test_an_upward_import_is_named_with_its_file_and_line(tmp_path: Path) -> Non
             "evaluation/score.py": "from ..policy.model import Rule\nfrom engine.log import store\n",
             "log/store.py": "from ..web.db import tables\n",
             "batches/batch.py": "from ..commands.common import policy_args\n",
+            "i18n/formats.py": "from engine.policy import model\n",
+            "policy/fields.py": "from ..i18n.languages import LANGUAGES\n",  # every part may use the lowest
         },
     )
     assert violations(root) == [
-        "engine/batches/batch.py:1: batches imports engine.commands.common (commands); batches may import evaluation, policy",
-        "engine/evaluation/score.py:2: evaluation imports engine.log (log); evaluation may import policy",
-        "engine/log/store.py:1: log imports engine.web.db (web); log may import evaluation, policy",
-        "engine/policy/model.py:5: policy imports engine.evaluation.logic (evaluation); policy may import no other part",
+        "engine/batches/batch.py:1: batches imports engine.commands.common (commands); "
+        "batches may import evaluation, i18n, policy",
+        "engine/evaluation/score.py:2: evaluation imports engine.log (log); evaluation may import i18n, policy",
+        "engine/i18n/formats.py:1: i18n imports engine.policy (policy); i18n may import no other part",
+        "engine/log/store.py:1: log imports engine.web.db (web); log may import evaluation, i18n, policy",
+        "engine/policy/model.py:5: policy imports engine.evaluation.logic (evaluation); policy may import i18n",
     ]
 
 

@@ -1,9 +1,9 @@
 """Lint's check of the letters: every language the policy declares has a letter template.
 
-The languages a policy declares are those its own words are written in (the policy's
-``languages``, once the policy files carry their words by language), else the languages a
-requester may write in (the values of ``requester.language`` in ``criteria/fields.yaml``): a
-requester whose language has no template could not be written to in it.
+The languages a policy declares are those its own words are written in (``languages`` in the
+vocabularies file), and the languages a requester may write in (the values of
+``requester.language`` in ``criteria/fields.yaml``): a requester whose language has no
+template could not be written to in it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ LANGUAGE_FIELD = "requester.language"
 
 def declared_languages(policy: Policy) -> tuple[str, ...]:
     """The languages the policy declares (see the module's docstring)."""
-    own = getattr(policy, "languages", None)  # the policy's words by language, when it has them
-    if isinstance(own, tuple | list) and own:
-        return tuple(str(x) for x in own)
     field = policy.fields.get(LANGUAGE_FIELD)
-    return tuple(field.values or ()) if field is not None else ()
+    theirs = tuple(field.values or ()) if field is not None else ()
+    return tuple(dict.fromkeys([*policy.languages, *theirs]))
 
 
 def letter_findings(policy: Policy) -> list[Finding]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import EngageError, Location
 from ..policy.model import LetterTemplate, Policy
+from ..policy.texts import in_language
 from .decision import Decision
 
 TEXT, QUESTIONS, SIGNATURE = "text", "questions", "signature"
@@ -126,21 +127,19 @@ def requester_fields(policy: Policy, decision: Decision) -> tuple[str, ...]:
 
 
 def field_question(policy: Policy, path: str, language: str) -> str:
-    """The policy's question for a field, in ``language``, as a sentence.
+    """The policy's question for a field (``question`` in the fields file, else its label), in ``language``.
 
-    The policy's own words in French and Spanish come from the policy files (issue 15's
-    translatable policy words); where a language has none, the policy's first language is used.
+    As a sentence: its first letter a capital (after an opening ``¿``), ending with a question
+    mark.  A language the policy's words lack falls back to its first language.
     """
     declared = policy.fields.get(_plain(path))
     if declared is None:
         return path
-    translated = getattr(policy, "text_in", None)  # the translatable policy words, when this policy has them
-    text = declared.ask
-    if callable(translated):
-        found = translated(f"fields.{declared.path}.question", language)
-        if isinstance(found, str) and found.strip():
-            text = found.strip() if found.strip()[-1] in "?" else found.strip() + "?"
-    return text[:1].upper() + text[1:]
+    text = in_language(declared.question or declared.label, language).strip()
+    if not text.endswith("?"):
+        text += "?" if language != "fr" else "\u00a0?"
+    first = next((i for i, ch in enumerate(text) if ch.isalpha()), None)
+    return text if first is None else text[:first] + text[first].upper() + text[first + 1 :]
 
 
 def choose_language(policy: Policy, request: Any, asked: str | None = None) -> str:

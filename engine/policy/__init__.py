@@ -7,5 +7,5 @@ cross-checks (``loader``), the typed records every later stage reads (``model``)
 the shipped policy is (``shipped``), and which policy a command reads: an option, ``ENGAGE_POLICY``,
 the checkout it runs in, else the shipped copy (``location``).
 
-May import: ``engine.errors`` only.  Every other part builds on this one.
+May import: ``engine.errors`` and ``engine.i18n`` (the languages) only.  Every other part builds on this one.
 """

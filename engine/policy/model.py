@@ -13,6 +13,7 @@ from datetime import date
 from typing import ClassVar
 
 from ..errors import Location
+from .texts import Text
 
 STATUSES = ("met", "partial", "unmet", "unknown")
 EXCEPTION_STATES = ("absent", "valid", "invalid")
@@ -329,6 +330,8 @@ class Policy:
     letters: Letters = Letters()  # empty when the policy has no letters file (a ruleset stored before them)
     rules_dir: str = ""
     criteria_dir: str = ""
+    languages: tuple[str, ...] = ("en",)  # the languages the policy declares, its own first
+    texts: tuple[Text, ...] = ()  # every translatable text, in the order read: what lint checks
 
     @property
     def criterion_names(self) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import languages
 from .strings_en import EN
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
@@ -18,22 +19,8 @@ DEFAULT = "en"
 
 
 def negotiate(header: str | None) -> str:
-    """The best catalogue for an Accept-Language header (``fr-CH, fr;q=0.9, en;q=0.8``)."""
-    if not header:
-        return DEFAULT
-    choices: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        language = tag.strip().lower().split("-")[0]
-        if language in CATALOGUES and quality > 0:
-            choices.append((-quality, index, language))
-    return min(choices)[2] if choices else DEFAULT
+    """The best catalogue for an Accept-Language header (``fr-CH, fr;q=0.9, en;q=0.8``), among those the web has."""
+    return languages.negotiate(header, CATALOGUES, DEFAULT)
 
 
 class Translator:
