@@ -211,7 +211,7 @@ EN: dict[str, str] = {
     "queue.waiting": "Waiting for the requester",
     "queue.waiting_days.one": "{count} day",
     "queue.waiting_days.other": "{count} days",
-    "queue.waiting_since": "asked on {day}",
+    "queue.asked_on": "asked on",
     # -- decision ----------------------------------------------------------------------------
     "decision.title": "Decision on {id}",
     "decision.recommendation": "Recommendation:",
@@ -286,7 +286,6 @@ EN: dict[str, str] = {
     "letter.body": "Text of the e-mail",
     "letter.copy": "Copy the e-mail",
     "letter.copied": "Copied.",
-    "letter.asked": "Recorded in the log",
     "letter.back": "Back to the decision",
     "decision.update": "Update with new information",
     "decision.update_help": "Evaluate the request again with corrected or new answers; both records are kept.",
