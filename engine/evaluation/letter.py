@@ -72,7 +72,8 @@ class Letter:
         blocks = []
         for paragraph in self.paragraphs:
             if paragraph.kind == QUESTIONS:
-                blocks.append("\n".join(_numbered(i, line, width) for i, line in enumerate(paragraph.lines, 1)))
+                lines = enumerate(paragraph.lines, 1)
+                blocks.append("\n".join(_numbered(i, line, width, self.language) for i, line in lines))
             elif paragraph.kind == SIGNATURE:
                 blocks.append("\n".join(paragraph.lines))
             else:
@@ -97,17 +98,26 @@ class Letter:
         return f'<div class="letter" lang="{html.escape(self.language)}">' + "".join(parts) + "</div>"
 
 
-def _wrap(text: str, width: int, language: str) -> str:
+def _typeset(text: str, language: str) -> str:
     if language == "fr":
         for plain, kept in _FRENCH_SPACES:
             text = text.replace(plain, kept)
-    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    return text
 
 
-def _numbered(number: int, line: str, width: int) -> str:
+def _wrap(text: str, width: int, language: str) -> str:
+    return textwrap.fill(_typeset(text, language), width, break_long_words=False, break_on_hyphens=False)
+
+
+def _numbered(number: int, line: str, width: int, language: str) -> str:
     mark = f"{number}. "
     return textwrap.fill(
-        line, width, initial_indent=mark, subsequent_indent=" " * len(mark), break_long_words=False, break_on_hyphens=False
+        _typeset(line, language),
+        width,
+        initial_indent=mark,
+        subsequent_indent=" " * len(mark),
+        break_long_words=False,
+        break_on_hyphens=False,
     )
 
 
