@@ -189,12 +189,16 @@ FIXTURES: tuple[Fixture, ...] = (
     Fixture(
         "bad-language",
         "a translation under a language name, not its code",
-        lambda p: p.replace(C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, French: Remplie}"),
+        lambda p: p.replace(
+            C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, French: Remplie}"
+        ),
     ),
     Fixture(
         "undeclared-language",
         "a German label in a policy of English, French and Spanish",
-        lambda p: p.replace(C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, de: Erfüllt}"),
+        lambda p: p.replace(
+            C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, de: Erfüllt}"
+        ),
     ),
     Fixture(
         "bad-text",
