@@ -216,9 +216,9 @@ def compose(
 
 
 def _values(template: LetterTemplate, request: Any, decision: Decision, lang: str, today: date) -> dict[str, str]:
-    data = request if isinstance(request, Mapping) else {}
-    asked = data.get("request") if isinstance(data.get("request"), Mapping) else {}
-    requester = data.get("requester") if isinstance(data.get("requester"), Mapping) else {}
+    data: Mapping[str, Any] = request if isinstance(request, Mapping) else {}
+    asked = _group(data, "request")
+    requester = _group(data, "requester")
     received = data.get("received")
     try:
         received_text = long_date(date.fromisoformat(str(received)), lang) if received else ""
@@ -231,6 +231,11 @@ def _values(template: LetterTemplate, request: Any, decision: Decision, lang: st
         "requester": str(requester.get("name") or ""),
         "date": long_date(today, lang),
     }
+
+
+def _group(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    found = data.get(name)
+    return found if isinstance(found, Mapping) else {}
 
 
 def _fill(text: str, values: Mapping[str, str]) -> str:

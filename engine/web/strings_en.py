@@ -269,7 +269,9 @@ EN: dict[str, str] = {
     "decision.info_intro": "These questions are for the requester; the letter asks them in the requester's language.",
     "decision.info_language": "Language of the letter",
     "decision.info_prepare": "Prepare the request for information",
-    "decision.info_prepare_help": "Shows a letter to print and the text of an e-mail, and records in the log that information was requested.",
+    "decision.info_prepare_help": (
+        "Shows a letter to print and the text of an e-mail, and records in the log that information was requested."
+    ),
     "decision.info_none": "Information has not been requested from the requester yet.",
     "decision.info_asked": "Information requested on {at} UTC by {by}, in {language}.",
     "decision.info_open": "Open the letter",

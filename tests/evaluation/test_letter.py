@@ -20,6 +20,7 @@ TODAY = date(2026, 11, 25)
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in {".yaml", ".json"})
 MISSING = ROOT / "examples" / "07-missing-information.yaml"
 
+
 def request_of(path: Path) -> dict[str, Any]:
     (doc,) = load_file(path)
     data: dict[str, Any] = json.loads(json.dumps(doc.data, default=str))

@@ -288,7 +288,9 @@ FIXTURES: tuple[Fixture, ...] = (
     Fixture(
         "missing-field",
         "a letter without a signature",
-        lambda p: p.replace(C + "letters.yaml", "    signature: |-\n      Section de la", "    signatur: |-\n      Section de la"),
+        lambda p: p.replace(
+            C + "letters.yaml", "    signature: |-\n      Section de la", "    signatur: |-\n      Section de la"
+        ),
     ),
     Fixture(
         "duplicate-rule-id",

@@ -28,7 +28,8 @@ def test_a_request_for_information_is_a_chained_record_on_its_decision(db: str) 
             asked = requests_on(store, conn, 7)
             since = first_requested(conn)
             assert first_requested(conn, [1, 2]) == {}
-        assert [(a.by, a.language, a.fields) for a in asked] == [("a.officer", "fr", tuple(ASKED)), ("b.officer", "fr", tuple(ASKED))]
+        expected = [("a.officer", "fr", tuple(ASKED)), ("b.officer", "fr", tuple(ASKED))]
+        assert [(a.by, a.language, a.fields) for a in asked] == expected
         assert [a.record.seq for a in asked] == [first, second] == [10, 11]
         assert asked[0].record.kind == INFORMATION_REQUEST and asked[0].record.role == INFORMATION_REQUEST
         assert since == {7: asked[0].at}  # the first one, not the latest

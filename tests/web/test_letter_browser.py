@@ -18,7 +18,7 @@ from .test_browser import browser, server, shots, user  # noqa: F401 - the fixtu
 pytestmark = pytest.mark.browser
 
 
-def test_an_officer_prepares_a_spanish_letter_prints_it_and_copies_the_email(user: Any, shots: Path) -> None:
+def test_an_officer_prepares_a_spanish_letter_prints_it_and_copies_the_email(user: Any, shots: Path) -> None:  # noqa: F811
     ines = user("ines")
     page = ines.page
     page.goto("/decisions/7")  # REQ-2026-0107, the example missing information

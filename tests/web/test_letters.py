@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from engine.log.audit import verify
 from engine.log.inforequests import requests_on
@@ -35,11 +37,11 @@ def record(web: Site, **fields: str) -> int:
     return int(found.group(1))
 
 
-def prepare(client: object, seq: int, lang: str | None = None) -> object:
-    data = {"csrf_token": token_of(client, f"/decisions/{seq}")}  # type: ignore[arg-type]
+def prepare(client: TestClient, seq: int, lang: str | None = None) -> Any:
+    data = {"csrf_token": token_of(client, f"/decisions/{seq}")}
     if lang:
         data["lang"] = lang
-    return client.post(f"/decisions/{seq}/letter", data=data)  # type: ignore[attr-defined]
+    return client.post(f"/decisions/{seq}/letter", data=data)
 
 
 def test_the_decision_page_offers_the_request_for_information_to_intake_only(web: Site) -> None:
@@ -85,7 +87,7 @@ def test_preparing_records_who_asked_when_and_in_which_language_and_the_page_sho
     assert 'id="email-subject" type="text" readonly value="Votre demande REQ-WEB-0001' in page
     # Only what the requester answers is asked: the Office's own staffing is not in the letter.
     letter = page[page.index('<article class="letter-sheet"') : page.index("</article>")]
-    assert "<ol class=\"letter-questions\"><li>" in letter and letter.count("<li>") == 1
+    assert '<ol class="letter-questions"><li>' in letter and letter.count("<li>") == 1
     assert "staff" not in letter
     with web.store.reading() as conn:
         (asked,) = requests_on(web.store, conn, seq)
@@ -144,7 +146,8 @@ def test_the_queue_shows_how_long_a_request_has_waited_for_the_answer(db: str) -
             link = re.search(r'href="/decisions/(\d+)"', row)
             if link:
                 rows[int(link.group(1))] = row
-        assert "12 days" in rows[waiting] and re.search(rf"asked on <span class=\"nowrap\">{asked_on.isoformat()}<", rows[waiting])
+        assert "12 days" in rows[waiting]
+        assert re.search(rf"asked on <span class=\"nowrap\">{asked_on.isoformat()}<", rows[waiting])
         assert "days" not in rows[other] and "asked on" not in rows[other]
         today["day"] = asked_on + timedelta(days=1)
         assert "1 day<" in web.client("board").get("/queue").text

@@ -18,8 +18,8 @@ from ...authoring.explain import what_would_change
 from ...errors import EngageError
 from ...evaluation.decision import Decision
 from ...evaluation.letter import requester_fields
-from ...log.inforequests import requests_on
 from ...evaluation.stored_decision import decision_from_dict
+from ...log.inforequests import requests_on
 from ...log.logview import HumanDecision, human_decisions, superseded
 from ...log.releases import read_releases
 from ...log.review import decide

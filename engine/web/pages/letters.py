@@ -21,19 +21,21 @@ from ...evaluation.stored_decision import decision_from_dict
 from ...log.inforequests import record_request, requests_on
 from ...log.logview import superseded
 from ...log.store import DECISION, LogRecord
+from ...policy.texts import in_language
 from ..auth import Session
 from ..routing import Pages, form_of, signed_in, web
-from ..views import redirect, render
+from ..views import redirect, render, translator
 
 ASKERS = ("intake",)
 
 
 def language_names(request: Request) -> dict[str, str]:
-    """Each language of the letters, in the words of the requester.language field (else its code)."""
+    """Each language of the letters, named by the requester.language field (else its code), in the page's language."""
     policy = web(request).engine.policy
     declared = policy.fields.get("requester.language")
     labels = declared.labels if declared is not None else {}
-    return {lang: labels.get(lang, lang) for lang in policy.letters.languages}
+    shown = translator(request).lang
+    return {lang: in_language(labels[lang], shown) if lang in labels else lang for lang in policy.letters.languages}
 
 
 def _decision_record(request: Request, seq: int) -> tuple[LogRecord | None, int | None]:
