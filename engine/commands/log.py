@@ -293,6 +293,11 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
         lines.append(f"  the engine recommended {info.get('engine_outcome')}")
         if info.get("justification"):
             lines.append(f"  justification: {info.get('justification')}")
+    if record.role == INFORMATION_REQUEST:
+        info = record.info
+        asker, lang = info.get("by"), info.get("language")
+        lines.append(f"  information requested by {asker} on engine decision #{record.decides}, in {lang}")
+        lines.append(f"  asked for: {', '.join(str(f) for f in info.get('fields') or []) or 'nothing'}")
     if record.role == DECISION:
         if human is None:
             lines.append("  human decision: none recorded yet")

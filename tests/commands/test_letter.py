@@ -84,5 +84,10 @@ def test_log_list_names_a_request_for_information(db: str) -> None:
     out = ok("log", "list", "--all", "--db", db)
     assert "information requested by a.officer on #7 (1 question, es)" in out
     assert "info_request" in out
+    shown = ok("log", "show", "10", "--db", db)
+    assert shown.startswith("#10: info request on REQ-2026-0107 (in force)\n")
+    assert "  information requested by a.officer on engine decision #7, in es\n" in shown
+    assert "  asked for: partnership.civil_society_involved\n" in shown
+    assert "information requested by a.officer on #7" in ok("log", "show", "REQ-2026-0107", "--db", db)
     status, _, _ = run("log", "verify", "--db", db)
     assert status == 0
