@@ -88,7 +88,7 @@ def test_a_policy_without_letters_loads_and_lint_says_which_languages_lack_one(t
 
 def test_lint_names_a_declared_language_without_a_template(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
-    edit(criteria / "vocabularies.yaml", "kind: vocabularies\n", "kind: vocabularies\nlanguages: [en, fr, es, ar]\n")
+    edit(criteria / "vocabularies.yaml", "languages: [en, fr, es]\n", "languages: [en, fr, es, ar]\n")
     report = lint(rules, criteria)
     (finding,) = [f for f in report.findings if f.check == "letter-missing"]
     assert "'ar'" in finding.message and (finding.location.file or "").endswith("letters.yaml")
