@@ -323,9 +323,13 @@ def render_html(
             f"<th>{T('Status')}</th><th>{T('Expires')}</th>"
             f"<th>{T('Justification; who asked and who approved')}</th><th>{T('Decisions')}</th></tr></thead><tbody>"
         )
+
+        def waived(name: str) -> str:  # English keeps the code in words; a translation names the condition
+            return name.replace("_", " ") if t.lang == "en" else labels.criterion_short(name).split(") ", 1)[-1]
+
         for item in register:
             uses = ", ".join(
-                f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(u.decision.replace("_", " "))}'
+                f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(t(u.decision.replace("_", " ")))}'
                 + (" " + T("(superseded by #{seq})", seq=u.superseded_by) if u.superseded_by else "")
                 for u in item.uses
             )
@@ -336,8 +340,8 @@ def render_html(
             )
             add(
                 f'<tr data-exception="{escape(item.request_id)}"><td class="id">{escape(item.request_id)}</td>'
-                f"<td>{escape(', '.join(w.replace('_', ' ') for w in item.waives))}</td>"
-                f"<td>{escape(item.status.replace('_', ' '))}</td>"
+                f"<td>{escape(', '.join(waived(w) for w in item.waives))}</td>"
+                f"<td>{escape(t(item.status.replace('_', ' ')))}</td>"
                 f'<td class="num">{escape(t.date(item.expires) if item.expires else t("(none)"))}</td>'
                 f'<td>{escape(item.justification or t("(no justification)"))}<div class="who">{escape(who)}</div></td>'
                 f"<td>{uses}</td></tr>"

@@ -63,6 +63,14 @@ def test_evaluate_in_spanish() -> None:
     assert_no_key(out)
 
 
+def test_worker_processes_render_in_the_language_too() -> None:
+    examples = str(ROOT / "examples")
+    one = engage("evaluate", examples, *AS_OF, "--lang", "fr", "--jobs", "1")
+    two = engage("evaluate", examples, *AS_OF, "--lang", "fr", "--jobs", "2")
+    assert one.status == two.status == 0, two.stderr
+    assert two.stdout == one.stdout and "9 évaluées : " in two.stdout
+
+
 def test_english_is_the_default_and_the_json_is_the_same_in_every_language() -> None:
     default = engage("evaluate", EXPIRED, MISSING, *AS_OF)
     assert engage("evaluate", EXPIRED, MISSING, *AS_OF, "--lang", "en").stdout == default.stdout
