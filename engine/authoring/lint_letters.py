@@ -9,7 +9,7 @@ template could not be written to in it.
 from __future__ import annotations
 
 from ..policy.model import Policy
-from .findings import ERROR, Finding
+from .findings import WARNING, Finding
 
 LANGUAGE_FIELD = "requester.language"
 
@@ -22,7 +22,11 @@ def declared_languages(policy: Policy) -> tuple[str, ...]:
 
 
 def letter_findings(policy: Policy) -> list[Finding]:
-    """A ``letter-missing`` error for each declared language without a template."""
+    """A ``letter-missing`` warning for each declared language without a template.
+
+    A warning, as a text missing in a language is (``missing-translation``): the rules decide as
+    before, and a letter can still be written in the languages that have a template.
+    """
     have = set(policy.letters.languages)
     field = policy.fields.get(LANGUAGE_FIELD)
     where = policy.letters.location if policy.letters.templates else (field.location if field is not None else None)
@@ -31,5 +35,5 @@ def letter_findings(policy: Policy) -> list[Finding]:
         if lang not in have:
             shown = ", ".join(sorted(have)) or "none"
             message = f"the policy declares the language '{lang}' but has no letter template in it (templates: {shown})"
-            found.append(Finding("letter-missing", ERROR, where or policy.letters.location, message))
+            found.append(Finding("letter-missing", WARNING, where or policy.letters.location, message))
     return found
