@@ -387,14 +387,11 @@ def _criteria_file(file: str, data: Any, domains: Mapping[str, list[Any]], sourc
     elif kind == "fields":
         for i, f in enumerate(data["fields"]):
             for key in ("label", "question"):
-                if key in f and (shorter := _fewer_words(f[key])):
-                    yield Mutant(
-                        f"field.{key}",
-                        file,
-                        ("fields", i, key),
-                        f"{f['path']}: last word dropped",
-                        _with(data, ("fields", i, key), shorter),
-                    )
+                if key not in f:
+                    continue
+                at, text = _first_language(data, ("fields", i, key))
+                if shorter := _fewer_words(text):
+                    yield Mutant(f"field.{key}", file, at, f"{f['path']}: last word dropped", _with(data, at, shorter))
             if "answered_by" in f:
                 other = "requester" if f["answered_by"] != "requester" else "office"
                 yield Mutant(
