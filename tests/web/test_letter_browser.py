@@ -1,8 +1,9 @@
 """The request for information in real Chromium: prepared from the decision page, printed, copied.
 
 Against `engage serve` with the shipped examples recorded (the same fixtures as test_browser.py).
-Screenshots: ``letter-screen.png`` (the page), ``letter-print.png`` (the page as printed) and
-``letter-queue.png`` (the queue's waiting column), in ``$ENGAGE_SCREENSHOTS`` or a temporary folder.
+Screenshots: ``letter-screen.png`` (the page), ``letter-print.png`` (the page as printed),
+``letter-decision.png`` (the decision page's section, after) and ``letter-queue.png`` (the queue's
+waiting column), in ``$ENGAGE_SCREENSHOTS`` or a temporary folder.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def test_an_officer_prepares_a_spanish_letter_prints_it_and_copies_the_email(use
     page.goto("/decisions/7")
     asked = page.get_by_role("region", name="Request for information").inner_text()
     assert len(re.findall(r"Information requested on .* by ines, in Spanish\.", asked)) == 1
+    page.get_by_role("heading", name="Request for information").scroll_into_view_if_needed()
+    ines.shot("letter-decision", full_page=False)
 
     page.goto("/queue")
     row = page.locator("tr", has=page.get_by_role("link", name="REQ-2026-0107"))
