@@ -41,6 +41,7 @@ CHECKS: Mapping[str, Check] = {
             "an exception that could set aside the integrity of the mandate or another unwaivable condition",
         ),
         Check("version-gap", WARNING, "days between two versions of one rule on which neither is in force"),
+        Check("letter-missing", WARNING, "a language the policy declares without a letter template (criteria/letters.yaml)"),
         Check("missing-translation", WARNING, "a text of the policy not written in one of the languages the policy declares"),
         Check(
             "translation-placeholders",

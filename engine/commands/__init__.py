@@ -38,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
         "rules",
         "releases of the rules: propose (with lint, test cases and impact), approve, reject, withdraw, list, show, diff",
     ),
+    Command("letter", "the letter asking the requester for what is missing, for a recorded request, in their language"),
     Command("exceptions", "the exception register: every exception seen, applied or rejected, and the decisions that used it"),
     Command("report", "the Board's audit report for a period: HTML (self-contained, prints on A4) or CSV"),
     Command(

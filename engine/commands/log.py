@@ -21,7 +21,7 @@ from ..log.audit import Anchor, AuditResult, verify
 from ..log.logview import Entry, HumanDecision, entries, find_decision, history, human_decisions, superseded
 from ..log.review import correct, decide
 from ..log.rulesets import load_stored
-from ..log.store import DECISION, HUMAN_DECISION, LogRecord, LogStore
+from ..log.store import DECISION, HUMAN_DECISION, INFORMATION_REQUEST, LogRecord, LogStore
 from .common import (
     action_adder,
     add_as_of_argument,
@@ -199,6 +199,10 @@ def _summary(record: LogRecord) -> str:
         text = f"engine: {record.outcome}"
     elif record.role == HUMAN_DECISION:
         text = f"decided {record.outcome} by {info.get('by')} on #{record.decides}"
+    elif record.role == INFORMATION_REQUEST:
+        asked = info.get("fields") or []
+        count = f"{len(asked)} question{'s' if len(asked) != 1 else ''}"
+        text = f"information requested by {info.get('by')} on #{record.decides} ({count}, {info.get('language')})"
     else:
         text = "withdraws it"
     if record.supersedes is not None:
@@ -289,6 +293,11 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
         lines.append(f"  the engine recommended {info.get('engine_outcome')}")
         if info.get("justification"):
             lines.append(f"  justification: {info.get('justification')}")
+    if record.role == INFORMATION_REQUEST:
+        info = record.info
+        asker, lang = info.get("by"), info.get("language")
+        lines.append(f"  information requested by {asker} on engine decision #{record.decides}, in {lang}")
+        lines.append(f"  asked for: {', '.join(str(f) for f in info.get('fields') or []) or 'nothing'}")
     if record.role == DECISION:
         if human is None:
             lines.append("  human decision: none recorded yet")

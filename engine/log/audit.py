@@ -4,7 +4,8 @@ The walk names each record that is not as it was written: ``edited`` (its conten
 gives its hash), ``reordered`` (it verifies, but under another number), ``missing`` (a
 number is absent: the row was deleted), ``broken-link`` (it does not follow the record
 before it: that one was replaced with a recomputed hash), ``bad-reference`` (it names a
-record that does not exist or cannot be superseded or decided).  The replay re-evaluates the
+record that does not exist or cannot be superseded or decided; a request for information that
+names no earlier engine decision).  The replay re-evaluates the
 request as received with the ruleset stored for it, at the recorded ``as_of``, and compares
 the canonical decision JSON byte for byte.
 
@@ -36,7 +37,18 @@ from .database import trigger_problems
 from .logview import latest_decisions, superseded
 from .releases import chain, chain_problems, decision_release_problem, read_releases
 from .rulesets import RulesetCache
-from .store import CORRECTION, DECISION, GENESIS, HUMAN_DECISION, LogRecord, LogStore, in_force, records, store_json
+from .store import (
+    CORRECTION,
+    DECISION,
+    GENESIS,
+    HUMAN_DECISION,
+    INFORMATION_REQUEST,
+    LogRecord,
+    LogStore,
+    in_force,
+    records,
+    store_json,
+)
 
 MAX_DEPTH = 64  # how far back a reordered record's original number is looked for
 
@@ -242,6 +254,13 @@ class _Walker:
                 self.superseded.add(target)
         elif record.kind == DECISION and record.role != DECISION:
             self.problem(record, "edited", "an engine decision without its decision")
+        elif record.kind == INFORMATION_REQUEST:
+            target = record.decides
+            if target is None or target >= record.seq or self.role_of(target) != DECISION:
+                why = f"asks for information on #{target}, which is not an earlier engine decision"
+                self.problem(record, "bad-reference", why)
+            elif record.decision is not None or record.outcome is not None or record.request is not None:
+                self.problem(record, "edited", "a request for information holding a decision or a request")
 
 
 def _in_force_problems(conn: Connection) -> list[Problem]:

@@ -1,6 +1,6 @@
 """The decision log: an append-only, hash-chained table of records, and the rule files by content.
 
-Every record (an engine decision, a human decision, a correction) gets the next sequence
+Every record (an engine decision, a human decision, a correction, a request for information) gets the next sequence
 number, the hash of the record before it (``prev_hash``) and its own hash,
 ``sha256(canonical JSON of its content + "\\n" + prev_hash)``.  Nothing is ever updated or
 deleted (database triggers refuse it); a correction is a new record that names the record
@@ -30,7 +30,9 @@ from ..policy.model import Policy
 from .database import StoreError, database_error, open_database, read_transaction, write_transaction
 
 DECISION, HUMAN_DECISION, CORRECTION = "decision", "human_decision", "correction"
-KINDS = (DECISION, HUMAN_DECISION, CORRECTION)
+# That the requester was asked for what is missing (engine/log/inforequests.py): ``decides`` names the decision.
+INFORMATION_REQUEST = "info_request"
+KINDS = (DECISION, HUMAN_DECISION, CORRECTION, INFORMATION_REQUEST)
 GENESIS = "sha256:" + "0" * 64  # the prev_hash of the first record
 HASH = sa.String(71)
 
@@ -199,7 +201,9 @@ class LogRecord:
 
     @property
     def role(self) -> str:
-        """What the record stands for: an engine ``decision``, a ``human_decision`` or a ``withdrawal``."""
+        """What the record stands for: an engine ``decision``, a ``human_decision``, a ``withdrawal``, or an ``info_request``."""
+        if self.kind == INFORMATION_REQUEST:
+            return INFORMATION_REQUEST
         if self.decision is not None:
             return DECISION
         if self.outcome is not None:

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import EngageError, LoadFailed, Location, PolicyError
 from .documents import Document, load_file
 from .fields import DESCRIPTION, check_fields, read_fields, request_schema
+from .letters import check_letters, read_letters
 from .model import (
     AS_OF,
     All,
@@ -31,6 +32,7 @@ from .model import (
     Criterion,
     Factor,
     Fields,
+    Letters,
     Not,
     Policy,
     PolicyFile,
@@ -97,7 +99,7 @@ def policy_files(directory: Path) -> list[Path]:
 
 ANY = "*"  # a rule file whose stage (or criterion) could not be read: it may be any
 STAGES = ("condition", "exception", "outcome")
-CRITERIA_KINDS = ("condition", "priority", "vocabularies", "sources")
+CRITERIA_KINDS = ("condition", "priority", "vocabularies", "sources", "letters")
 
 
 @dataclass
@@ -228,6 +230,8 @@ class _Builder:
         self.sources_doc: _Loaded | None = None
         self.fields: Fields | None = None
         self.fields_doc: _Loaded | None = None
+        self.letters: Letters | None = None
+        self.letters_doc: _Loaded | None = None
         self.citations: list[tuple[Citation, Location]] = []
 
     # -- criteria ----------------------------------------------------------
@@ -306,6 +310,11 @@ class _Builder:
             if self._single("fields", item, self.fields_doc):
                 self.fields_doc = item
                 self.fields = read_fields(data, doc, self.texts)
+        elif kind == "letters":
+            if self._single("letters", item, self.letters_doc):
+                self.letters_doc = item
+                self.letters = read_letters(data, doc)
+                check_letters(self.letters, doc, self.out.add)
         elif kind == "sources" and self._single("sources", item, self.sources_doc):
             self.sources_doc = item
             for i, s in enumerate(data["sources"]):
@@ -596,6 +605,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
         files=files,
         hash=policy_hash(files),
         fields=builder.fields or Fields(),
+        letters=builder.letters or Letters(),
         rules_dir=str(rules_path),
         criteria_dir=str(criteria_path),
         languages=builder.texts.languages,

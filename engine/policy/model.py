@@ -288,6 +288,31 @@ class PolicyFile:
 
 
 @dataclass(frozen=True)
+class LetterTemplate:
+    """One language's letter asking the requester for what is missing (``criteria/letters.yaml``)."""
+
+    language: str  # "en", "fr", "es"
+    subject: str  # the e-mail's subject line, with placeholders
+    body: str  # the letter, paragraphs separated by blank lines, with placeholders
+    signature: str  # who asks: the office's signature block
+    untitled: str = ""  # the words for a request without a title
+    subject_label: str = "Subject:"  # before the subject line in the e-mail's text
+    location: Location = dataclasses.field(default=Location(), compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Letters:
+    """The letter templates by language; a policy without a ``kind: letters`` file has none."""
+
+    templates: Mapping[str, LetterTemplate] = dataclasses.field(default_factory=dict)
+    location: Location = dataclasses.field(default=Location(), compare=False, hash=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.templates)
+
+
+@dataclass(frozen=True)
 class Policy:
     """A loaded, cross-checked set of criteria and rules."""
 
@@ -302,6 +327,7 @@ class Policy:
     files: tuple[PolicyFile, ...]
     hash: str  # "sha256:" + hex digest over every file's path and bytes
     fields: Fields = Fields()
+    letters: Letters = Letters()  # empty when the policy has no letters file (a ruleset stored before them)
     rules_dir: str = ""
     criteria_dir: str = ""
     languages: tuple[str, ...] = ("en",)  # the languages the policy declares, its own first

@@ -52,6 +52,7 @@ NOTICES = (
     "draft_saved",
     "draft_deleted",
     "human_recorded",
+    "info_requested",
     "recorded",
     "corrected",
     "account_added",

@@ -87,7 +87,15 @@ def test_every_header_has_a_note_with_the_schema_description_and_how_to_fill_it(
 def test_every_enum_has_a_drop_down_of_exactly_its_values(book: Any) -> None:
     found = validations(book)
     enums = {c.name: c for c in request_columns(load_schema("request")) if c.kind == "enum"}
-    assert set(enums) == {"country", "region", "requester.type", "request.kind", "presence.type", "strategy.status"}
+    assert set(enums) == {
+        "country",
+        "region",
+        "requester.type",
+        "requester.language",
+        "request.kind",
+        "presence.type",
+        "strategy.status",
+    }
     for name, column in enums.items():
         dv = found[name]
         assert (dv.type, dv.showErrorMessage, dv.allow_blank) == ("list", True, True)

@@ -277,6 +277,23 @@ FIXTURES: tuple[Fixture, ...] = (
         lambda p: p.replace(R + "exception.yaml", "expired on {exception.expires}", "expired on {exception.expire}"),
     ),
     Fixture(
+        "unknown-placeholder",
+        "a letter names a placeholder Engage does not fill",
+        lambda p: p.replace(C + "letters.yaml", "titulada «{title}»", "titulada «{titulo}»"),
+    ),
+    Fixture(
+        "letter-questions",
+        "a letter without its questions",
+        lambda p: p.replace(C + "letters.yaml", "      {questions}\n\n      Le rogamos", "      Le rogamos"),
+    ),
+    Fixture(
+        "missing-field",
+        "a letter without a signature",
+        lambda p: p.replace(
+            C + "letters.yaml", "    signature: |-\n      Section de la", "    signatur: |-\n      Section de la"
+        ),
+    ),
+    Fixture(
         "duplicate-rule-id",
         "one id twice",
         lambda p: p.replace(R + "partnership.yaml", "id: partnership.none", "id: partnership.full"),
@@ -473,6 +490,11 @@ OWN: tuple[Fixture, ...] = (
     ),
     Fixture(
         "version-gap", "a month between two versions", versions("2026-11-30", "2027-01-01"), versions("2026-11-30", "2026-12-01")
+    ),
+    Fixture(
+        "letter-missing",
+        "a requester may write in Arabic, and no letter is in Arabic",
+        lambda p: p.replace(C + "fields.yaml", "    values: [en, fr, es]\n", "    values: [en, fr, es, ar]\n"),
     ),
     Fixture(
         "missing-translation",

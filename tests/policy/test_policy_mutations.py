@@ -53,7 +53,8 @@ EQUIVALENT: dict[str, str] = {
 # Parts of criteria/ that no decision shows (neither its JSON nor its text), each with where
 # it is read instead.  A clause that no longer matches a surviving mutant fails the test.
 _NEVER_ASKED = {  # fields no rule reads, so a decision never asks for them (missing, could_change)
-    "id", "received", "country", "region", "requester.type", "requester.name", "request.title", "request.themes",
+    "id", "received", "country", "region", "requester.type", "requester.name", "requester.language", "request.title",
+    "request.themes",
     "request.duration_months", "request.budget_usd", "partnership.nhri_involved", "partnership.un_partners",
     "priority.transition_to_democracy", "priority.least_developed_country", "priority.small_island_developing_state",
     "priority.development_plan_aligned", "priority.crisis_driven", "priority.recommendations",

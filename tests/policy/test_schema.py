@@ -52,8 +52,9 @@ def policy_fields() -> set[str]:
 def test_the_request_schema_has_exactly_the_fields_of_the_policy() -> None:
     catalog = FieldCatalog(load_schema("request"), [])
     leaves = {p for p in catalog.request_paths if catalog.fields[p].kind != "object"}
-    assert leaves == policy_fields()
-    assert len(leaves) == 36
+    # requester.language is for the letters asking for what is missing; no rule reads it, and policy-v1 has no such field.
+    assert leaves - {"requester.language"} == policy_fields()
+    assert len(leaves) == 37
 
 
 def test_the_request_schema_has_no_open_objects_and_the_right_domains() -> None:

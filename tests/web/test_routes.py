@@ -36,6 +36,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/queue"): ("intake", "board"),
     ("GET", "/decisions/{seq}"): EVERYONE,
     ("POST", "/decisions/{seq}/human"): ("intake", "board"),
+    ("GET", "/decisions/{seq}/letter"): ("intake",),
+    ("POST", "/decisions/{seq}/letter"): ("intake",),
     ("GET", "/audit"): ("board", "admin"),
     ("POST", "/audit/verify"): ("board", "admin"),
     ("GET", "/audit/decisions.csv"): ("board", "admin"),

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import accounts, audit, batch, decisions, editor, home, queue, releases, requests, rules
+from . import accounts, audit, batch, decisions, editor, home, letters, queue, releases, requests, rules
 
 # editor before releases: its /releases/editor... routes must come before /releases/{number}
-PAGE_MODULES: tuple[ModuleType, ...] = (home, requests, batch, queue, decisions, audit, rules, editor, releases, accounts)
+PAGE_MODULES: tuple[ModuleType, ...] = (
+    home,
+    requests,
+    batch,
+    queue,
+    decisions,
+    letters,
+    audit,
+    rules,
+    editor,
+    releases,
+    accounts,
+)

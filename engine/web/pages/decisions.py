@@ -17,7 +17,9 @@ from starlette.datastructures import FormData
 from ...authoring.explain import what_would_change
 from ...errors import EngageError
 from ...evaluation.decision import Decision
+from ...evaluation.letter import requester_fields
 from ...evaluation.stored_decision import decision_from_dict
+from ...log.inforequests import requests_on
 from ...log.logview import HumanDecision, human_decisions, superseded
 from ...log.releases import read_releases
 from ...log.review import decide
@@ -28,6 +30,7 @@ from ..auth import Session
 from ..present import changes_view, factor_label
 from ..routing import Pages, form_of, signed_in, web
 from ..views import redirect, render, translator
+from .letters import ASKERS, default_language, language_names
 
 DECIDERS = ("intake", "board")
 
@@ -90,6 +93,7 @@ def _page(
         human: HumanDecision | None = human_decisions(w.store, conn, [seq]).get(seq)
         replaced_from = record.supersedes
         release = made_by(conn, record.info)
+        asked = requests_on(w.store, conn, seq)
     decision = decision_from_dict(record.decision_data(), w.engine.policy.criterion_names)
     changes, unreached, stopped, explained = _alternatives(request, record, decision)
     data = record.request_data()
@@ -119,6 +123,11 @@ def _page(
             "justification": text,
             "deciders": DECIDERS,
             "release": release,
+            "info_fields": requester_fields(policy, decision),
+            "info_requests": asked,
+            "letter_languages": language_names(request),
+            "letter_default": default_language(request, record),
+            "askers": ASKERS,
         },
         status,
     )

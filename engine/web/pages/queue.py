@@ -1,7 +1,9 @@
 """The queue: every request in the decision log, grouped by outcome, highest priority first.
 
 Filters (region, country, outcome, evaluation dates) are the same as ``engage log list``;
-each line shows the human decision when there is one.
+each line shows the human decision when there is one, and how long the request has waited for
+the requester's answer since information was first requested on its decision in force (one
+``GROUP BY`` in the database: :func:`engine.log.inforequests.first_requested`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from ...log.inforequests import first_requested
 from ...log.logview import Entry, entries
 from ..present import country_names
 from ..routing import Pages, web
@@ -26,6 +29,8 @@ class Line:
     entry: Entry
     title: str
     requester: str
+    asked_on: date | None = None  # the day information was first requested from the requester
+    waiting_days: int | None = None  # days since then, to today
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,14 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def _line(entry: Entry) -> Line:
+def _line(entry: Entry, asked: str | None, today: date) -> Line:
     data: Any = entry.record.request_data()
     data = data if isinstance(data, dict) else {}
     request = data.get("request") or {}
     requester = data.get("requester") or {}
-    return Line(entry, str(request.get("title") or ""), str(requester.get("name") or ""))
+    day = _day(asked[:10]) if asked else None
+    waited = None if day is None else max((today - day).days, 0)
+    return Line(entry, str(request.get("title") or ""), str(requester.get("name") or ""), day, waited)
 
 
 def register(pages: Pages) -> None:
@@ -69,17 +76,20 @@ def register(pages: Pages) -> None:
                 region=region,
             )
             every = entries(w.store, conn)
+            asked = first_requested(conn, [e.seq for e in found])
         if human == "awaiting":
             found = [e for e in found if e.human is None]
         elif human == "decided":
             found = [e for e in found if e.human is not None]
+        today = w.config.today()
         order = list(w.engine.policy.vocab.outcomes)
         order += sorted({e.outcome for e in found} - set(order))
         groups = []
         for outcome in order:
             inside = sorted((e for e in found if e.outcome == outcome), key=lambda e: (-e.priority_score, e.as_of, e.seq))
             if inside:
-                groups.append(QueueGroup(outcome, tuple(_line(e) for e in inside[:MAX_PER_GROUP]), len(inside)))
+                lines = tuple(_line(e, asked.get(e.seq), today) for e in inside[:MAX_PER_GROUP])
+                groups.append(QueueGroup(outcome, lines, len(inside)))
         names = country_names()  # the filter lists countries as people look for them: by name
         countries = sorted({e.country for e in every if e.country}, key=lambda c: ((names.get(c) or c).casefold(), c))
         regions = [r for r in w.engine.policy.vocab.regions if any(e.region == r for e in every)]

@@ -43,4 +43,27 @@
     target.focus({ preventScroll: true });
     target.scrollIntoView({ block: "center" });
   }
+  // The letter's page: a button that prints it, and one that copies the e-mail's text (both need the script,
+  // so both are hidden until it runs; without it, the browser's own Print and a selection do the same).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    var done = button.parentNode.querySelector("[data-copied]");
+    if (!source) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      source.focus();
+      source.select();
+      var shown = function () { if (done) { done.hidden = false; } };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(source.value).then(shown, function () { document.execCommand("copy"); shown(); });
+      } else {
+        document.execCommand("copy");
+        shown();
+      }
+    });
+  });
 })();
