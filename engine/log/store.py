@@ -499,7 +499,10 @@ class LogStore:
 
     @classmethod
     def keep_all_in_force(cls, conn: Connection, added: Sequence[LogRecord]) -> None:
-        """:meth:`keep_in_force` for each of ``added`` in order, new decisions inserted many at a time."""
+        """:meth:`keep_in_force` for each of ``added`` in order, new decisions inserted many at a time;
+        then the table of decisions in force with their figures (:mod:`engine.log.kept`)."""
+        from .kept import keep
+
         run: list[dict[str, Any]] = []
         for record in added:
             if record.kind == DECISION and record.role == DECISION:
@@ -512,6 +515,7 @@ class LogStore:
             cls.keep_in_force(conn, record)
         if run:
             conn.execute(sa.insert(in_force), run)
+        keep(conn, added)
 
     @staticmethod
     def keep_in_force(conn: Connection, record: LogRecord) -> None:

@@ -1,0 +1,174 @@
+"""The decisions in force, kept as a table beside the chain: ``log_entries`` (migration 0007).
+
+Which engine decision is in force for a request, and which human decision stands on it,
+follow from the chain (:mod:`engine.log.logview`), but working them out reads every record:
+minutes at a million.  ``log_entries`` holds one row per decision in force, with what the
+pages sort, filter and count on (outcome, priority, dates, place, exceptions, the criteria's
+statuses, the human decision), written in the same transaction as the records that change
+it (:meth:`LogStore.keep_all_in_force`).  Like ``log_in_force`` it is an index, not part of
+the chain: rows are updated and deleted, and :func:`rebuild` makes it again from the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .store import CORRECTION, DECISION, HASH, HUMAN_DECISION, LogRecord, _record, records
+
+metadata = sa.MetaData()
+kept = sa.Table(
+    "log_entries",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("request_id", sa.Text, nullable=False, unique=True),
+    sa.Column("outcome", sa.String(64), nullable=False),
+    sa.Column("as_of", sa.String(10), nullable=False),
+    sa.Column("country", sa.String(3)),
+    sa.Column("region", sa.String(64)),
+    sa.Column("priority", sa.Float, nullable=False),
+    sa.Column("exceptions", sa.Integer, nullable=False),  # how many the decision names
+    sa.Column("applied", sa.Integer, nullable=False),  # 1: one of them was applied
+    sa.Column("rejected", sa.Integer, nullable=False),  # 1: one of them was rejected
+    sa.Column("statuses", sa.Text, nullable=False),  # {criterion: status}, store_json: grouped on for the figures
+    sa.Column("corrects", sa.BigInteger),  # the record it supersedes, when it is a correction
+    sa.Column("ruleset_hash", HASH),
+    sa.Column("human_seq", sa.BigInteger),  # the human decision in force on it
+    sa.Column("human_outcome", sa.String(64)),
+    sa.Column("human_follows", sa.Integer),  # 1: the human decision is the engine's outcome
+    sa.Index("log_entries_queue", "outcome", sa.desc("priority"), "as_of", "seq"),
+    sa.Index("log_entries_as_of", "as_of", "seq"),
+    sa.Index("log_entries_country", "country", "seq"),
+    sa.Index("log_entries_region", "region", "seq"),
+    sa.Index("log_entries_human", "human_seq"),
+    sa.Index("log_entries_exceptions", "exceptions", "seq"),
+)
+HUMAN_COLUMNS = ("human_seq", "human_outcome", "human_follows")
+
+
+def entry_row(record: LogRecord, human: LogRecord | None = None) -> dict[str, Any]:
+    """The row of an engine decision in force (``record``), with the human decision on it."""
+    data = json.loads(record.decision or "{}")
+    found = [x for x in data.get("exceptions") or () if isinstance(x, dict)]
+    criteria = data.get("criteria") or {}
+    statuses = {str(k): str((v or {}).get("status", "")) for k, v in criteria.items() if isinstance(v, dict)}
+    return {
+        "seq": record.seq,
+        "request_id": record.request_id,
+        "outcome": str(data.get("outcome", "")),
+        "as_of": str(data.get("as_of", "")),
+        "country": record.country,
+        "region": record.region,
+        "priority": float(data.get("priority_score") or 0),
+        "exceptions": len(found),
+        "applied": int(any(x.get("decision") == "applied" for x in found)),
+        "rejected": int(any(x.get("decision") == "rejected" for x in found)),
+        "statuses": json.dumps(statuses, sort_keys=True, separators=(",", ":")),
+        "corrects": record.supersedes if record.kind == CORRECTION else None,
+        "ruleset_hash": record.ruleset_hash,
+        **_human_values(record, human),
+    }
+
+
+def _human_values(decision: LogRecord | None, human: LogRecord | None) -> dict[str, Any]:
+    if human is None:
+        return dict.fromkeys(HUMAN_COLUMNS)
+    engine_outcome = str(human.info.get("engine_outcome", ""))
+    return {"human_seq": human.seq, "human_outcome": human.outcome, "human_follows": int(human.outcome == engine_outcome)}
+
+
+def keep(conn: Connection, added: Sequence[LogRecord]) -> None:
+    """Bring ``log_entries`` up to date with ``added`` (already inserted, in chain order)."""
+    run: dict[str, dict[str, Any]] = {}  # new engine decisions, by request id: written many at a time
+    for record in added:
+        if record.kind == DECISION and record.role == DECISION:
+            run[record.request_id] = entry_row(record)  # in an old log, a second decision for an id replaced the first
+            continue
+        _write(conn, run)
+        run = {}
+        _keep_one(conn, record)
+    _write(conn, run)
+
+
+def _write(conn: Connection, run: dict[str, dict[str, Any]]) -> None:
+    if not run:
+        return
+    ids = list(run)
+    for start in range(0, len(ids), 500):
+        conn.execute(sa.delete(kept).where(kept.c.request_id.in_(ids[start : start + 500])))
+    conn.execute(sa.insert(kept), list(run.values()))
+
+
+def _keep_one(conn: Connection, record: LogRecord) -> None:
+    if record.kind == CORRECTION and record.supersedes is not None:
+        target = record.supersedes
+        if conn.execute(sa.delete(kept).where(kept.c.seq == target)).rowcount:
+            if record.role != DECISION:  # withdrawn: an older decision in force for the id counts again
+                earlier = _latest_decision(conn, record.request_id, record.seq)
+                if earlier is not None:
+                    conn.execute(sa.insert(kept), entry_row(earlier, _latest_human(conn, earlier.seq, record.seq)))
+        else:
+            decided = conn.execute(sa.select(kept.c.seq).where(kept.c.human_seq == target)).scalar()
+            if decided is not None:
+                again = _latest_human(conn, int(decided), record.seq)
+                conn.execute(sa.update(kept).where(kept.c.seq == decided).values(**_human_values(None, again)))
+    if record.role == DECISION and record.kind in (DECISION, CORRECTION):
+        conn.execute(sa.delete(kept).where(kept.c.request_id == record.request_id))
+        conn.execute(sa.insert(kept), entry_row(record))
+    elif record.role == HUMAN_DECISION and record.decides is not None:
+        conn.execute(sa.update(kept).where(kept.c.seq == record.decides).values(**_human_values(None, record)))
+
+
+def _in_force_upto(upto: int) -> sa.ColumnElement[bool]:
+    later = records.alias("later")
+    return ~sa.exists().where(later.c.supersedes == records.c.seq, later.c.seq <= upto)
+
+
+def _latest_decision(conn: Connection, request_id: str, upto: int) -> LogRecord | None:
+    query = (
+        sa.select(records)
+        .where(
+            records.c.request_id == request_id,
+            records.c.decision.isnot(None),
+            records.c.kind.in_((DECISION, CORRECTION)),
+            records.c.seq <= upto,
+            _in_force_upto(upto),
+        )
+        .order_by(records.c.seq.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else _record(row)
+
+
+def _latest_human(conn: Connection, decision_seq: int, upto: int) -> LogRecord | None:
+    query = (
+        sa.select(records)
+        .where(
+            records.c.decides == decision_seq,
+            records.c.decision.is_(None),
+            records.c.outcome.isnot(None),
+            records.c.seq <= upto,
+            _in_force_upto(upto),
+        )
+        .order_by(records.c.seq.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else _record(row)
+
+
+def rebuild(conn: Connection, batch: int = 5000) -> None:
+    """Make ``log_entries`` again from the whole chain (the migration that adds it, a repair)."""
+    conn.execute(sa.delete(kept))
+    last = 0
+    while True:
+        rows = conn.execute(sa.select(records).where(records.c.seq > last).order_by(records.c.seq).limit(batch)).all()
+        if not rows:
+            return
+        keep(conn, [_record(row) for row in rows])
+        last = int(rows[-1].seq)
