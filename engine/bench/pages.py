@@ -30,11 +30,41 @@ class PageTime:
 
 def default_paths(store: LogStore) -> list[str]:
     """The start page, the queue (first page and a deep one), the audit page, a decision page, the lists."""
-    from ..log.logview import deep_queue_path
+    import sqlalchemy as sa
+
+    from ..log.kept import kept
 
     head = store.head()[0]
-    paths = ["/", "/queue", deep_queue_path(store), "/audit", f"/decisions/{max(1, head // 2)}", "/drafts", "/accounts"]
+    with store.reading() as conn:  # a decision in force half way through the log
+        middle = conn.execute(sa.select(sa.func.max(kept.c.seq)).where(kept.c.seq <= max(1, head // 2))).scalar()
+    paths = ["/", "/queue", deep_queue_path(store), "/audit", f"/decisions/{middle or 1}", "/drafts", "/accounts"]
     return paths + ["/releases", "/releases/1", "/rules"]
+
+
+def deep_queue_path(store: LogStore, depth: float = 0.9) -> str:
+    """The queue's page ``depth`` of the way through its largest group (found once with OFFSET, then a cursor)."""
+    import sqlalchemy as sa
+
+    from ..log.kept import kept
+    from ..log.listing import Cursor
+
+    with store.reading() as conn:
+        found = conn.execute(
+            sa.select(kept.c.outcome, sa.func.count()).group_by(kept.c.outcome).order_by(sa.func.count().desc()).limit(1)
+        ).first()
+        if found is None:
+            return "/queue"
+        outcome, total = str(found[0]), int(found[1])
+        row = conn.execute(
+            sa.select(kept.c.priority, kept.c.as_of, kept.c.seq)
+            .where(kept.c.outcome == outcome)
+            .order_by(kept.c.priority.desc(), kept.c.as_of, kept.c.seq)
+            .offset(int(total * depth))
+            .limit(1)
+        ).first()
+    if row is None:
+        return f"/queue?outcome={outcome}"
+    return f"/queue?outcome={outcome}&after={Cursor(float(row[0]), str(row[1]), int(row[2])).text()}"
 
 
 def page_times(db: str, paths: Sequence[str] | None = None, repeat: int = 3) -> list[PageTime]:
