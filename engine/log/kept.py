@@ -37,6 +37,7 @@ kept = sa.Table(
     sa.Column("statuses", sa.Text, nullable=False),  # {criterion: status}, store_json: grouped on for the figures
     sa.Column("corrects", sa.BigInteger),  # the record it supersedes, when it is a correction
     sa.Column("ruleset_hash", HASH),
+    sa.Column("release", sa.Integer),  # the release its record names
     sa.Column("human_seq", sa.BigInteger),  # the human decision in force on it
     sa.Column("human_outcome", sa.String(64)),
     sa.Column("human_follows", sa.Integer),  # 1: the human decision is the engine's outcome
@@ -48,6 +49,78 @@ kept = sa.Table(
     sa.Index("log_entries_exceptions", "exceptions", "seq"),
 )
 HUMAN_COLUMNS = ("human_seq", "human_outcome", "human_follows")
+# The audit's and the report's figures, kept: for each evaluation date, how many decisions in force
+# count towards each figure (see figure_names), moved by one as entries come and go.
+figures = sa.Table(
+    "log_figures",
+    metadata,
+    sa.Column("as_of", sa.String(10), primary_key=True),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+# Every engine decision record that names an exception, superseded or not (the exception register's sources).
+exception_uses = sa.Table(
+    "log_exception_uses",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+)
+
+
+def figure_names(row: dict[str, Any]) -> list[str]:
+    """The figures an entry counts towards on its evaluation date.
+
+    ``outcome:O``, ``exception:O``, ``applied:O`` (by outcome, for the buckets), ``rejected``,
+    ``region:R:O``, ``status:C:S`` (each criterion's status), ``priority:P``, ``human``,
+    ``follows``, ``departs``, ``corrected``, ``release:N`` (the release its record names).
+    """
+    outcome = row["outcome"]
+    names = [f"outcome:{outcome}", f"region:{row['region'] or ''}:{outcome}", f"priority:{row['priority']!r}"]
+    if row["exceptions"]:
+        names.append(f"exception:{outcome}")
+    if row["applied"]:
+        names.append(f"applied:{outcome}")
+    if row["rejected"]:
+        names.append("rejected")
+    names += [f"status:{k}:{v}" for k, v in json.loads(row["statuses"]).items()]
+    if row["human_seq"] is not None:
+        names.append("human")
+        names.append("follows" if row["human_follows"] else "departs")
+    if row["corrects"] is not None:
+        names.append("corrected")
+    names.append(f"release:{'' if row['release'] is None else row['release']}")
+    return names
+
+
+class Deltas:
+    """How each (date, figure) count moves in one append, written at its end."""
+
+    def __init__(self) -> None:
+        self.moves: dict[tuple[str, str], int] = {}
+
+    def add(self, row: dict[str, Any], sign: int = 1) -> None:
+        for name in figure_names(row):
+            key = (row["as_of"], name)
+            self.moves[key] = self.moves.get(key, 0) + sign
+
+    def write(self, conn: Connection) -> None:
+        moved = [{"as_of": a, "name": n, "n": d} for (a, n), d in self.moves.items() if d]
+        if not moved:
+            return
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            pg = pg_insert(figures)
+            conn.execute(
+                pg.on_conflict_do_update(index_elements=["as_of", "name"], set_={"n": figures.c.n + pg.excluded.n}), moved
+            )
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            lite = sqlite_insert(figures)
+            conn.execute(
+                lite.on_conflict_do_update(index_elements=["as_of", "name"], set_={"n": figures.c.n + lite.excluded.n}), moved
+            )
+        conn.execute(sa.delete(figures).where(figures.c.n == 0))
 
 
 def entry_row(record: LogRecord, human: LogRecord | None = None) -> dict[str, Any]:
@@ -70,8 +143,14 @@ def entry_row(record: LogRecord, human: LogRecord | None = None) -> dict[str, An
         "statuses": json.dumps(statuses, sort_keys=True, separators=(",", ":")),
         "corrects": record.supersedes if record.kind == CORRECTION else None,
         "ruleset_hash": record.ruleset_hash,
+        "release": _release(record),
         **_human_values(record, human),
     }
+
+
+def _release(record: LogRecord) -> int | None:
+    number = record.info.get("release")
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
 def _human_values(decision: LogRecord | None, human: LogRecord | None) -> dict[str, Any]:
@@ -82,45 +161,75 @@ def _human_values(decision: LogRecord | None, human: LogRecord | None) -> dict[s
 
 
 def keep(conn: Connection, added: Sequence[LogRecord]) -> None:
-    """Bring ``log_entries`` up to date with ``added`` (already inserted, in chain order)."""
+    """Bring ``log_entries`` and the kept figures up to date with ``added`` (already inserted, in chain order)."""
+    deltas = Deltas()
     run: dict[str, dict[str, Any]] = {}  # new engine decisions, by request id: written many at a time
+    uses = [{"seq": r.seq} for r in added if r.role == DECISION and _names_exceptions(r)]
+    if uses:
+        conn.execute(sa.insert(exception_uses), uses)
     for record in added:
         if record.kind == DECISION and record.role == DECISION:
             run[record.request_id] = entry_row(record)  # in an old log, a second decision for an id replaced the first
             continue
-        _write(conn, run)
+        _write(conn, run, deltas)
         run = {}
-        _keep_one(conn, record)
-    _write(conn, run)
+        _keep_one(conn, record, deltas)
+    _write(conn, run, deltas)
+    deltas.write(conn)
 
 
-def _write(conn: Connection, run: dict[str, dict[str, Any]]) -> None:
+def _names_exceptions(record: LogRecord) -> bool:
+    return '"exceptions":[{' in (record.decision or "")  # store_json: no spaces; an empty list is "[]"
+
+
+def _remove(conn: Connection, condition: sa.ColumnElement[bool], deltas: Deltas) -> list[dict[str, Any]]:
+    gone = [dict(row._mapping) for row in conn.execute(sa.select(kept).where(condition))]
+    if gone:
+        conn.execute(sa.delete(kept).where(condition))
+        for row in gone:
+            deltas.add(row, -1)
+    return gone
+
+
+def _add(conn: Connection, rows: list[dict[str, Any]], deltas: Deltas) -> None:
+    if rows:
+        conn.execute(sa.insert(kept), rows)
+        for row in rows:
+            deltas.add(row)
+
+
+def _set_human(conn: Connection, seq: int, values: dict[str, Any], deltas: Deltas) -> None:
+    for row in _remove(conn, kept.c.seq == seq, deltas):
+        _add(conn, [{**row, **values}], deltas)
+
+
+def _write(conn: Connection, run: dict[str, dict[str, Any]], deltas: Deltas) -> None:
     if not run:
         return
     ids = list(run)
     for start in range(0, len(ids), 500):
-        conn.execute(sa.delete(kept).where(kept.c.request_id.in_(ids[start : start + 500])))
-    conn.execute(sa.insert(kept), list(run.values()))
+        _remove(conn, kept.c.request_id.in_(ids[start : start + 500]), deltas)
+    _add(conn, list(run.values()), deltas)
 
 
-def _keep_one(conn: Connection, record: LogRecord) -> None:
+def _keep_one(conn: Connection, record: LogRecord, deltas: Deltas) -> None:
     if record.kind == CORRECTION and record.supersedes is not None:
         target = record.supersedes
-        if conn.execute(sa.delete(kept).where(kept.c.seq == target)).rowcount:
+        if _remove(conn, kept.c.seq == target, deltas):
             if record.role != DECISION:  # withdrawn: an older decision in force for the id counts again
                 earlier = _latest_decision(conn, record.request_id, record.seq)
                 if earlier is not None:
-                    conn.execute(sa.insert(kept), entry_row(earlier, _latest_human(conn, earlier.seq, record.seq)))
+                    _add(conn, [entry_row(earlier, _latest_human(conn, earlier.seq, record.seq))], deltas)
         else:
             decided = conn.execute(sa.select(kept.c.seq).where(kept.c.human_seq == target)).scalar()
             if decided is not None:
                 again = _latest_human(conn, int(decided), record.seq)
-                conn.execute(sa.update(kept).where(kept.c.seq == decided).values(**_human_values(None, again)))
+                _set_human(conn, int(decided), _human_values(None, again), deltas)
     if record.role == DECISION and record.kind in (DECISION, CORRECTION):
-        conn.execute(sa.delete(kept).where(kept.c.request_id == record.request_id))
-        conn.execute(sa.insert(kept), entry_row(record))
+        _remove(conn, kept.c.request_id == record.request_id, deltas)
+        _add(conn, [entry_row(record)], deltas)
     elif record.role == HUMAN_DECISION and record.decides is not None:
-        conn.execute(sa.update(kept).where(kept.c.seq == record.decides).values(**_human_values(None, record)))
+        _set_human(conn, record.decides, _human_values(None, record), deltas)
 
 
 def _in_force_upto(upto: int) -> sa.ColumnElement[bool]:
@@ -165,6 +274,8 @@ def _latest_human(conn: Connection, decision_seq: int, upto: int) -> LogRecord |
 def rebuild(conn: Connection, batch: int = 5000) -> None:
     """Make ``log_entries`` again from the whole chain (the migration that adds it, a repair)."""
     conn.execute(sa.delete(kept))
+    conn.execute(sa.delete(figures))
+    conn.execute(sa.delete(exception_uses))
     last = 0
     while True:
         rows = conn.execute(sa.select(records).where(records.c.seq > last).order_by(records.c.seq).limit(batch)).all()
@@ -172,3 +283,14 @@ def rebuild(conn: Connection, batch: int = 5000) -> None:
             return
         keep(conn, [_record(row) for row in rows])
         last = int(rows[-1].seq)
+
+
+def figure_counts(conn: Connection, date_from: str, date_to: str, by_month: bool) -> list[tuple[str, str, int]]:
+    """(day or month, figure, count) for the decisions in force evaluated between the two dates."""
+    when = sa.func.substr(figures.c.as_of, 1, 7) if by_month else figures.c.as_of
+    query = (
+        sa.select(when, figures.c.name, sa.func.sum(figures.c.n))
+        .where(figures.c.as_of >= date_from, figures.c.as_of <= date_to)
+        .group_by(when, figures.c.name)
+    )
+    return [(str(w), str(name), int(n)) for w, name, n in conn.execute(query)]

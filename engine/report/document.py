@@ -15,6 +15,8 @@ from datetime import date
 from html import escape
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..evaluation.render import spreadsheet_text
 from ..log.logview import Entry, entries, superseded
 from ..log.register import RegisterEntry, build_register
@@ -149,14 +151,19 @@ class ReleaseUse:
 
 def releases_in_period(found: Releases, chosen: Sequence[Entry], start: date, end: date) -> tuple[ReleaseUse, ...]:
     """The release in force on the first day and each that came into force later in the period, oldest first."""
-    days = [start] + [
-        r.effective_from for r in found if r.approved and r.effective_from is not None and start < r.effective_from <= end
-    ]
-    in_force = {r.number: r for r in (found.in_force(day) for day in days) if r is not None}
     made: dict[object, int] = {}
     for e in chosen:
         key = e.record.info.get("release")
         made[key] = made.get(key, 0) + 1
+    return releases_made(found, made, start, end)
+
+
+def releases_made(found: Releases, made: Mapping[object, int], start: date, end: date) -> tuple[ReleaseUse, ...]:
+    """:func:`releases_in_period`, given how many of the period's decisions each release number made."""
+    days = [start] + [
+        r.effective_from for r in found if r.approved and r.effective_from is not None and start < r.effective_from <= end
+    ]
+    in_force = {r.number: r for r in (found.in_force(day) for day in days) if r is not None}
     rows = []
     for _, release in sorted(in_force.items()):
         approval = release.approval
@@ -568,8 +575,11 @@ class ReportData:
     date_from: date
     date_to: date
     releases: tuple[ReleaseUse, ...] = ()
+    kept: Figures | None = None  # the figures from the log's kept counts (entries then holds none)
 
     def figures(self) -> Figures:
+        if self.kept is not None:
+            return self.kept
         return compute(self.entries, self.date_from, self.date_to, outcome_order=self.outcomes, criteria_order=self.criteria)
 
 
@@ -600,6 +610,58 @@ def gather(store: LogStore, date_from: date | None = None, date_to: date | None 
         start,
         end,
         releases_in_period(known, found, start, end),
+    )
+
+
+def gather_counts(
+    store: LogStore, date_from: date | None = None, date_to: date | None = None, today: date | None = None, shown: int = 100
+) -> ReportData:
+    """:func:`gather` without reading the decisions: the figures from the kept counts, the first ``shown`` departures.
+
+    What the audit page shows, in time that does not grow with the log: a few SQL queries on
+    ``log_entries`` and ``log_figures`` (engine/log/kept.py), and the records of the exception
+    register's decisions only.
+    """
+    from ..log.kept import exception_uses, figure_counts, kept
+    from ..log.listing import load_entries
+    from .figures import Departure, from_counts, granularity_of
+
+    with store.reading() as conn:
+        first, last = conn.execute(sa.select(sa.func.min(kept.c.as_of), sa.func.max(kept.c.as_of))).one()
+        start = date_from or (date.fromisoformat(first) if first else today or date.today())
+        end = date_to or (date.fromisoformat(last) if last else start)
+        period = (kept.c.as_of >= start.isoformat(), kept.c.as_of <= end.isoformat())
+        newest = conn.execute(
+            sa.select(kept.c.ruleset_hash).where(*period).order_by(kept.c.as_of.desc(), kept.c.seq.desc()).limit(1)
+        ).scalar()
+        counts = figure_counts(conn, start.isoformat(), end.isoformat(), granularity_of(start, end) == "month")
+        departing = (*period, kept.c.human_follows == 0)
+        count = int(conn.execute(sa.select(sa.func.count()).select_from(kept).where(*departing)).scalar_one())
+        first_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*departing).order_by(kept.c.seq).limit(shown))]
+        departures = [Departure(e, e.human) for e in load_entries(conn, first_seqs) if e.human is not None]
+        used = store.select(conn, records.c.seq.in_(sa.select(exception_uses.c.seq)))
+        gone = superseded(conn)
+        known = read_releases(conn)
+    policy = None
+    if newest is not None:
+        loaded = load_stored(store, newest or "", cache_size=0)
+        policy = loaded.policy
+        if loaded.engine is not None:
+            loaded.engine.close()
+    criteria = policy.criterion_names if policy else ()
+    outcomes = tuple(policy.vocab.outcomes) if policy else ()
+    figures = from_counts(
+        counts, start, end, departures=departures, departure_count=count, outcome_order=outcomes, criteria_order=criteria
+    )
+    made: dict[object, int] = {}
+    for _, name, n in counts:
+        if name.startswith("release:"):
+            number = name[len("release:") :]
+            key = int(number) if number else None
+            made[key] = made.get(key, 0) + n
+    register = register_in_period(build_register(used, gone), start, end)
+    return ReportData(
+        [], register, Labels.of(policy), criteria, outcomes, start, end, releases_made(known, made, start, end), figures
     )
 
 

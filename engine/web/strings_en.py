@@ -311,6 +311,7 @@ EN: dict[str, str] = {
     "audit.not_applicable": "n/a",
     "audit.register": "Exception register",
     "audit.register_intro": "Exceptions ending within {days} days come first and are marked; expired ones come last.",
+    "audit.register_more": "The first {shown} of {total} exceptions, in this order; engage exceptions lists every one.",
     "audit.request": "Request",
     "audit.status": "In the decision in force",
     "audit.expires_in.one": "ends in {count} day",
@@ -332,6 +333,8 @@ EN: dict[str, str] = {
     "audit.score_stats": "Mean {mean}; median {median}.",
     "audit.departures": "Human decisions",
     "audit.human_counts": "{decided} decided ({followed} as recommended); {awaiting} awaiting.",
+    "audit.departures_more": "The first {shown} of {total} departures from the recommendation, in log order; the CSV has"
+    " every one.",
     "audit.engine": "Recommended",
     "audit.decided": "Decided",
     # -- rules -------------------------------------------------------------------------------

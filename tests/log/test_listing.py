@@ -12,7 +12,6 @@ import itertools
 from datetime import date
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from engine.bench.logbuild import build_log, request_id

@@ -17,13 +17,14 @@ from markupsafe import Markup
 from ...log.audit import AuditResult, verify
 from ...log.register import RegisterEntry
 from ...report.charts import Series, stacked_bars, stacked_columns
-from ...report.document import OUTCOME_COLORS, STATUS_COLORS, ReportData, gather, render_csv, report_html
+from ...report.document import OUTCOME_COLORS, STATUS_COLORS, ReportData, gather, gather_counts, render_csv, report_html
 from ...report.figures import Figures, Labels
 from ..routing import Pages, web
 from ..views import render, translator
 
 AUDIT_ROLES = ("board", "admin")
 EXTRA = "#777777"
+REGISTER_SHOWN = 200  # lines of the exception register on the page; the rest in `engage exceptions`
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def charts(figures: Figures, labels: Labels, t_title: Mapping[str, str]) -> dict
 def _page(request: Request, result: AuditResult | None = None) -> Response:
     w, t = web(request), translator(request)
     start, end = _period(request)
-    data: ReportData = gather(w.store, start, end, w.config.today())
+    data: ReportData = gather_counts(w.store, start, end, w.config.today())  # never every record
     figures = data.figures()
     labels = data.labels if data.labels.outcomes else w.labels
     today = w.config.today()
@@ -109,6 +110,7 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
     series = [(labels.outcome(o), OUTCOME_COLORS.get(o, EXTRA)) for o in figures.outcomes]
     status_series = [(labels.statuses.get(k, k), c) for k, c in STATUS_COLORS.items()]
     query = request.url.query
+    lines = register_lines(data.register, today, w.config.expiring_days)
     return render(
         request,
         "audit.html",
@@ -119,7 +121,8 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
             "charts": charts(figures, labels, titles),
             "outcome_legend": series,
             "status_legend": status_series,
-            "register": register_lines(data.register, today, w.config.expiring_days),
+            "register": lines[:REGISTER_SHOWN],
+            "register_total": len(lines),
             "within": w.config.expiring_days,
             "today": today,
             "result": result,

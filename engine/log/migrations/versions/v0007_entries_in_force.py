@@ -6,6 +6,9 @@ decision in force (outcome, evaluation date, country, region, priority, exceptio
 criteria's statuses, the human decision in force on it), written in the transaction that
 appends the records changing it, with an index for each sort and filter of the pages
 (keyset pagination of the queue: outcome, priority descending, date, number).
+``log_figures`` keeps the audit's and the report's counts per evaluation date and figure,
+moved in the same transaction; ``log_exception_uses`` numbers every decision record that
+names an exception, so that the exception register reads those and not every decision.
 
 Like ``log_in_force`` it is an index kept beside the chain (no append-only triggers).  This
 migration fills it from an existing chain with :func:`engine.log.kept.rebuild`, the code
@@ -27,12 +30,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from engine.log.kept import kept, rebuild
+    from engine.log.kept import exception_uses, figures, kept, rebuild
 
     bind = op.get_bind()
-    kept.create(bind)  # with its indexes
+    for table in (kept, figures, exception_uses):
+        table.create(bind)  # with its indexes
     rebuild(bind)
 
 
 def downgrade() -> None:
-    op.drop_table("log_entries")
+    for name in ("log_exception_uses", "log_figures", "log_entries"):
+        op.drop_table(name)
