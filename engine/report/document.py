@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, TextIO
 
 import sqlalchemy as sa
 
@@ -188,8 +189,15 @@ def render_html(
     labels: Labels,
     log: LogInfo,
     releases: Sequence[ReleaseUse] = (),
+    entries_total: int | None = None,
 ) -> str:
-    """The report as one HTML document."""
+    """The report as one HTML document.
+
+    ``entries``: the decisions listed in sections 7 and 8; ``entries_total``: how many the period
+    holds, when only the first of them are listed (the CSV has every one).  The exception register
+    and the departures are cut at ``LIST_SHOWN`` the same way, so that the document stays printable.
+    """
+    total_entries = len(entries) if entries_total is None else entries_total
     series = _outcome_series(figures, labels)
     period = f"{figures.date_from.isoformat()} to {figures.date_to.isoformat()}"
     parts: list[str] = []
@@ -229,7 +237,7 @@ def render_html(
         ("total", str(figures.total), "decisions in the period"),
         ("exception_rate", _pct(figures.exception_rate), "of decisions came with an exception"),
         ("follow_rate", _pct(figures.follow_rate), f"of {figures.human_decided} human decisions follow the engine"),
-        ("departures", str(len(figures.departures)), "departures from the recommendation"),
+        ("departures", str(figures.departures_total), "departures from the recommendation"),
     )
     for name, value, what in cards:
         add(
@@ -305,11 +313,12 @@ def render_html(
     add("</tbody></table>")
     add("<h3>Exception register</h3>")
     if register:
+        add(_more(len(register[:LIST_SHOWN]), len(register), "exceptions", "engage exceptions --format json"))
         add(
             '<table class="register"><thead><tr><th>Request</th><th>Waives</th><th>Status</th><th>Expires</th>'
             "<th>Justification; who asked and who approved</th><th>Decisions</th></tr></thead><tbody>"
         )
-        for item in register:
+        for item in register[:LIST_SHOWN]:
             uses = ", ".join(
                 f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(u.decision.replace("_", " "))}'
                 + (f" (superseded by #{u.superseded_by})" if u.superseded_by else "")
@@ -375,18 +384,19 @@ def render_html(
     add("<table><tbody>")
     add(f"<tr><td>Decisions with a human decision recorded</td>{_fig('human.decided', str(figures.human_decided))}</tr>")
     add(f"<tr><td>Following the engine's recommendation</td>{_fig('human.followed', str(figures.human_followed))}</tr>")
-    add(f"<tr><td>Departing from it</td>{_fig('human.departures', str(len(figures.departures)))}</tr>")
+    add(f"<tr><td>Departing from it</td>{_fig('human.departures', str(figures.departures_total))}</tr>")
     add(f"<tr><td>Follow rate</td>{_fig('human.follow_rate', _pct(figures.follow_rate))}</tr>")
     add(f"<tr><td>Awaiting a human decision</td>{_fig('human.awaiting', str(figures.awaiting))}</tr>")
     add(f"<tr><td>Decisions that correct an earlier record</td>{_fig('corrections', str(figures.corrections))}</tr>")
     add("</tbody></table>")
     add("<h3>Every departure, with its justification</h3>")
     if figures.departures:
+        add(_more(len(figures.departures[:LIST_SHOWN]), figures.departures_total, "departures", "the CSV"))
         add(
             "<table><thead><tr><th>Request</th><th>Engine recommended</th><th>Decided</th><th>By</th>"
             "<th>Justification</th></tr></thead><tbody>"
         )
-        for d in figures.departures:
+        for d in figures.departures[:LIST_SHOWN]:
             add(
                 f'<tr data-departure="{d.entry.seq}">'
                 f'<td class="id"><a href="#d-{d.entry.seq}">{escape(d.entry.request_id)}</a></td>'
@@ -400,6 +410,7 @@ def render_html(
 
     # 7. decisions
     add('<section id="decisions" class="pagebreak"><h2>7. Decisions</h2>')
+    add(_more(len(entries), total_entries, "decisions", "the CSV (engage report --format csv)"))
     add(
         "<table><thead><tr><th>#</th><th>As of</th><th>Request</th><th>Country</th><th>Region</th><th>Outcome</th>"
         '<th class="num">Score</th><th>Exception</th><th>Human decision</th></tr></thead><tbody>'
@@ -452,6 +463,19 @@ def render_html(
     )
     add("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+LIST_SHOWN = 500  # lines of a list in the HTML; the rest are counted, and every one is in the CSV
+
+
+def _more(shown: int, total: int, what: str, where: str) -> str:
+    """The line that says a list is cut, or nothing when it is whole."""
+    if shown >= total:
+        return ""
+    return (
+        f'<p class="meta" data-figure="shown.{what}">The first {shown} of {total} {what}, in log order,'
+        f" and {total - shown} more: every one is in {escape(where)}.</p>"
+    )
 
 
 def _reason_items(reasons: Iterable[Mapping[str, Any]]) -> str:
@@ -530,7 +554,13 @@ def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
     """One row per decision in force, with each condition's status: for a spreadsheet."""
     names = list(criteria) + sorted({n for e in entries for n in e.decision.get("criteria", {})} - set(criteria))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    write_csv(entries, names, buffer)
+    return buffer.getvalue()
+
+
+def write_csv(entries: Iterable[Entry], names: Sequence[str], out: TextIO) -> None:
+    """:func:`render_csv` written as it goes (``names``: the criteria's columns, in order)."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS[:7], *names, *CSV_COLUMNS[7:]])
     for e in entries:
         h = e.human
@@ -557,7 +587,24 @@ def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
                 e.record.ruleset_hash or "",
             ]
         )
-    return buffer.getvalue()
+
+
+def csv_chunks(entries: Iterable[Entry], names: Sequence[str], rows: int = 1000) -> Iterator[str]:
+    """:func:`write_csv`'s text, ``rows`` lines at a time (for an HTTP answer that streams)."""
+    buffer = io.StringIO()
+    batch: list[Entry] = []
+    header = True
+    for entry in itertools.chain(entries, [None]):
+        if entry is not None:
+            batch.append(entry)
+            if len(batch) < rows:
+                continue
+        write_csv(batch, names, buffer)
+        text = buffer.getvalue()
+        yield text if header else text.split("\n", 1)[1]  # the header once
+        header, batch = False, []
+        buffer.seek(0)
+        buffer.truncate()
 
 
 # -- gathering what the report shows (engage report and the web application's audit page) --------
@@ -575,7 +622,8 @@ class ReportData:
     date_from: date
     date_to: date
     releases: tuple[ReleaseUse, ...] = ()
-    kept: Figures | None = None  # the figures from the log's kept counts (entries then holds none)
+    kept: Figures | None = None  # the figures from the log's kept counts (entries then holds the first few)
+    entries_total: int | None = None  # the decisions of the period, when entries holds only the first
 
     def figures(self) -> Figures:
         if self.kept is not None:
@@ -614,9 +662,15 @@ def gather(store: LogStore, date_from: date | None = None, date_to: date | None 
 
 
 def gather_counts(
-    store: LogStore, date_from: date | None = None, date_to: date | None = None, today: date | None = None, shown: int = 100
+    store: LogStore,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    today: date | None = None,
+    shown: int = 100,
+    listed: int = 0,
 ) -> ReportData:
-    """:func:`gather` without reading the decisions: the figures from the kept counts, the first ``shown`` departures.
+    """:func:`gather` without reading the decisions: the figures from the kept counts, the first ``shown`` departures
+    and the first ``listed`` decisions (``entries``).
 
     What the audit page shows, in time that does not grow with the log: a few SQL queries on
     ``log_entries`` and ``log_figures`` (engine/log/kept.py), and the records of the exception
@@ -627,6 +681,9 @@ def gather_counts(
     from .figures import Departure, from_counts, granularity_of
 
     with store.reading() as conn:
+        if not sa.inspect(conn).has_table("log_figures"):  # a read-only log of an older schema: counted as it is
+            conn.rollback()
+            return gather(store, date_from, date_to, today)
         first, last = conn.execute(sa.select(sa.func.min(kept.c.as_of), sa.func.max(kept.c.as_of))).one()
         start = date_from or (date.fromisoformat(first) if first else today or date.today())
         end = date_to or (date.fromisoformat(last) if last else start)
@@ -639,6 +696,8 @@ def gather_counts(
         count = int(conn.execute(sa.select(sa.func.count()).select_from(kept).where(*departing)).scalar_one())
         first_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*departing).order_by(kept.c.seq).limit(shown))]
         departures = [Departure(e, e.human) for e in load_entries(conn, first_seqs) if e.human is not None]
+        listed_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*period).order_by(kept.c.seq).limit(listed))]
+        listed_entries = list(load_entries(conn, listed_seqs))
         used = store.select(conn, records.c.seq.in_(sa.select(exception_uses.c.seq)))
         gone = superseded(conn)
         known = read_releases(conn)
@@ -661,8 +720,38 @@ def gather_counts(
             made[key] = made.get(key, 0) + n
     register = register_in_period(build_register(used, gone), start, end)
     return ReportData(
-        [], register, Labels.of(policy), criteria, outcomes, start, end, releases_made(known, made, start, end), figures
+        listed_entries,
+        register,
+        Labels.of(policy),
+        criteria,
+        outcomes,
+        start,
+        end,
+        releases_made(known, made, start, end),
+        figures,
+        figures.total,
     )
+
+
+def csv_names(data: ReportData) -> list[str]:
+    """The criteria columns of the CSV: the ruleset's, then any other a decision of the period has."""
+    seen = [c.name for c in data.figures().conditions]
+    return list(data.criteria) + sorted(set(seen) - set(data.criteria))
+
+
+def period_entries(store: LogStore, data: ReportData, batch: int = 2000) -> Iterator[Entry]:
+    """Every decision in force of the period, in log order, read ``batch`` at a time (one snapshot)."""
+    from ..log.listing import Filters, seq_page
+
+    filters = Filters(date_from=data.date_from, date_to=data.date_to)
+    with store.reading() as conn:
+        after = 0
+        while True:
+            page, more = seq_page(conn, filters, after, batch)
+            yield from page
+            if not more or not page:
+                return
+            after = page[-1].seq
 
 
 def report_html(store: LogStore, data: ReportData) -> str:
@@ -671,4 +760,5 @@ def report_html(store: LogStore, data: ReportData) -> str:
 
     chain = verify(store, replay=False)
     info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
-    return render_html(data.figures(), data.entries, data.register, data.labels, info, data.releases)
+    figures = data.figures()
+    return render_html(figures, data.entries, data.register, data.labels, info, data.releases, data.entries_total)
