@@ -11,6 +11,7 @@ the chain: rows are updated and deleted, and :func:`rebuild` makes it again from
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .register import RegisterEntry, Use
 from .store import CORRECTION, DECISION, HASH, HUMAN_DECISION, LogRecord, _record, records
 
 metadata = sa.MetaData()
@@ -58,12 +60,61 @@ figures = sa.Table(
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("n", sa.BigInteger, nullable=False),
 )
-# Every engine decision record that names an exception, superseded or not (the exception register's sources).
+# Every exception named by an engine decision record, superseded or not: the exception register's
+# uses (engine/log/register.py), with the register's key hashed so that its entries are a GROUP BY.
 exception_uses = sa.Table(
     "log_exception_uses",
     metadata,
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.Integer, primary_key=True, autoincrement=False),  # its place in the decision's exceptions
+    sa.Column("key", HASH, nullable=False),
+    sa.Column("request_id", sa.Text, nullable=False),
+    sa.Column("waives", sa.Text, nullable=False),  # store_json list
+    sa.Column("justification", sa.Text),
+    sa.Column("requested_by", sa.Text),
+    sa.Column("approved_by", sa.Text),
+    sa.Column("expires", sa.Text),
+    sa.Column("as_of", sa.String(10), nullable=False),
+    sa.Column("outcome", sa.String(64), nullable=False),
+    sa.Column("decision", sa.String(32), nullable=False),
+    sa.Column("valid", sa.Integer, nullable=False),
+    sa.Column("uncovered", sa.Text, nullable=False),  # store_json list
+    sa.Index("log_exception_uses_key", "key", "seq"),
+    sa.Index("log_exception_uses_as_of", "as_of"),
 )
+
+
+def exception_rows(record: LogRecord) -> list[dict[str, Any]]:
+    """The register's uses in an engine decision record (none when it names no exception)."""
+    if '"exceptions":[{' not in (record.decision or ""):  # store_json: no spaces; an empty list is "[]"
+        return []
+    data = json.loads(record.decision or "{}")
+    out = []
+    for idx, exc in enumerate(data.get("exceptions") or ()):
+        if not isinstance(exc, dict):
+            continue
+        key = [record.request_id, list(exc.get("waives") or ()), exc.get("justification"), exc.get("requested_by")]
+        key += [exc.get("approved_by"), exc.get("expires")]
+        digest = "sha256:" + hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+        out.append(
+            {
+                "seq": record.seq,
+                "idx": idx,
+                "key": digest,
+                "request_id": record.request_id,
+                "waives": json.dumps(list(exc.get("waives") or ())),
+                "justification": exc.get("justification"),
+                "requested_by": exc.get("requested_by"),
+                "approved_by": exc.get("approved_by"),
+                "expires": None if exc.get("expires") is None else str(exc.get("expires")),
+                "as_of": str(data.get("as_of", "")),
+                "outcome": str(data.get("outcome", "")),
+                "decision": str(exc.get("decision", "")),
+                "valid": int(bool(exc.get("valid"))),
+                "uncovered": json.dumps(list(exc.get("uncovered") or ())),
+            }
+        )
+    return out
 
 
 def figure_names(row: dict[str, Any]) -> list[str]:
@@ -164,7 +215,7 @@ def keep(conn: Connection, added: Sequence[LogRecord]) -> None:
     """Bring ``log_entries`` and the kept figures up to date with ``added`` (already inserted, in chain order)."""
     deltas = Deltas()
     run: dict[str, dict[str, Any]] = {}  # new engine decisions, by request id: written many at a time
-    uses = [{"seq": r.seq} for r in added if r.role == DECISION and _names_exceptions(r)]
+    uses = [row for r in added if r.role == DECISION for row in exception_rows(r)]
     if uses:
         conn.execute(sa.insert(exception_uses), uses)
     for record in added:
@@ -176,10 +227,6 @@ def keep(conn: Connection, added: Sequence[LogRecord]) -> None:
         _keep_one(conn, record, deltas)
     _write(conn, run, deltas)
     deltas.write(conn)
-
-
-def _names_exceptions(record: LogRecord) -> bool:
-    return '"exceptions":[{' in (record.decision or "")  # store_json: no spaces; an empty list is "[]"
 
 
 def _remove(conn: Connection, condition: sa.ColumnElement[bool], deltas: Deltas) -> list[dict[str, Any]]:
@@ -294,3 +341,74 @@ def figure_counts(conn: Connection, date_from: str, date_to: str, by_month: bool
         .group_by(when, figures.c.name)
     )
     return [(str(w), str(name), int(n)) for w, name, n in conn.execute(query)]
+
+
+def register_entries(
+    conn: Connection, date_from: str, date_to: str, *, limit: int, urgent: tuple[str, str] | None = None
+) -> tuple[list[RegisterEntry], int]:
+    """The exception register's entries used by a decision of the period, at most ``limit``, and how many there are.
+
+    In the order first seen (as :func:`engine.log.register.build_register` gives them), or with
+    ``urgent`` (today and the last day counted as ending soon, ISO dates) in the audit page's
+    order: ending soon, in force, without a date, expired; then by end date and request id.
+    """
+    from .logview import superseded_among
+
+    u = exception_uses
+    in_period = sa.func.sum(sa.case((sa.and_(u.c.as_of >= date_from, u.c.as_of <= date_to), 1), else_=0))
+    expires = sa.func.min(u.c.expires)
+    grouped = (
+        sa.select(
+            u.c.key, sa.func.min(u.c.seq).label("first"), sa.func.min(u.c.request_id).label("rid"), expires.label("expires")
+        )
+        .group_by(u.c.key)
+        .having(in_period > 0)
+        .subquery()
+    )
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(grouped)).scalar_one())
+    if urgent is None:
+        order: list[Any] = [grouped.c.first]
+    else:
+        today, soon = urgent
+        rank = sa.case(
+            (sa.or_(grouped.c.expires.is_(None), grouped.c.expires == ""), 2),
+            (grouped.c.expires < today, 3),
+            (grouped.c.expires <= soon, 0),
+            else_=1,
+        )
+        order = [rank, sa.func.coalesce(grouped.c.expires, ""), grouped.c.rid]
+    keys = [str(k) for k in conn.scalars(sa.select(grouped.c.key).order_by(*order).limit(limit))]
+    if not keys:
+        return [], total
+    rows = conn.execute(sa.select(u).where(u.c.key.in_(keys)).order_by(u.c.seq, u.c.idx)).all()
+    gone = superseded_among(conn, [int(r.seq) for r in rows])
+    uses: dict[str, list[Any]] = {}
+    for r in rows:
+        uses.setdefault(str(r.key), []).append(r)
+    out = []
+    for key in keys:
+        found = uses[key]
+        first = found[0]
+        out.append(
+            RegisterEntry(
+                request_id=first.request_id,
+                waives=tuple(json.loads(first.waives)),
+                justification=first.justification,
+                requested_by=first.requested_by,
+                approved_by=first.approved_by,
+                expires=first.expires,
+                uses=tuple(
+                    Use(
+                        int(r.seq),
+                        r.as_of,
+                        r.outcome,
+                        r.decision,
+                        bool(r.valid),
+                        tuple(json.loads(r.uncovered)),
+                        gone.get(int(r.seq)),
+                    )
+                    for r in found
+                ),
+            )
+        )
+    return out, total

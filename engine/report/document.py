@@ -190,6 +190,7 @@ def render_html(
     log: LogInfo,
     releases: Sequence[ReleaseUse] = (),
     entries_total: int | None = None,
+    register_total: int | None = None,
 ) -> str:
     """The report as one HTML document.
 
@@ -313,7 +314,8 @@ def render_html(
     add("</tbody></table>")
     add("<h3>Exception register</h3>")
     if register:
-        add(_more(len(register[:LIST_SHOWN]), len(register), "exceptions", "engage exceptions --format json"))
+        whole = len(register) if register_total is None else register_total
+        add(_more(len(register[:LIST_SHOWN]), whole, "exceptions", "engage exceptions --format json"))
         add(
             '<table class="register"><thead><tr><th>Request</th><th>Waives</th><th>Status</th><th>Expires</th>'
             "<th>Justification; who asked and who approved</th><th>Decisions</th></tr></thead><tbody>"
@@ -624,6 +626,7 @@ class ReportData:
     releases: tuple[ReleaseUse, ...] = ()
     kept: Figures | None = None  # the figures from the log's kept counts (entries then holds the first few)
     entries_total: int | None = None  # the decisions of the period, when entries holds only the first
+    register_total: int | None = None  # the register's entries, when register holds only the first
 
     def figures(self) -> Figures:
         if self.kept is not None:
@@ -661,6 +664,26 @@ def gather(store: LogStore, date_from: date | None = None, date_to: date | None 
     )
 
 
+_WORDS: dict[tuple[str, str], tuple[Labels, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _words(store: LogStore, ruleset_hash: str | None) -> tuple[Labels, tuple[str, ...], tuple[str, ...]]:
+    """The labels, criteria and outcomes of a stored ruleset, loaded once per log and hash (a ruleset never changes)."""
+    if ruleset_hash is None:
+        return Labels(), (), ()
+    key = (store.where, ruleset_hash)
+    if key not in _WORDS:
+        loaded = load_stored(store, ruleset_hash, cache_size=0)
+        policy = loaded.policy
+        if loaded.engine is not None:
+            loaded.engine.close()
+        words = (Labels.of(policy), policy.criterion_names, tuple(policy.vocab.outcomes)) if policy else (Labels(), (), ())
+        if policy is not None:
+            _WORDS[key] = words
+        return words
+    return _WORDS[key]
+
+
 def gather_counts(
     store: LogStore,
     date_from: date | None = None,
@@ -668,15 +691,17 @@ def gather_counts(
     today: date | None = None,
     shown: int = 100,
     listed: int = 0,
+    urgent: tuple[str, str] | None = None,
 ) -> ReportData:
     """:func:`gather` without reading the decisions: the figures from the kept counts, the first ``shown`` departures
-    and the first ``listed`` decisions (``entries``).
+    and the first ``listed`` decisions (``entries``), the first ``shown`` entries of the exception register (in the
+    order first seen, or with ``urgent``, today and the last day of "ending soon", the audit page's order).
 
     What the audit page shows, in time that does not grow with the log: a few SQL queries on
     ``log_entries`` and ``log_figures`` (engine/log/kept.py), and the records of the exception
     register's decisions only.
     """
-    from ..log.kept import exception_uses, figure_counts, kept
+    from ..log.kept import figure_counts, kept, register_entries
     from ..log.listing import load_entries
     from .figures import Departure, from_counts, granularity_of
 
@@ -698,17 +723,9 @@ def gather_counts(
         departures = [Departure(e, e.human) for e in load_entries(conn, first_seqs) if e.human is not None]
         listed_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*period).order_by(kept.c.seq).limit(listed))]
         listed_entries = list(load_entries(conn, listed_seqs))
-        used = store.select(conn, records.c.seq.in_(sa.select(exception_uses.c.seq)))
-        gone = superseded(conn)
+        register, register_total = register_entries(conn, start.isoformat(), end.isoformat(), limit=shown, urgent=urgent)
         known = read_releases(conn)
-    policy = None
-    if newest is not None:
-        loaded = load_stored(store, newest or "", cache_size=0)
-        policy = loaded.policy
-        if loaded.engine is not None:
-            loaded.engine.close()
-    criteria = policy.criterion_names if policy else ()
-    outcomes = tuple(policy.vocab.outcomes) if policy else ()
+    labels, criteria, outcomes = _words(store, newest)
     figures = from_counts(
         counts, start, end, departures=departures, departure_count=count, outcome_order=outcomes, criteria_order=criteria
     )
@@ -718,11 +735,10 @@ def gather_counts(
             number = name[len("release:") :]
             key = int(number) if number else None
             made[key] = made.get(key, 0) + n
-    register = register_in_period(build_register(used, gone), start, end)
     return ReportData(
         listed_entries,
         register,
-        Labels.of(policy),
+        labels,
         criteria,
         outcomes,
         start,
@@ -730,6 +746,7 @@ def gather_counts(
         releases_made(known, made, start, end),
         figures,
         figures.total,
+        register_total,
     )
 
 
@@ -761,4 +778,6 @@ def report_html(store: LogStore, data: ReportData) -> str:
     chain = verify(store, replay=False)
     info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
     figures = data.figures()
-    return render_html(figures, data.entries, data.register, data.labels, info, data.releases, data.entries_total)
+    return render_html(
+        figures, data.entries, data.register, data.labels, info, data.releases, data.entries_total, data.register_total
+    )

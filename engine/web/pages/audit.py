@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
@@ -50,6 +50,10 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text and len(text) == 10 else None
     except ValueError:
         return None
+
+
+def _plus(day: date, days: int) -> date:
+    return date.max if (date.max - day).days < days else day + timedelta(days=days)
 
 
 def _period(request: Request) -> tuple[date | None, date | None]:
@@ -107,7 +111,9 @@ def charts(figures: Figures, labels: Labels, t_title: Mapping[str, str]) -> dict
 def _page(request: Request, result: AuditResult | None = None) -> Response:
     w, t = web(request), translator(request)
     start, end = _period(request)
-    data: ReportData = gather_counts(w.store, start, end, w.config.today())  # never every record
+    soon = _plus(w.config.today(), w.config.expiring_days)
+    urgent = (w.config.today().isoformat(), soon.isoformat())
+    data: ReportData = gather_counts(w.store, start, end, w.config.today(), shown=REGISTER_SHOWN, urgent=urgent)
     figures = data.figures()
     labels = data.labels if data.labels.outcomes else w.labels
     today = w.config.today()
@@ -132,8 +138,8 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
             "charts": charts(figures, labels, titles),
             "outcome_legend": series,
             "status_legend": status_series,
-            "register": lines[:REGISTER_SHOWN],
-            "register_total": len(lines),
+            "register": lines,
+            "register_total": data.register_total if data.register_total is not None else len(lines),
             "within": w.config.expiring_days,
             "today": today,
             "result": result,
