@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ..errors import EngageError, Location
-from ..report.document import LIST_SHOWN, csv_names, gather_counts, period_entries, report_html, write_csv
+from ..report.document import LIST_SHOWN, gather_counts, report_html, stream_csv
 from .common import add_db_argument, day, open_store
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise EngageError("cannot-write", exc.strerror or str(exc), Location(args.out)) from None
         try:
             if args.format == "csv":
-                write_csv(period_entries(store, data), csv_names(data), out)
+                stream_csv(store, data, out)
             else:
                 out.write(report_html(store, data))
         except OSError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 
 from ..evaluation.render import spreadsheet_text
-from ..log.logview import Entry, entries, superseded
+from ..log.logview import Entry, HumanDecision, entries, superseded
 from ..log.register import RegisterEntry, build_register
 from ..log.releases import Releases, read_releases
 from ..log.rulesets import load_stored
@@ -591,24 +591,6 @@ def write_csv(entries: Iterable[Entry], names: Sequence[str], out: TextIO) -> No
         )
 
 
-def csv_chunks(entries: Iterable[Entry], names: Sequence[str], rows: int = 1000) -> Iterator[str]:
-    """:func:`write_csv`'s text, ``rows`` lines at a time (for an HTTP answer that streams)."""
-    buffer = io.StringIO()
-    batch: list[Entry] = []
-    header = True
-    for entry in itertools.chain(entries, [None]):
-        if entry is not None:
-            batch.append(entry)
-            if len(batch) < rows:
-                continue
-        write_csv(batch, names, buffer)
-        text = buffer.getvalue()
-        yield text if header else text.split("\n", 1)[1]  # the header once
-        header, batch = False, []
-        buffer.seek(0)
-        buffer.truncate()
-
-
 # -- gathering what the report shows (engage report and the web application's audit page) --------
 
 
@@ -756,19 +738,88 @@ def csv_names(data: ReportData) -> list[str]:
     return list(data.criteria) + sorted(set(seen) - set(data.criteria))
 
 
-def period_entries(store: LogStore, data: ReportData, batch: int = 2000) -> Iterator[Entry]:
-    """Every decision in force of the period, in log order, read ``batch`` at a time (one snapshot)."""
-    from ..log.listing import Filters, seq_page
+def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: int = 2000) -> Iterator[list[Any]]:
+    """The CSV's rows (:func:`write_csv`'s, byte for byte) for every decision in force of the period, in log order.
 
-    filters = Filters(date_from=data.date_from, date_to=data.date_to)
+    Read ``batch`` at a time from ``log_entries``, the exceptions' table and the human decisions'
+    records, never the decisions' JSON (decoding it was most of the time: 250 µs a decision).
+    The walk is on the primary key and the period checked here: a date condition in the query
+    let SQLite read the period through the date index and sort it again for every batch.
+    """
+    from ..log.kept import exception_uses, kept
+
+    low, high = data.date_from.isoformat(), data.date_to.isoformat()
+    columns = (*(kept.c[n] for n in ("seq", "as_of", "request_id", "country", "region", "outcome", "priority")),)
+    columns += (kept.c.statuses, kept.c.exceptions, kept.c.corrects, kept.c.ruleset_hash, kept.c.human_seq)
+    query = sa.select(*columns, records.c.recorded_at, records.c.recorded_by).join(records, records.c.seq == kept.c.seq)
     with store.reading() as conn:
         after = 0
         while True:
-            page, more = seq_page(conn, filters, after, batch)
-            yield from page
-            if not more or not page:
+            rows = conn.execute(query.where(kept.c.seq > after).order_by(kept.c.seq).limit(batch)).all()
+            if not rows:
                 return
-            after = page[-1].seq
+            after = int(rows[-1].seq)
+            rows = [r for r in rows if low <= r.as_of <= high]
+            named = [int(r.seq) for r in rows if r.exceptions]
+            exceptions: dict[int, list[Any]] = {}
+            if named:
+                found = sa.select(exception_uses.c.seq, exception_uses.c.decision, exception_uses.c.waives)
+                for use in conn.execute(
+                    found.where(exception_uses.c.seq.in_(named)).order_by(exception_uses.c.seq, exception_uses.c.idx)
+                ):
+                    exceptions.setdefault(int(use.seq), []).append(use)
+            wanted = [int(r.human_seq) for r in rows if r.human_seq is not None]
+            humans: dict[int, HumanDecision] = {}
+            if wanted:
+                for record in store.select(conn, records.c.seq.in_(wanted)):
+                    humans[record.seq] = HumanDecision.of(record)
+            for r in rows:
+                h = None if r.human_seq is None else humans.get(int(r.human_seq))
+                statuses = json.loads(r.statuses)
+                uses = exceptions.get(int(r.seq), [])
+                yield [
+                    int(r.seq),
+                    r.as_of,
+                    spreadsheet_text(r.request_id),
+                    r.country or "",
+                    r.region or "",
+                    r.outcome,
+                    _num(float(r.priority)),
+                    *(statuses.get(n, "") for n in names),
+                    ";".join(u.decision for u in uses),
+                    ";".join(",".join(json.loads(u.waives)) for u in uses),
+                    "" if h is None else h.outcome,
+                    "" if h is None else spreadsheet_text(h.by),
+                    "" if h is None else ("yes" if h.follows else "no"),
+                    "" if h is None else spreadsheet_text(h.justification or ""),
+                    r.corrects or "",
+                    r.recorded_at,
+                    spreadsheet_text(r.recorded_by),
+                    r.ruleset_hash or "",
+                ]
+
+
+def stream_csv(store: LogStore, data: ReportData, out: TextIO) -> None:
+    """Every decision in force of the period as the CSV :func:`render_csv` gives, written as it is read."""
+    names = csv_names(data)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS[:7], *names, *CSV_COLUMNS[7:]])
+    writer.writerows(period_rows(store, data, names))
+
+
+def csv_chunks(store: LogStore, data: ReportData, rows: int = 1000) -> Iterator[str]:
+    """:func:`stream_csv`'s text, ``rows`` lines at a time (for an HTTP answer that streams)."""
+    names = csv_names(data)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS[:7], *names, *CSV_COLUMNS[7:]])
+    for n, row in enumerate(period_rows(store, data, names), 1):
+        writer.writerow(row)
+        if n % rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def report_html(store: LogStore, data: ReportData) -> str:

@@ -8,6 +8,7 @@ periods, on both databases, every figure must be the same.
 
 from __future__ import annotations
 
+import io
 from dataclasses import asdict, fields
 from datetime import date
 
@@ -16,7 +17,7 @@ import pytest
 from engine.bench.logbuild import build_log, request_id
 from engine.log.review import correct, decide
 from engine.log.store import LogStore
-from engine.report.document import gather, gather_counts
+from engine.report.document import csv_chunks, gather, gather_counts, render_csv, stream_csv
 from engine.report.figures import Figures
 from engine.web.pages.audit import register_lines
 
@@ -75,6 +76,11 @@ def test_the_kept_counts_give_every_figure_the_decisions_give(db: str, period: t
             page = gather_counts(store, *period, shown=shown, urgent=urgent)
             assert [e.to_dict() for e in page.register] == expected[:shown]
             assert page.register_total == len(counted.register)
+        # The CSV read from the kept tables, a batch at a time, is the CSV of the decisions themselves.
+        streamed = io.StringIO()
+        stream_csv(store, kept, streamed)
+        assert streamed.getvalue() == render_csv(counted.entries, counted.criteria)
+        assert "".join(csv_chunks(store, kept, rows=7)) == streamed.getvalue()
         few = gather_counts(store, *period, shown=3).figures()  # the page shows the first few, and says how many
         assert [d.entry.seq for d in few.departures] == [d.entry.seq for d in counted.figures().departures][:3]
         assert few.departures_total == len(counted.figures().departures)
