@@ -412,3 +412,14 @@ def register_entries(
             )
         )
     return out, total
+
+
+def whole_register(conn: Connection) -> list[RegisterEntry]:
+    """Every entry of the exception register, as first seen (what build_register gives over every decision)."""
+    from .logview import superseded
+    from .register import build_register
+
+    if not sa.inspect(conn).has_table("log_exception_uses"):  # a read-only log of an older schema: read as it is
+        decisions = conn.execute(sa.select(records).where(records.c.decision.isnot(None)).order_by(records.c.seq))
+        return build_register((_record(row) for row in decisions), superseded(conn))
+    return register_entries(conn, "0000-01-01", "9999-12-31", limit=2**62)[0]

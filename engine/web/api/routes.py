@@ -22,11 +22,12 @@ from pydantic import BaseModel, Field
 from ...errors import EngageError, InvalidRequest, RuleConflict
 from ...evaluation.decision import Decision, canonical_json
 from ...evaluation.evaluator import Checked, Engine
+from ...log.kept import whole_register
 from ...log.listing import Filters, seq_page
-from ...log.logview import Entry, HumanDecision, human_decisions, superseded, superseded_among
-from ...log.register import build_register, expiring
+from ...log.logview import Entry, HumanDecision, human_decisions, superseded_among
+from ...log.register import expiring
 from ...log.review import decide
-from ...log.store import DECISION, REFUSED, UNCHANGED, UPDATED, already_recorded, decision_draft, records
+from ...log.store import DECISION, REFUSED, UNCHANGED, UPDATED, already_recorded, decision_draft
 from ...policy.documents import Document, decode, parse
 from ..accounts import ROLES, Account
 from ..releases import recording_engine
@@ -326,7 +327,7 @@ def build(router: APIRouter) -> Declared:
         w = web_of(request)
         today = as_of or w.config.today()
         with w.store.reading() as conn:
-            register = build_register(w.store.select(conn, records.c.decision.isnot(None)), superseded(conn))
+            register = whole_register(conn)
         if expiring_within is not None:
             register = expiring(register, today, min(expiring_within, (date.max - today).days))
         return json_answer([e.to_dict(today) for e in register])
