@@ -691,7 +691,9 @@ def gather_counts(
         if not sa.inspect(conn).has_table("log_figures"):  # a read-only log of an older schema: counted as it is
             conn.rollback()
             return gather(store, date_from, date_to, today)
-        first, last = conn.execute(sa.select(sa.func.min(kept.c.as_of), sa.func.max(kept.c.as_of))).one()
+        # Two queries: min and max together made SQLite scan the index instead of reading its two ends.
+        first = conn.execute(sa.select(sa.func.min(kept.c.as_of))).scalar()
+        last = conn.execute(sa.select(sa.func.max(kept.c.as_of))).scalar()
         start = date_from or (date.fromisoformat(first) if first else today or date.today())
         end = date_to or (date.fromisoformat(last) if last else start)
         period = (kept.c.as_of >= start.isoformat(), kept.c.as_of <= end.isoformat())
@@ -700,7 +702,7 @@ def gather_counts(
         ).scalar()
         counts = figure_counts(conn, start.isoformat(), end.isoformat(), granularity_of(start, end) == "month")
         departing = (*period, kept.c.human_follows == 0)
-        count = int(conn.execute(sa.select(sa.func.count()).select_from(kept).where(*departing)).scalar_one())
+        count = sum(n for _, name, n in counts if name == "departs")  # kept, not counted over the period's rows
         first_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*departing).order_by(kept.c.seq).limit(shown))]
         departures = [Departure(e, e.human) for e in load_entries(conn, first_seqs) if e.human is not None]
         listed_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*period).order_by(kept.c.seq).limit(listed))]
