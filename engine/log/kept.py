@@ -79,8 +79,20 @@ exception_uses = sa.Table(
     sa.Column("decision", sa.String(32), nullable=False),
     sa.Column("valid", sa.Integer, nullable=False),
     sa.Column("uncovered", sa.Text, nullable=False),  # store_json list
-    sa.Index("log_exception_uses_key", "key", "seq"),
+    sa.Index("log_exception_uses_key", "key", "as_of"),
     sa.Index("log_exception_uses_as_of", "as_of"),
+)
+# One row per entry of the exception register (a distinct key), with what its orders read: written
+# when its first use is, never changed (the key's fields are the entry's, the first use stays first).
+register_keys = sa.Table(
+    "log_register",
+    metadata,
+    sa.Column("key", HASH, primary_key=True),
+    sa.Column("first_seq", sa.BigInteger, nullable=False),
+    sa.Column("request_id", sa.Text, nullable=False),
+    sa.Column("expires", sa.Text),
+    sa.Index("log_register_first", "first_seq"),
+    sa.Index("log_register_expires", "expires", "request_id"),
 )
 
 
@@ -218,6 +230,7 @@ def keep(conn: Connection, added: Sequence[LogRecord]) -> None:
     uses = [row for r in added if r.role == DECISION for row in exception_rows(r)]
     if uses:
         conn.execute(sa.insert(exception_uses), uses)
+        _register_keys(conn, uses)
     for record in added:
         if record.kind == DECISION and record.role == DECISION:
             run[record.request_id] = entry_row(record)  # in an old log, a second decision for an id replaced the first
@@ -227,6 +240,23 @@ def keep(conn: Connection, added: Sequence[LogRecord]) -> None:
         _keep_one(conn, record, deltas)
     _write(conn, run, deltas)
     deltas.write(conn)
+
+
+def _register_keys(conn: Connection, uses: list[dict[str, Any]]) -> None:
+    firsts: dict[str, dict[str, Any]] = {}
+    for u in uses:
+        firsts.setdefault(
+            u["key"], {"key": u["key"], "first_seq": u["seq"], "request_id": u["request_id"], "expires": u["expires"]}
+        )
+    rows = list(firsts.values())
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(register_keys).on_conflict_do_nothing(index_elements=["key"]), rows)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        conn.execute(sqlite_insert(register_keys).on_conflict_do_nothing(index_elements=["key"]), rows)
 
 
 def _remove(conn: Connection, condition: sa.ColumnElement[bool], deltas: Deltas) -> list[dict[str, Any]]:
@@ -323,6 +353,7 @@ def rebuild(conn: Connection, batch: int = 5000) -> None:
     conn.execute(sa.delete(kept))
     conn.execute(sa.delete(figures))
     conn.execute(sa.delete(exception_uses))
+    conn.execute(sa.delete(register_keys))
     last = 0
     while True:
         rows = conn.execute(sa.select(records).where(records.c.seq > last).order_by(records.c.seq).limit(batch)).all()
@@ -354,30 +385,33 @@ def register_entries(
     """
     from .logview import superseded_among
 
-    u = exception_uses
-    in_period = sa.func.sum(sa.case((sa.and_(u.c.as_of >= date_from, u.c.as_of <= date_to), 1), else_=0))
-    expires = sa.func.min(u.c.expires)
-    grouped = (
-        sa.select(
-            u.c.key, sa.func.min(u.c.seq).label("first"), sa.func.min(u.c.request_id).label("rid"), expires.label("expires")
-        )
-        .group_by(u.c.key)
-        .having(in_period > 0)
-        .subquery()
-    )
-    total = int(conn.execute(sa.select(sa.func.count()).select_from(grouped)).scalar_one())
+    u, reg = exception_uses, register_keys
+    lowest = conn.execute(sa.select(sa.func.min(u.c.as_of))).scalar()
+    highest = conn.execute(sa.select(sa.func.max(u.c.as_of))).scalar()
+    if lowest is None or highest is None:
+        return [], 0
+    conditions: list[sa.ColumnElement[bool]] = []
+    if not (date_from <= lowest and highest <= date_to):  # else every entry has a use in the period
+        used = sa.select(u.c.key).where(u.c.key == reg.c.key, u.c.as_of >= date_from, u.c.as_of <= date_to)
+        conditions.append(sa.exists(used))
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(reg).where(*conditions)).scalar_one())
     if urgent is None:
-        order: list[Any] = [grouped.c.first]
+        ranges: list[tuple[list[sa.ColumnElement[bool]], list[Any]]] = [([], [reg.c.first_seq])]
     else:
         today, soon = urgent
-        rank = sa.case(
-            (sa.or_(grouped.c.expires.is_(None), grouped.c.expires == ""), 2),
-            (grouped.c.expires < today, 3),
-            (grouped.c.expires <= soon, 0),
-            else_=1,
-        )
-        order = [rank, sa.func.coalesce(grouped.c.expires, ""), grouped.c.rid]
-    keys = [str(k) for k in conn.scalars(sa.select(grouped.c.key).order_by(*order).limit(limit))]
+        by_end = [reg.c.expires, reg.c.request_id]
+        ranges = [  # ending soon, in force, without a date, expired: each an index range, read in turn
+            ([reg.c.expires >= today, reg.c.expires <= soon], by_end),
+            ([reg.c.expires > soon], by_end),
+            ([sa.or_(reg.c.expires.is_(None), reg.c.expires == "")], [reg.c.request_id]),
+            ([reg.c.expires < today, reg.c.expires != ""], by_end),
+        ]
+    keys: list[str] = []
+    for where, order in ranges:
+        if len(keys) >= limit:
+            break
+        query = sa.select(reg.c.key).where(*conditions, *where).order_by(*order).limit(min(limit - len(keys), 2**62))
+        keys += [str(k) for k in conn.scalars(query)]
     if not keys:
         return [], total
     rows = conn.execute(sa.select(u).where(u.c.key.in_(keys)).order_by(u.c.seq, u.c.idx)).all()

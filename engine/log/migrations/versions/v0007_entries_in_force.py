@@ -8,7 +8,8 @@ appends the records changing it, with an index for each sort and filter of the p
 (keyset pagination of the queue: outcome, priority descending, date, number).
 ``log_figures`` keeps the audit's and the report's counts per evaluation date and figure,
 moved in the same transaction; ``log_exception_uses`` numbers every decision record that
-names an exception, so that the exception register reads those and not every decision.
+names an exception (one row per exception), and ``log_register`` each distinct entry of the
+exception register, so that the register is read from those and not from every decision.
 
 Like ``log_in_force`` it is an index kept beside the chain (no append-only triggers).  This
 migration fills it from an existing chain with :func:`engine.log.kept.rebuild`, the code
@@ -30,14 +31,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from engine.log.kept import exception_uses, figures, kept, rebuild
+    from engine.log.kept import exception_uses, figures, kept, rebuild, register_keys
 
     bind = op.get_bind()
-    for table in (kept, figures, exception_uses):
+    for table in (kept, figures, exception_uses, register_keys):
         table.create(bind)  # with its indexes
     rebuild(bind)
 
 
 def downgrade() -> None:
-    for name in ("log_exception_uses", "log_figures", "log_entries"):
+    for name in ("log_register", "log_exception_uses", "log_figures", "log_entries"):
         op.drop_table(name)
