@@ -48,6 +48,7 @@ kept = sa.Table(
     sa.Index("log_entries_country", "country", "seq"),
     sa.Index("log_entries_region", "region", "seq"),
     sa.Index("log_entries_human", "human_seq"),
+    sa.Index("log_entries_departs", "human_follows", "seq"),  # the first departures of a period, in log order
     sa.Index("log_entries_exceptions", "exceptions", "seq"),
 )
 HUMAN_COLUMNS = ("human_seq", "human_outcome", "human_follows")
