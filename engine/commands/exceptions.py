@@ -7,9 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..evaluation.decision import canonical_json
-from ..log.logview import superseded
-from ..log.register import RegisterEntry, build_register, expiring
-from ..log.store import records
+from ..log.register import RegisterEntry, expiring
 from .common import add_as_of_argument, add_db_argument, open_store
 
 if TYPE_CHECKING:
@@ -38,9 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     today = args.as_of or date.today()
+    from ..log.kept import whole_register
+
     with open_store(args, read_only=True) as store, store.reading() as conn:
-        decisions = store.select(conn, records.c.decision.isnot(None))
-        register = build_register(decisions, superseded(conn))
+        register = whole_register(conn)  # from the kept table of exceptions, not every decision
     if args.expiring_within is not None:
         if args.expiring_within < 0:
             streams.stderr.write("--expiring-within: DAYS must be 0 or more\n")

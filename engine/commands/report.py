@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import EngageError, Location
-from ..report.document import gather, render_csv, report_html
+from ..report.document import LIST_SHOWN, gather_counts, report_html, stream_csv
 from .common import add_db_argument, add_lang_argument, day, open_store
 
 if TYPE_CHECKING:
@@ -36,16 +35,26 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise EngageError("bad-period", f"--from {args.date_from} is after --to {args.date_to}", Location("--from"))
     with open_store(args, read_only=True) as store:
-        data = gather(store, args.date_from, args.date_to, lang=args.lang)
-        text = render_csv(data.entries, data.criteria) if args.format == "csv" else report_html(store, data, args.lang)
-    if args.out == "-":
-        streams.stdout.write(text)
-    else:
+        # The figures from the log's kept counts; the HTML lists the first LIST_SHOWN decisions, the CSV
+        # every one, read and written a batch at a time: memory does not grow with the log.
+        listed = 0 if args.format == "csv" else LIST_SHOWN
+        data = gather_counts(store, args.date_from, args.date_to, shown=LIST_SHOWN, listed=listed, lang=args.lang)
         try:
-            Path(args.out).write_text(text, encoding="utf-8")
+            out = streams.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
             raise EngageError("cannot-write", exc.strerror or str(exc), Location(args.out)) from None
+        try:
+            if args.format == "csv":
+                stream_csv(store, data, out)
+            else:
+                out.write(report_html(store, data, args.lang))
+        except OSError as exc:
+            raise EngageError("cannot-write", exc.strerror or str(exc), Location(args.out)) from None
+        finally:
+            if out is not streams.stdout:
+                out.close()
+    if args.out != "-":
         period = f"{data.date_from.isoformat()} to {data.date_to.isoformat()}"
-        found = len(data.entries)
+        found = data.entries_total if data.entries_total is not None else len(data.entries)
         streams.stderr.write(f"wrote {args.out}: {found} decision{'s' if found != 1 else ''} from {period}\n")
     return 0

@@ -175,8 +175,7 @@ def _insert(store: LogStore, pending: dict[str, list[dict[str, Any]]]) -> None:
                 rows = [{**r, "content": base64.b64decode(r["content"])} for r in rows]
             conn.execute(sa.insert(table), rows)
             if kind == "record":
-                for row in rows:
-                    LogStore.keep_in_force(conn, LogRecord(**row))
+                LogStore.keep_all_in_force(conn, [LogRecord(**row) for row in rows])
 
 
 def _refuse_unless_empty(store: LogStore) -> None:

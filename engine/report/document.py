@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, TextIO
+
+import sqlalchemy as sa
 
 from ..evaluation.render import spreadsheet_text
 from ..i18n.catalogues import translations
 from ..i18n.formats import format_date, format_decimal, format_percent
-from ..log.logview import Entry, entries, superseded
+from ..log.logview import Entry, HumanDecision, entries, superseded
 from ..log.register import RegisterEntry, build_register
 from ..log.releases import Releases, read_releases
 from ..log.rulesets import load_stored
@@ -151,14 +154,19 @@ class ReleaseUse:
 
 def releases_in_period(found: Releases, chosen: Sequence[Entry], start: date, end: date) -> tuple[ReleaseUse, ...]:
     """The release in force on the first day and each that came into force later in the period, oldest first."""
-    days = [start] + [
-        r.effective_from for r in found if r.approved and r.effective_from is not None and start < r.effective_from <= end
-    ]
-    in_force = {r.number: r for r in (found.in_force(day) for day in days) if r is not None}
     made: dict[object, int] = {}
     for e in chosen:
         key = e.record.info.get("release")
         made[key] = made.get(key, 0) + 1
+    return releases_made(found, made, start, end)
+
+
+def releases_made(found: Releases, made: Mapping[object, int], start: date, end: date) -> tuple[ReleaseUse, ...]:
+    """:func:`releases_in_period`, given how many of the period's decisions each release number made."""
+    days = [start] + [
+        r.effective_from for r in found if r.approved and r.effective_from is not None and start < r.effective_from <= end
+    ]
+    in_force = {r.number: r for r in (found.in_force(day) for day in days) if r is not None}
     rows = []
     for _, release in sorted(in_force.items()):
         approval = release.approval
@@ -184,9 +192,17 @@ def render_html(
     log: LogInfo,
     releases: Sequence[ReleaseUse] = (),
     lang: str | None = None,
+    entries_total: int | None = None,
+    register_total: int | None = None,
 ) -> str:
-    """The report as one HTML document, in ``lang`` (default English; the policy's words come with ``labels``)."""
+    """The report as one HTML document, in ``lang`` (default English; the policy's words come with ``labels``).
+
+    ``entries``: the decisions listed in sections 7 and 8; ``entries_total``: how many the period
+    holds, when only the first of them are listed (the CSV has every one).  The exception register
+    and the departures are cut at ``LIST_SHOWN`` the same way, so that the document stays printable.
+    """
     t = _Words(lang)
+    total_entries = len(entries) if entries_total is None else entries_total
 
     def T(text: str, **values: Any) -> str:  # a marker of translated text
         return escape(t(text, **values), quote=False)  # text, never an attribute: quotes stay as written
@@ -238,7 +254,7 @@ def render_html(
             _pct(figures.follow_rate),
             t("of {count} human decisions follow the engine", count=figures.human_decided),
         ),
-        ("departures", str(len(figures.departures)), t("departures from the recommendation")),
+        ("departures", str(figures.departures_total), t("departures from the recommendation")),
     )
     for name, value, what in cards:
         add(
@@ -318,6 +334,8 @@ def render_html(
     add("</tbody></table>")
     add(f"<h3>{T('Exception register')}</h3>")
     if register:
+        whole = len(register) if register_total is None else register_total
+        add(_more(t, len(register[:LIST_SHOWN]), whole, "exceptions", "engage exceptions --format json"))
         add(
             f'<table class="register"><thead><tr><th>{T("Request")}</th><th>{T("Waives")}</th>'
             f"<th>{T('Status')}</th><th>{T('Expires')}</th>"
@@ -327,7 +345,7 @@ def render_html(
         def waived(name: str) -> str:  # English keeps the code in words; a translation names the condition
             return name.replace("_", " ") if t.lang == "en" else labels.criterion_short(name).split(") ", 1)[-1]
 
-        for item in register:
+        for item in register[:LIST_SHOWN]:
             uses = ", ".join(
                 f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(t(u.decision.replace("_", " ")))}'
                 + (" " + T("(superseded by #{seq})", seq=u.superseded_by) if u.superseded_by else "")
@@ -401,19 +419,20 @@ def render_html(
     add(f"<tr><td>{T('Decisions with a human decision recorded')}</td>{_fig('human.decided', str(figures.human_decided))}</tr>")
     following = T("Following the engine's recommendation")
     add(f"<tr><td>{following}</td>{_fig('human.followed', str(figures.human_followed))}</tr>")
-    add(f"<tr><td>{T('Departing from it')}</td>{_fig('human.departures', str(len(figures.departures)))}</tr>")
+    add(f"<tr><td>{T('Departing from it')}</td>{_fig('human.departures', str(figures.departures_total))}</tr>")
     add(f"<tr><td>{T('Follow rate')}</td>{_fig('human.follow_rate', _pct(figures.follow_rate))}</tr>")
     add(f"<tr><td>{T('Awaiting a human decision')}</td>{_fig('human.awaiting', str(figures.awaiting))}</tr>")
     add(f"<tr><td>{T('Decisions that correct an earlier record')}</td>{_fig('corrections', str(figures.corrections))}</tr>")
     add("</tbody></table>")
     add(f"<h3>{T('Every departure, with its justification')}</h3>")
     if figures.departures:
+        add(_more(t, len(figures.departures[:LIST_SHOWN]), figures.departures_total, "departures", "the CSV"))
         add(
             f"<table><thead><tr><th>{T('Request')}</th><th>{T('Engine recommended')}</th>"
             f"<th>{T('Decided')}</th><th>{T('By')}</th>"
             f"<th>{T('Justification')}</th></tr></thead><tbody>"
         )
-        for d in figures.departures:
+        for d in figures.departures[:LIST_SHOWN]:
             add(
                 f'<tr data-departure="{d.entry.seq}">'
                 f'<td class="id"><a href="#d-{d.entry.seq}">{escape(d.entry.request_id)}</a></td>'
@@ -427,6 +446,7 @@ def render_html(
 
     # 7. decisions
     add(f'<section id="decisions" class="pagebreak"><h2>{T("7. Decisions")}</h2>')
+    add(_more(t, len(entries), total_entries, "decisions", "the CSV (engage report --format csv)"))
     add(
         f"<table><thead><tr><th>{T('#')}</th><th>{T('As of')}</th><th>{T('Request')}</th>"
         f"<th>{T('Country')}</th><th>{T('Region')}</th><th>{T('Outcome')}</th>"
@@ -486,6 +506,24 @@ def render_html(
     )
     add("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+LIST_SHOWN = 500  # lines of a list in the HTML; the rest are counted, and every one is in the CSV
+
+
+def _more(t: _Words, shown: int, total: int, what: str, where: str) -> str:
+    """The line that says a list is cut, or nothing when it is whole."""
+    if shown >= total:
+        return ""
+    line = t(
+        "The first {shown} of {total} {what}, in log order, and {more} more: every one is in {where}.",
+        shown=shown,
+        total=total,
+        what=t(what),
+        more=total - shown,
+        where=t(where),
+    )
+    return f'<p class="meta" data-figure="shown.{what}">{escape(line, quote=False)}</p>'
 
 
 def _reason_items(reasons: Iterable[Mapping[str, Any]]) -> str:
@@ -595,7 +633,13 @@ def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
     """One row per decision in force, with each condition's status: for a spreadsheet."""
     names = list(criteria) + sorted({n for e in entries for n in e.decision.get("criteria", {})} - set(criteria))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    write_csv(entries, names, buffer)
+    return buffer.getvalue()
+
+
+def write_csv(entries: Iterable[Entry], names: Sequence[str], out: TextIO) -> None:
+    """:func:`render_csv` written as it goes (``names``: the criteria's columns, in order)."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS[:7], *names, *CSV_COLUMNS[7:]])
     for e in entries:
         h = e.human
@@ -622,7 +666,6 @@ def render_csv(entries: Sequence[Entry], criteria: Sequence[str]) -> str:
                 e.record.ruleset_hash or "",
             ]
         )
-    return buffer.getvalue()
 
 
 # -- gathering what the report shows (engage report and the web application's audit page) --------
@@ -640,8 +683,13 @@ class ReportData:
     date_from: date
     date_to: date
     releases: tuple[ReleaseUse, ...] = ()
+    kept: Figures | None = None  # the figures from the log's kept counts (entries then holds the first few)
+    entries_total: int | None = None  # the decisions of the period, when entries holds only the first
+    register_total: int | None = None  # the register's entries, when register holds only the first
 
     def figures(self) -> Figures:
+        if self.kept is not None:
+            return self.kept
         return compute(self.entries, self.date_from, self.date_to, outcome_order=self.outcomes, criteria_order=self.criteria)
 
 
@@ -681,10 +729,192 @@ def gather(
     )
 
 
+_WORDS: dict[tuple[str, str, str | None], tuple[Labels, tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _words(store: LogStore, ruleset_hash: str | None, lang: str | None = None) -> tuple[Labels, tuple[str, ...], tuple[str, ...]]:
+    """The labels (in ``lang``), criteria and outcomes of a stored ruleset, loaded once per log, hash and language."""
+    if ruleset_hash is None:
+        return Labels(), (), ()
+    key = (store.where, ruleset_hash, lang)
+    if key not in _WORDS:
+        loaded = load_stored(store, ruleset_hash, cache_size=0)
+        policy = loaded.policy
+        if loaded.engine is not None:
+            loaded.engine.close()
+        words = (Labels.of(policy, lang), policy.criterion_names, tuple(policy.vocab.outcomes)) if policy else (Labels(), (), ())
+        if policy is not None:
+            _WORDS[key] = words
+        return words
+    return _WORDS[key]
+
+
+def gather_counts(
+    store: LogStore,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    today: date | None = None,
+    shown: int = 100,
+    listed: int = 0,
+    urgent: tuple[str, str] | None = None,
+    lang: str | None = None,
+) -> ReportData:
+    """:func:`gather` without reading the decisions: the figures from the kept counts, the first ``shown`` departures
+    and the first ``listed`` decisions (``entries``), the first ``shown`` entries of the exception register (in the
+    order first seen, or with ``urgent``, today and the last day of "ending soon", the audit page's order).
+
+    What the audit page shows, in time that does not grow with the log: a few SQL queries on
+    ``log_entries`` and ``log_figures`` (engine/log/kept.py), and the records of the exception
+    register's decisions only.
+    """
+    from ..log.kept import figure_counts, kept, register_entries
+    from ..log.listing import load_entries
+    from .figures import Departure, from_counts, granularity_of
+
+    with store.reading() as conn:
+        if not sa.inspect(conn).has_table("log_figures"):  # a read-only log of an older schema: counted as it is
+            conn.rollback()
+            return gather(store, date_from, date_to, today, lang=lang)
+        # Two queries: min and max together made SQLite scan the index instead of reading its two ends.
+        first = conn.execute(sa.select(sa.func.min(kept.c.as_of))).scalar()
+        last = conn.execute(sa.select(sa.func.max(kept.c.as_of))).scalar()
+        start = date_from or (date.fromisoformat(first) if first else today or date.today())
+        end = date_to or (date.fromisoformat(last) if last else start)
+        period = (kept.c.as_of >= start.isoformat(), kept.c.as_of <= end.isoformat())
+        newest = conn.execute(
+            sa.select(kept.c.ruleset_hash).where(*period).order_by(kept.c.as_of.desc(), kept.c.seq.desc()).limit(1)
+        ).scalar()
+        counts = figure_counts(conn, start.isoformat(), end.isoformat(), granularity_of(start, end) == "month")
+        departing = (*period, kept.c.human_follows == 0)
+        count = sum(n for _, name, n in counts if name == "departs")  # kept, not counted over the period's rows
+        first_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*departing).order_by(kept.c.seq).limit(shown))]
+        departures = [Departure(e, e.human) for e in load_entries(conn, first_seqs) if e.human is not None]
+        listed_seqs = [int(x) for x in conn.scalars(sa.select(kept.c.seq).where(*period).order_by(kept.c.seq).limit(listed))]
+        listed_entries = list(load_entries(conn, listed_seqs))
+        register, register_total = register_entries(conn, start.isoformat(), end.isoformat(), limit=shown, urgent=urgent)
+        known = read_releases(conn)
+    labels, criteria, outcomes = _words(store, newest, lang)
+    figures = from_counts(
+        counts, start, end, departures=departures, departure_count=count, outcome_order=outcomes, criteria_order=criteria
+    )
+    made: dict[object, int] = {}
+    for _, name, n in counts:
+        if name.startswith("release:"):
+            number = name[len("release:") :]
+            key = int(number) if number else None
+            made[key] = made.get(key, 0) + n
+    return ReportData(
+        listed_entries,
+        register,
+        labels,
+        criteria,
+        outcomes,
+        start,
+        end,
+        releases_made(known, made, start, end),
+        figures,
+        figures.total,
+        register_total,
+    )
+
+
+def csv_names(data: ReportData) -> list[str]:
+    """The criteria columns of the CSV: the ruleset's, then any other a decision of the period has."""
+    seen = [c.name for c in data.figures().conditions]
+    return list(data.criteria) + sorted(set(seen) - set(data.criteria))
+
+
+def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: int = 2000) -> Iterator[list[Any]]:
+    """The CSV's rows (:func:`write_csv`'s, byte for byte) for every decision in force of the period, in log order.
+
+    Read ``batch`` at a time from ``log_entries``, the exceptions' table and the human decisions'
+    records, never the decisions' JSON (decoding it was most of the time: 250 µs a decision).
+    The walk is on the primary key and the period checked here: a date condition in the query
+    let SQLite read the period through the date index and sort it again for every batch.
+    """
+    from ..log.kept import exception_uses, kept
+
+    low, high = data.date_from.isoformat(), data.date_to.isoformat()
+    columns = (*(kept.c[n] for n in ("seq", "as_of", "request_id", "country", "region", "outcome", "priority")),)
+    columns += (kept.c.statuses, kept.c.exceptions, kept.c.corrects, kept.c.ruleset_hash, kept.c.human_seq)
+    query = sa.select(*columns, records.c.recorded_at, records.c.recorded_by).join(records, records.c.seq == kept.c.seq)
+    with store.reading() as conn:
+        after = 0
+        while True:
+            rows = conn.execute(query.where(kept.c.seq > after).order_by(kept.c.seq).limit(batch)).all()
+            if not rows:
+                return
+            after = int(rows[-1].seq)
+            rows = [r for r in rows if low <= r.as_of <= high]
+            named = [int(r.seq) for r in rows if r.exceptions]
+            exceptions: dict[int, list[Any]] = {}
+            if named:
+                found = sa.select(exception_uses.c.seq, exception_uses.c.decision, exception_uses.c.waives)
+                for use in conn.execute(
+                    found.where(exception_uses.c.seq.in_(named)).order_by(exception_uses.c.seq, exception_uses.c.idx)
+                ):
+                    exceptions.setdefault(int(use.seq), []).append(use)
+            wanted = [int(r.human_seq) for r in rows if r.human_seq is not None]
+            humans: dict[int, HumanDecision] = {}
+            if wanted:
+                for record in store.select(conn, records.c.seq.in_(wanted)):
+                    humans[record.seq] = HumanDecision.of(record)
+            for r in rows:
+                h = None if r.human_seq is None else humans.get(int(r.human_seq))
+                statuses = json.loads(r.statuses)
+                uses = exceptions.get(int(r.seq), [])
+                yield [
+                    int(r.seq),
+                    r.as_of,
+                    spreadsheet_text(r.request_id),
+                    r.country or "",
+                    r.region or "",
+                    r.outcome,
+                    _num(float(r.priority)),
+                    *(statuses.get(n, "") for n in names),
+                    ";".join(u.decision for u in uses),
+                    ";".join(",".join(json.loads(u.waives)) for u in uses),
+                    "" if h is None else h.outcome,
+                    "" if h is None else spreadsheet_text(h.by),
+                    "" if h is None else ("yes" if h.follows else "no"),
+                    "" if h is None else spreadsheet_text(h.justification or ""),
+                    r.corrects or "",
+                    r.recorded_at,
+                    spreadsheet_text(r.recorded_by),
+                    r.ruleset_hash or "",
+                ]
+
+
+def stream_csv(store: LogStore, data: ReportData, out: TextIO) -> None:
+    """Every decision in force of the period as the CSV :func:`render_csv` gives, written as it is read."""
+    names = csv_names(data)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS[:7], *names, *CSV_COLUMNS[7:]])
+    writer.writerows(period_rows(store, data, names))
+
+
+def csv_chunks(store: LogStore, data: ReportData, rows: int = 1000) -> Iterator[str]:
+    """:func:`stream_csv`'s text, ``rows`` lines at a time (for an HTTP answer that streams)."""
+    names = csv_names(data)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS[:7], *names, *CSV_COLUMNS[7:]])
+    for n, row in enumerate(period_rows(store, data, names), 1):
+        writer.writerow(row)
+        if n % rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
 def report_html(store: LogStore, data: ReportData, lang: str | None = None) -> str:
     """The whole report as one HTML page, with the state of the chain (checked without replay)."""
     from ..log.audit import verify
 
     chain = verify(store, replay=False)
     info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
-    return render_html(data.figures(), data.entries, data.register, data.labels, info, data.releases, lang)
+    figures = data.figures()
+    return render_html(
+        figures, data.entries, data.register, data.labels, info, data.releases, lang, data.entries_total, data.register_total
+    )

@@ -6,6 +6,7 @@ are shown week by week (weeks start on Monday), longer ones month by month.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,8 +118,13 @@ class Figures:
     score_median: float | None
     human_decided: int
     human_followed: int
-    departures: tuple[Departure, ...]
+    departures: tuple[Departure, ...]  # all of them, or the first in log order when departure_count says more
     corrections: int
+    departure_count: int | None = None  # None: len(departures)
+
+    @property
+    def departures_total(self) -> int:
+        return len(self.departures) if self.departure_count is None else self.departure_count
 
     @property
     def exception_rate(self) -> float | None:
@@ -237,6 +243,113 @@ def compute(
         departures=departures,
         corrections=sum(1 for e in entries if e.corrects is not None),
     )
+
+
+def granularity_of(date_from: date, date_to: date) -> str:
+    return _buckets(date_from, date_to)[0]
+
+
+def from_counts(
+    counts: Sequence[tuple[str, str, int]],
+    date_from: date,
+    date_to: date,
+    *,
+    departures: Sequence[Departure] = (),
+    departure_count: int = 0,
+    outcome_order: Sequence[str] = (),
+    criteria_order: Sequence[str] = (),
+) -> Figures:
+    """The figures :func:`compute` gives, from the log's kept counts (:func:`engine.log.kept.figure_counts`).
+
+    ``counts``: (day, or month when the period is shown month by month; figure name; count).
+    ``departures``: the first of them (the page shows a page of them), ``departure_count`` all.
+    """
+    granularity, spans = _buckets(date_from, date_to)
+    total: dict[str, int] = {}
+    by_when: dict[str, dict[str, int]] = {}
+    for when, name, n in counts:
+        total[name] = total.get(name, 0) + n
+        by_when.setdefault(when, {})
+        by_when[when][name] = by_when[when].get(name, 0) + n
+
+    def named(prefix: str) -> dict[str, int]:
+        return {k[len(prefix) :]: v for k, v in total.items() if k.startswith(prefix) and v}
+
+    seen = named("outcome:")
+    outcomes = _outcome_order(outcome_order, set(seen))
+    by_outcome = {o: seen.get(o, 0) for o in outcomes}
+    buckets = []
+    for label, start, end in spans:
+        inside: dict[str, int] = {}
+        for when, values in by_when.items():
+            if (when == label) if granularity == "month" else (start.isoformat() <= when <= end.isoformat()):
+                for k, v in values.items():
+                    inside[k] = inside.get(k, 0) + v
+        counts_in = {o: inside.get(f"outcome:{o}", 0) for o in outcomes}
+        with_exception = sum(inside.get(f"exception:{o}", 0) for o in outcomes)
+        applied = sum(inside.get(f"applied:{o}", 0) for o in outcomes)
+        buckets.append(Bucket(label, start, end, counts_in, sum(counts_in.values()), with_exception, applied))
+
+    places: dict[str | None, dict[str, int]] = {}
+    for key, n in named("region:").items():
+        region, _, outcome = key.rpartition(":")
+        places.setdefault(region or None, {})[outcome] = n
+    regions = tuple(sorted(places, key=lambda r: (r is None, r or "")))
+    by_region = {r: {o: places[r].get(o, 0) for o in outcomes} for r in regions}
+
+    statuses: dict[str, dict[str, int]] = {}
+    for key, n in named("status:").items():
+        criterion, _, status = key.rpartition(":")
+        statuses.setdefault(criterion, {})[status] = n
+    names = list(criteria_order) + sorted(set(statuses) - set(criteria_order))
+    failures = [
+        ConditionFailures(
+            c, statuses.get(c, {}).get("unmet", 0), statuses.get(c, {}).get("partial", 0), statuses.get(c, {}).get("unknown", 0)
+        )
+        for c in names
+    ]
+    rank = {n: i for i, n in enumerate(names)}
+    failures.sort(key=lambda f: (-f.unmet, -f.not_met, rank[f.name]))
+
+    scores = sorted((float(k), n) for k, n in named("priority:").items())
+    decided = sum(by_outcome.values())
+    bins = tuple((f"{low}-{high}", sum(n for s, n in scores if low <= s < high + 1)) for low, high in SCORE_BINS)
+    return Figures(
+        date_from=date_from,
+        date_to=date_to,
+        granularity=granularity,
+        total=decided,
+        outcomes=outcomes,
+        by_outcome=by_outcome,
+        buckets=tuple(buckets),
+        regions=regions,
+        by_region=by_region,
+        with_exception=sum(named("exception:").values()),
+        exceptions_applied=sum(named("applied:").values()),
+        exceptions_rejected=total.get("rejected", 0),
+        conditions=tuple(failures),
+        score_bins=bins,
+        score_mean=round(math.fsum(s * n for s, n in scores) / decided, 1) if decided else None,
+        score_median=_median(scores, decided) if decided else None,
+        human_decided=total.get("human", 0),
+        human_followed=total.get("follows", 0),
+        departures=tuple(departures),
+        corrections=total.get("corrected", 0),
+        departure_count=departure_count,
+    )
+
+
+def _median(histogram: Sequence[tuple[float, int]], n: int) -> float:
+    """statistics.median of the values a sorted histogram stands for, without making the list."""
+    wanted = [(n - 1) // 2, n // 2]  # the one or two middle positions
+    found: list[float] = []
+    seen = 0
+    for value, count in histogram:
+        while wanted and wanted[0] < seen + count:
+            found.append(value)
+            wanted.pop(0)
+        seen += count
+    return found[0] if n % 2 else (found[0] + found[1]) / 2
 
 
 def register_in_period(register: Sequence[RegisterEntry], date_from: date, date_to: date) -> list[RegisterEntry]:

@@ -204,7 +204,10 @@ EN: dict[str, str] = {
     "queue.count.one": "{count} request.",
     "queue.count.other": "{count} requests.",
     "queue.empty": "No recorded request matches.",
-    "queue.truncated": "Showing the {shown} of highest priority out of {total}; narrow the filters to see the others.",
+    "queue.paged": "{shown} of {total} on this page, in order of priority; the links below go through the others.",
+    "queue.pages": "Pages of {outcome}",
+    "queue.previous": "Previous page",
+    "queue.next": "Next page",
     "queue.priority": "Priority",
     "queue.request": "Request",
     "queue.as_of": "Evaluated",
@@ -339,6 +342,7 @@ EN: dict[str, str] = {
     "audit.not_applicable": "n/a",
     "audit.register": "Exception register",
     "audit.register_intro": "Exceptions ending within {days} days come first and are marked; expired ones come last.",
+    "audit.register_more": "The first {shown} of {total} exceptions, in this order; engage exceptions lists every one.",
     "audit.request": "Request",
     "audit.status": "In the decision in force",
     "audit.expires_in.one": "ends in {count} day",
@@ -360,6 +364,8 @@ EN: dict[str, str] = {
     "audit.score_stats": "Mean {mean}; median {median}.",
     "audit.departures": "Human decisions",
     "audit.human_counts": "{decided} decided ({followed} as recommended); {awaiting} awaiting.",
+    "audit.departures_more": "The first {shown} of {total} departures from the recommendation, in log order; the CSV has"
+    " every one.",
     "audit.engine": "Recommended",
     "audit.decided": "Decided",
     # -- rules -------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_a_crash_shows_the_application_page_with_an_incident_number_that_is_in_t
     def broken(*args: object) -> None:
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(home, "entries", broken)  # what the start page shows comes from it
+    monkeypatch.setattr(home, "totals", broken)  # what the start page shows comes from it
     with caplog.at_level(logging.ERROR, logger="engage.web"):
         page = client.get("/")
     assert page.status_code == 500

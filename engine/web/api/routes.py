@@ -22,10 +22,12 @@ from pydantic import BaseModel, Field
 from ...errors import EngageError, InvalidRequest, RuleConflict
 from ...evaluation.decision import Decision, canonical_json
 from ...evaluation.evaluator import Checked, Engine
-from ...log.logview import Entry, HumanDecision, entries, human_decisions, superseded
-from ...log.register import build_register, expiring
+from ...log.kept import whole_register
+from ...log.listing import Filters, seq_page
+from ...log.logview import Entry, HumanDecision, human_decisions, superseded_among
+from ...log.register import expiring
 from ...log.review import decide
-from ...log.store import DECISION, REFUSED, UNCHANGED, UPDATED, already_recorded, decision_draft, records
+from ...log.store import DECISION, REFUSED, UNCHANGED, UPDATED, already_recorded, decision_draft
 from ...policy.documents import Document, decode, parse
 from ..accounts import ROLES, Account
 from ..releases import recording_engine
@@ -253,21 +255,9 @@ def build(router: APIRouter) -> Declared:
     ) -> Response:
         w = web_of(request)
         after = _cursor(cursor)
+        filters = Filters(date_from, date_to, outcome, country.upper() if country else None, region, human)
         with w.store.reading() as conn:
-            found = entries(
-                w.store,
-                conn,
-                date_from=date_from,
-                date_to=date_to,
-                outcome=outcome,
-                country=country.upper() if country else None,
-                region=region,
-            )
-        if human is not None:
-            found = [e for e in found if (e.human is None) == (human == "awaiting")]
-        rest = [e for e in found if e.seq > after]
-        page = rest[:limit]
-        more = len(rest) > limit
+            page, more = seq_page(conn, filters, after, limit)
         return json_answer({"items": [_line(e) for e in page], "next": _next_cursor(page[-1].seq) if more else None})
 
     @route("GET", "/decisions/{seq}", ROLES, summary="One recorded decision, with the request as received", errors=(404,))
@@ -278,7 +268,7 @@ def build(router: APIRouter) -> Declared:
             if record is None or record.role != DECISION:
                 what = "no record" if record is None else f"#{seq} is a {record.kind.replace('_', ' ')}, not an engine decision"
                 raise Problem(404, "not-found", f"{what} #{seq}" if record is None else what)
-            gone = superseded(conn)
+            gone = superseded_among(conn, [seq])
             human = human_decisions(w.store, conn, [seq]).get(seq)
         data = {
             "seq": record.seq,
@@ -337,7 +327,7 @@ def build(router: APIRouter) -> Declared:
         w = web_of(request)
         today = as_of or w.config.today()
         with w.store.reading() as conn:
-            register = build_register(w.store.select(conn, records.c.decision.isnot(None)), superseded(conn))
+            register = whole_register(conn)
         if expiring_within is not None:
             register = expiring(register, today, min(expiring_within, (date.max - today).days))
         return json_answer([e.to_dict(today) for e in register])

@@ -7,23 +7,33 @@ the verification is ``engage log verify`` (:func:`engine.log.audit.verify`), cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 from markupsafe import Markup
 
 from ...log.audit import AuditResult, verify
 from ...log.register import RegisterEntry
 from ...report.charts import Series, stacked_bars, stacked_columns
-from ...report.document import OUTCOME_COLORS, STATUS_COLORS, ReportData, gather, render_csv, report_html
+from ...report.document import (
+    LIST_SHOWN,
+    OUTCOME_COLORS,
+    STATUS_COLORS,
+    ReportData,
+    csv_chunks,
+    gather_counts,
+    report_html,
+)
 from ...report.figures import Figures, Labels
 from ..routing import Pages, web
 from ..views import render, translator
 
 AUDIT_ROLES = ("board", "admin")
 EXTRA = "#777777"
+REGISTER_SHOWN = 200  # lines of the exception register on the page; the rest in `engage exceptions`
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,10 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text and len(text) == 10 else None
     except ValueError:
         return None
+
+
+def _plus(day: date, days: int) -> date:
+    return date.max if (date.max - day).days < days else day + timedelta(days=days)
 
 
 def _period(request: Request) -> tuple[date | None, date | None]:
@@ -95,7 +109,9 @@ def charts(figures: Figures, labels: Labels, t_title: Mapping[str, str]) -> dict
 def _page(request: Request, result: AuditResult | None = None) -> Response:
     w, t = web(request), translator(request)
     start, end = _period(request)
-    data: ReportData = gather(w.store, start, end, w.config.today())
+    soon = _plus(w.config.today(), w.config.expiring_days)
+    urgent = (w.config.today().isoformat(), soon.isoformat())
+    data: ReportData = gather_counts(w.store, start, end, w.config.today(), shown=REGISTER_SHOWN, urgent=urgent)
     figures = data.figures()
     labels = data.labels if data.labels.outcomes else w.labels
     today = w.config.today()
@@ -109,6 +125,7 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
     series = [(labels.outcome(o), OUTCOME_COLORS.get(o, EXTRA)) for o in figures.outcomes]
     status_series = [(labels.statuses.get(k, k), c) for k, c in STATUS_COLORS.items()]
     query = request.url.query
+    lines = register_lines(data.register, today, w.config.expiring_days)
     return render(
         request,
         "audit.html",
@@ -119,7 +136,8 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
             "charts": charts(figures, labels, titles),
             "outcome_legend": series,
             "status_legend": status_series,
-            "register": register_lines(data.register, today, w.config.expiring_days),
+            "register": lines,
+            "register_total": data.register_total if data.register_total is not None else len(lines),
             "within": w.config.expiring_days,
             "today": today,
             "result": result,
@@ -141,19 +159,21 @@ def register(pages: Pages) -> None:
 
     @pages.get("/audit/decisions.csv", roles=AUDIT_ROLES)
     def export_csv(request: Request) -> Response:
-        return _download(request, "decisions", "csv", lambda data: render_csv(data.entries, data.criteria))
+        store = web(request).store
+        # Streamed a thousand rows at a time: a million decisions never sit in memory at once.
+        return _download(request, "decisions", "csv", lambda data: csv_chunks(store, data))
 
     @pages.get("/audit/report.html", roles=AUDIT_ROLES)
     def full_report(request: Request) -> Response:
-        return _download(request, "report", "html", lambda data: report_html(web(request).store, data))
+        return _download(request, "report", "html", lambda data: iter([report_html(web(request).store, data)]), LIST_SHOWN)
 
 
-def _download(request: Request, stem: str, kind: str, make: Callable[[ReportData], str]) -> Response:
+def _download(request: Request, stem: str, kind: str, make: Callable[[ReportData], Iterator[str]], listed: int = 0) -> Response:
     """A file of the period's decisions, named by its period."""
     start, end = _period(request)
     w = web(request)
-    data = gather(w.store, start, end, w.config.today())
+    data = gather_counts(w.store, start, end, w.config.today(), shown=LIST_SHOWN, listed=listed)
     name = f"{stem}-{data.date_from.isoformat()}-{data.date_to.isoformat()}.{kind}"
-    return Response(
+    return StreamingResponse(
         make(data), media_type=f"text/{kind}; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

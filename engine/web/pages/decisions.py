@@ -20,7 +20,7 @@ from ...evaluation.decision import Decision
 from ...evaluation.letter import requester_fields
 from ...evaluation.stored_decision import decision_from_dict
 from ...log.inforequests import requests_on
-from ...log.logview import HumanDecision, human_decisions, superseded
+from ...log.logview import HumanDecision, human_decisions, superseded_among
 from ...log.releases import read_releases
 from ...log.review import decide
 from ...log.rulesets import load_stored
@@ -89,7 +89,7 @@ def _page(
             return redirect(f"/decisions/{record.decides}")
         if record is None or record.role != DECISION:
             return render(request, "error.html", {"kind": "not_found"}, 404)
-        gone = superseded(conn)
+        gone = superseded_among(conn, [seq])
         human: HumanDecision | None = human_decisions(w.store, conn, [seq]).get(seq)
         replaced_from = record.supersedes
         release = made_by(conn, record.info)

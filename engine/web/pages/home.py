@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
-from ...log.logview import entries
+from ...log.listing import totals
 from ..accounts import ROLES
 from ..auth import CSRF_COOKIE, SESSION_COOKIE, Session, new_token
 from ..routing import PUBLIC, Pages, form_of, session_of, signed_in, web
@@ -81,13 +81,12 @@ def register(pages: Pages) -> None:
     def home(request: Request, session: Session = Depends(signed_in)) -> Response:  # noqa: B008
         w = web(request)
         with w.store.reading() as conn:
-            found = entries(w.store, conn)
-        awaiting = sum(1 for e in found if e.human is None)
+            recorded, awaiting = totals(conn)  # two counts on log_entries' indexes, not a read of every record
         return render(
             request,
             "home.html",
             {
-                "recorded": len(found),
+                "recorded": recorded,
                 "awaiting": awaiting,
                 "drafts": len(w.drafts.all(session.account.name)) if session.account.has("intake") else 0,
             },

@@ -17,7 +17,7 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...errors import EngageError, InvalidRequest
-from ...log.logview import find_decision, superseded
+from ...log.logview import find_decision, superseded_among
 from ...log.review import correct
 from ...log.store import DECISION, decision_draft
 from ..auth import Session
@@ -93,7 +93,7 @@ def _correction_target(request: Request, seq: int) -> Correction | None:
     w = web(request)
     with w.store.reading() as conn:
         record = w.store.get(seq, conn)
-        gone = superseded(conn)
+        gone = superseded_among(conn, [seq])
     if record is None or record.role != DECISION or record.seq in gone:
         return None
     return Correction(record.seq, record.request_id)
@@ -156,7 +156,9 @@ def register(pages: Pages) -> None:
         if checked is not None and correction is None:
             with w.store.reading() as conn:
                 earlier = find_decision(w.store, conn, checked.request_id)
-                in_force = earlier is not None and earlier.role == DECISION and earlier.seq not in superseded(conn)
+                in_force = (
+                    earlier is not None and earlier.role == DECISION and earlier.seq not in superseded_among(conn, [earlier.seq])
+                )
             if earlier is not None and in_force:
                 errors.add("id", t("form.id_taken", seq=earlier.seq))
         if errors or checked is None:
