@@ -17,7 +17,7 @@ from ..evaluation.logic import lookup
 from ..evaluation.render import by_field
 from .auth import CSRF_FIELD, Session
 from .forms import html_id
-from .i18n import Translator, negotiate
+from .i18n import NAMES, Translator, choose
 from .present import (
     citation_href,
     field_help,
@@ -85,8 +85,20 @@ class NavItem:
     current: bool
 
 
+LANG_COOKIE = "engage_lang"  # the language chosen before signing in (the account's own setting wins once signed in)
+
+
 def translator(request: Request) -> Translator:
-    return Translator(negotiate(request.headers.get("accept-language")))
+    """The page's language: the account's setting, else the visitor's choice, else the browser's, else English."""
+    session = session_of(request)
+    account = session.account.language if session is not None else None
+    return Translator(choose(account, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")))
+
+
+def here(request: Request) -> str:
+    """The current page with its query, for the language switcher to come back to."""
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
 
 
 def navigation(request: Request, session: Session | None, t: Translator) -> list[NavItem]:
@@ -117,6 +129,8 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "notice": t(f"notice.{notice}") if notice in NOTICES else None,
         "labels": w.labels,
         "path": request.url.path,
+        "here": here(request),
+        "languages": list(NAMES.items()),
         "field_label": lambda path: field_label(t, policy, path),
         "field_help": lambda f: field_help(t, policy, f),
         "form_hint": lambda f: form_hint(t, policy, f),
