@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import Location
 from .documents import Document
 from .model import FieldDef, FieldGroup, Fields, Vocabularies
+from .texts import TextReader, one_line
 
 SCHEMA_ID = "https://engage.example/schemas/request.schema.json"
 TITLE = "Engage request for technical cooperation"
@@ -50,19 +51,19 @@ REFERENCE_PATTERN = (
 )
 
 
-def _field(raw: Mapping[str, Any], doc: Document, at: tuple[Any, ...], key: str) -> FieldDef:
+def _field(raw: Mapping[str, Any], doc: Document, at: tuple[Any, ...], key: str, texts: TextReader) -> FieldDef:
     values = raw.get("values")
-    subs = tuple(_field(s, doc, at + ("fields", i), "name") for i, s in enumerate(raw.get("fields", ())))
+    subs = tuple(_field(s, doc, at + ("fields", i), "name", texts) for i, s in enumerate(raw.get("fields", ())))
     return FieldDef(
         path=raw[key],
         type=raw["type"],
-        label=raw["label"].strip(),
-        help=" ".join(raw["help"].split()),
+        label=texts.read(raw["label"], doc, at + ("label",)),
+        help=texts.read(raw["help"], doc, at + ("help",), one_line),
         answered_by=raw.get("answered_by", ""),
-        question=" ".join(raw.get("question", "").split()),
+        question=texts.optional(raw, "question", doc, at, one_line),
         required=bool(raw.get("required", False)),
         values=tuple(values) if values is not None else None,
-        labels={str(k): " ".join(str(v).split()) for k, v in (raw.get("labels") or {}).items()},
+        labels={str(k): texts.read(v, doc, at + ("labels", k), one_line) for k, v in (raw.get("labels") or {}).items()},
         vocabulary=raw.get("vocabulary"),
         max_length=raw.get("max_length"),
         minimum=raw.get("minimum"),
@@ -74,12 +75,18 @@ def _field(raw: Mapping[str, Any], doc: Document, at: tuple[Any, ...], key: str)
     )
 
 
-def read_fields(data: Mapping[str, Any], doc: Document) -> Fields:
-    """The fields and groups of a schema-valid ``kind: fields`` document."""
-    fields = tuple(_field(raw, doc, ("fields", i), "path") for i, raw in enumerate(data["fields"]))
+def read_fields(data: Mapping[str, Any], doc: Document, texts: TextReader | None = None) -> Fields:
+    """The fields and groups of a schema-valid ``kind: fields`` document (``texts``: the policy's languages)."""
+    texts = texts or TextReader()
+    fields = tuple(_field(raw, doc, ("fields", i), "path", texts) for i, raw in enumerate(data["fields"]))
     groups = tuple(
-        FieldGroup(g["name"], g["label"].strip(), " ".join(g["help"].split()), " ".join(g.get("only_when", "").split()))
-        for g in data.get("groups", ())
+        FieldGroup(
+            g["name"],
+            texts.read(g["label"], doc, ("groups", i, "label")),
+            texts.read(g["help"], doc, ("groups", i, "help"), one_line),
+            texts.optional(g, "only_when", doc, ("groups", i), one_line),
+        )
+        for i, g in enumerate(data.get("groups", ()))
     )
     return Fields(fields, groups)
 

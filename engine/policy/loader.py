@@ -50,6 +50,7 @@ from .schema import (
     schema_errors,
     shipped_validator,
 )
+from .texts import DEFAULT_LANGUAGES, TextReader, one_line
 
 YAML_SUFFIXES = (".yaml", ".yml")
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
@@ -215,8 +216,9 @@ def _date(value: str | None) -> date | None:
 
 
 class _Builder:
-    def __init__(self, out: _Collector) -> None:
+    def __init__(self, out: _Collector, texts: TextReader | None = None) -> None:
         self.out = out
+        self.texts = texts or TextReader()
         self.criteria: list[Criterion] = []
         self.priority: Priority | None = None
         self.priority_doc: _Loaded | None = None
@@ -236,16 +238,17 @@ class _Builder:
         if kind == "condition":
             cite = _citations(data["cite"])
             self._remember_cites(cite, doc, ("cite",))
+            texts = self.texts
             self.criteria.append(
                 Criterion(
                     data["name"],
                     data["letter"],
-                    data["title"],
-                    data["summary"].strip(),
+                    texts.read(data["title"], doc, ("title",)),
+                    texts.read(data["summary"], doc, ("summary",)),
                     data["waivable"],
                     cite,
                     doc.locate(("name",)),
-                    data.get("label", ""),
+                    texts.optional(data, "label", doc, ()),
                 )
             )
         elif kind == "priority":
@@ -260,7 +263,7 @@ class _Builder:
                             f["id"],
                             f["field"],
                             cite,
-                            f.get("label", ""),
+                            self.texts.optional(f, "label", doc, ("factors", i)),
                             f.get("points"),
                             f.get("points_each"),
                             f.get("max_points"),
@@ -279,11 +282,20 @@ class _Builder:
             if self._single("vocabularies", item, self.vocab_doc):
                 self.vocab_doc = item
 
+                texts = self.texts
+
                 def terms(section: str) -> dict[str, Term]:
-                    return {k: Term(k, v["label"], v.get("description", "")) for k, v in data[section].items()}
+                    return {
+                        k: Term(
+                            k,
+                            texts.read(v["label"], doc, (section, k, "label")),
+                            texts.optional(v, "description", doc, (section, k)),
+                        )
+                        for k, v in data[section].items()
+                    }
 
                 self.vocab = Vocabularies(
-                    {k: v["label"] for k, v in data["statuses"].items()},
+                    {k: texts.read(v["label"], doc, ("statuses", k, "label")) for k, v in data["statuses"].items()},
                     {k: v["score"] for k, v in data["statuses"].items()},
                     terms("outcomes"),
                     terms("themes"),
@@ -293,7 +305,7 @@ class _Builder:
         elif kind == "fields":
             if self._single("fields", item, self.fields_doc):
                 self.fields_doc = item
-                self.fields = read_fields(data, doc)
+                self.fields = read_fields(data, doc, self.texts)
         elif kind == "sources" and self._single("sources", item, self.sources_doc):
             self.sources_doc = item
             for i, s in enumerate(data["sources"]):
@@ -469,7 +481,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     if not rule_hashes:
         out.add("no-files", "holds no rule files (*.yaml)", Location(display_path(rules_path)))
 
-    builder = _Builder(out)
+    builder = _Builder(out, TextReader(_languages(crit_files, out), out.add))
     for item in crit_files:
         builder.criteria_file(item)
     criteria = _check_criteria(builder, out, criteria_path)
@@ -519,13 +531,15 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             when = _map_tests(when, lambda t, s=stage: checker.test(t, s))
             cite = _citations(raw["cite"])
             builder._remember_cites(cite, doc, at + ("cite",))
-            checker.placeholders(raw["reason"], stage, doc.locate(at + ("reason",)))
+            reason = builder.texts.read(raw["reason"], doc, at + ("reason",), one_line)
+            for written in reason.translations.values():  # every language quotes fields the rules know
+                checker.placeholders(written, stage, doc.locate(at + ("reason",)))
             rule = Rule(
                 id=raw["id"],
                 stage=stage,
                 order=order,
                 when=when,
-                reason=" ".join(raw["reason"].split()),
+                reason=reason,
                 cite=cite,
                 description=raw.get("description", ""),
                 criterion=criterion,
@@ -582,7 +596,21 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
         fields=builder.fields or Fields(),
         rules_dir=str(rules_path),
         criteria_dir=str(criteria_path),
+        languages=builder.texts.languages,
+        texts=tuple(builder.texts.texts),
     )
+
+
+def _languages(crit_files: Sequence[_Loaded], out: _Collector) -> tuple[str, ...]:
+    """The languages the policy declares (``languages:`` of its vocabularies file), its own first; English when none.
+
+    Read before every other file, since each text needs to know which language is the first.
+    A text written in a language the policy does not declare is an error where it is written.
+    """
+    for item in crit_files:
+        if item.data.get("kind") == "vocabularies" and isinstance(item.data.get("languages"), list):
+            return tuple(str(lang) for lang in item.data["languages"]) or DEFAULT_LANGUAGES
+    return DEFAULT_LANGUAGES
 
 
 def policy_hash(files: Iterable[PolicyFile]) -> str:

@@ -13,6 +13,7 @@ from datetime import date
 from typing import ClassVar
 
 from ..errors import Location
+from .texts import Text
 
 STATUSES = ("met", "partial", "unmet", "unknown")
 EXCEPTION_STATES = ("absent", "valid", "invalid")
@@ -303,6 +304,8 @@ class Policy:
     fields: Fields = Fields()
     rules_dir: str = ""
     criteria_dir: str = ""
+    languages: tuple[str, ...] = ("en",)  # the languages the policy declares, its own first
+    texts: tuple[Text, ...] = ()  # every translatable text, in the order read: what lint checks
 
     @property
     def criterion_names(self) -> tuple[str, ...]:

@@ -188,6 +188,11 @@ def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     return list(schema.get("properties", {}))
 
 
+def _is_text(branches: Any) -> bool:
+    """Whether an ``anyOf`` is the schemas' translatable text: a string, or ``$defs/translations``."""
+    return isinstance(branches, list) and len(branches) == 2 and branches[1] == {"$ref": "#/$defs/translations"}
+
+
 def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageError]:
     path = tuple(error.absolute_path)
     validator = error.validator
@@ -198,6 +203,17 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
     def at(code: str, message: str, p: tuple[Any, ...] = path, key: bool = False) -> EngageError:
         return InputError(code, message, doc.locate(p, key=key))
 
+    if validator == "anyOf" and _is_text(expected):
+        # A text of the policy: a string, or a map of languages.  Say what is wrong with the form it was
+        # written in (a blank string, a blank translation), not that it matches neither form.
+        branch = 1 if isinstance(instance, dict) else 0
+        chosen = [e for e in error.context or () if e.relative_schema_path and e.relative_schema_path[0] == branch]
+        if chosen:
+            return [m for e in chosen for m in _messages(e, doc, what)]
+        forms = "a text, or a map of languages to texts ({en: ..., fr: ...})"
+        return [at("wrong-type", f"must be {forms}, got {describe(instance)}")]
+    if validator == "propertyNames" and path and isinstance(instance, dict) and "^[a-z]{2,3}$" in str(expected):
+        return [at("bad-language", "a text's languages are written as codes of two or three letters: en, fr, es", key=True)]
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = _allowed_keys(schema)
         out = []
