@@ -152,9 +152,9 @@ class Accounts:
     def set_language(self, name: str, language: str | None) -> Account:
         """The language of the account's pages; None (or ``""``) for the browser's."""
         if language and language not in LANGUAGES:
-            raise AccountError(
-                "bad-language", f"'{language}' is not a language of the pages; choose from: {', '.join(LANGUAGES)}", Location(name)
-            )
+            choices = ", ".join(LANGUAGES)
+            message = f"'{language}' is not a language of the pages; choose from: {choices}"
+            raise AccountError("bad-language", message, Location(name))
         return self._update(name, language=language or None)
 
     def set_roles(self, name: str, roles: Sequence[str]) -> Account:

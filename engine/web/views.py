@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from ..errors import visible
 from ..evaluation.logic import lookup
 from ..evaluation.render import by_field
+from ..log.releases import ADOPTION_NOTE
 from .auth import CSRF_FIELD, Session
 from .forms import html_id
 from .i18n import NAMES, Translator, choose
@@ -27,6 +28,7 @@ from .present import (
     option_label,
     options,
     question_words,
+    reason_words,
     shown,
     status_badge,
 )
@@ -127,7 +129,7 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "csrf_field": CSRF_FIELD,
         "nav": navigation(request, session, t),
         "notice": t(f"notice.{notice}") if notice in NOTICES else None,
-        "labels": w.labels,
+        "labels": w.labels_in(t),
         "path": request.url.path,
         "here": here(request),
         "languages": list(NAMES.items()),
@@ -138,10 +140,12 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "question": lambda path: question_words(t, policy, path),
         "could_change": lambda decision: by_field(decision.could_change),
         "field_options": lambda f, path=None: options(t, policy, f, path),
-        "badge": lambda code: status_badge(w.labels.statuses, t, code),
+        "badge": lambda code: status_badge(w.labels_in(t).statuses, t, code),
         "option_label": lambda path, code: option_label(t, policy, path, code),
         "shown": lambda path, value: shown(t, policy, path, value),
         "lookup": lookup,
+        "adoption_note": ADOPTION_NOTE,
+        "reason_text": lambda r: reason_words(t, policy, r, {}, None),
     }
     values.update(context or {})
     html = environment.get_template(template).render(values)

@@ -101,7 +101,8 @@ def test_a_page_is_in_the_language_negotiated_for_it(web: Site) -> None:
     assert lang_of(web.client("intake").get("/", headers={"accept-language": "fr"}).text) == "fr"
     # The browser the switcher was used in keeps the choice (a cookie, also for the sign-in page after signing out).
     assert lang_of(client.get("/", headers={"accept-language": "fr"}).text) == "es"
-    refused = admin.post("/accounts/intake", data={"csrf_token": token_of(admin, "/accounts"), "action": "language", "language": "de"})
+    wrong = {"csrf_token": token_of(admin, "/accounts"), "action": "language", "language": "de"}
+    refused = admin.post("/accounts/intake", data=wrong)
     assert refused.status_code == 422 and "Choose one of the languages offered." in refused.text
 
 

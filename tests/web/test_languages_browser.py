@@ -17,7 +17,7 @@ import pytest
 
 from engine.web import catalogues
 
-from .test_phone import DOWNLOADS, PASSWORD, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401
+from .test_phone import DOWNLOADS, PASSWORD, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401  (the fixtures, shared with the phone test)
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1280, 390)
@@ -39,17 +39,19 @@ SCAN = """() => {
     for (const a of ['aria-label', 'title', 'placeholder']) { const v = e.getAttribute(a); if (v) texts.push(v.trim()); }
   }
   const wide = [];
-  const boxes = 'h1, h2, h3, h4, p, label, legend, button, a, th, td, li, dt, dd, summary, caption, .button, .status, .flag, .card';
+  const boxes = 'h1, h2, h3, h4, p, label, legend, button, a, th, td, li, dt, dd, summary, caption, '
+    + '.button, .status, .flag, .card';
   for (const e of document.querySelectorAll(boxes)) {
     const s = getComputedStyle(e);
     if (s.display === 'inline' || s.display === 'none' || !e.clientWidth || s.overflowX !== 'visible') continue;
     if (e.closest('.visually-hidden')) continue;
     if (e.scrollWidth > e.clientWidth + 1) {
-      wide.push(e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
-        + ' "' + e.innerText.slice(0, 40) + '" ' + e.scrollWidth + '>' + e.clientWidth);
+      const cls = typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '';
+      wide.push(e.tagName.toLowerCase() + cls + ' "' + e.innerText.slice(0, 40) + '" ' + e.scrollWidth + '>' + e.clientWidth);
     }
   }
-  return {lang: document.documentElement.lang, texts, wide, pageWidth: document.documentElement.scrollWidth, window: window.innerWidth};
+  const root = document.documentElement;
+  return {lang: root.lang, texts, wide, pageWidth: root.scrollWidth, window: window.innerWidth};
 }"""
 
 
@@ -58,11 +60,10 @@ def english_left(lang: str) -> set[str]:
     english, theirs = catalogues.read("en"), catalogues.read(lang)
     out = set()
     for key, m in english.items():
-        for i, text in enumerate(m.forms):
+        for text in m.forms:
             other = theirs[key].forms
             if "{" not in text and text.strip() not in SHARED and text not in other and len(text.strip()) > 2:
                 out.add(text.strip())
-        del i
     return out
 
 
@@ -92,8 +93,8 @@ def problems_of(page: Any, lang: str, where: str, english: set[str]) -> list[str
     return list(dict.fromkeys(found))
 
 
-def sign_in(browser: Any, server: str, role: str, locale: str) -> Any:
-    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, base_url=server, locale=locale)
+def sign_in(chromium: Any, server: str, role: str, locale: str) -> Any:
+    context = chromium.new_context(viewport={"width": WIDTHS[0], "height": 900}, base_url=server, locale=locale)
     page = context.new_page()
     page.goto("/login")
     page.locator("#name").fill(USERS[role])

@@ -19,6 +19,7 @@ from ...log.register import RegisterEntry
 from ...report.charts import Series, stacked_bars, stacked_columns
 from ...report.document import OUTCOME_COLORS, STATUS_COLORS, ReportData, gather, render_csv, report_html
 from ...report.figures import Figures, Labels
+from ..i18n import DEFAULT
 from ..routing import Pages, web
 from ..views import render, translator
 
@@ -97,7 +98,8 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
     start, end = _period(request)
     data: ReportData = gather(w.store, start, end, w.config.today())
     figures = data.figures()
-    labels = data.labels if data.labels.outcomes else w.labels
+    # The ruleset's words at the end of the period; in another language the policy's words in that language.
+    labels = data.labels if data.labels.outcomes and t.lang == DEFAULT else w.labels_in(t)
     today = w.config.today()
     titles = {
         "over_time": t(f"audit.chart_over_time.{figures.granularity}"),

@@ -8,8 +8,8 @@ from starlette.datastructures import FormData
 from ...log.logview import entries
 from ..accounts import ROLES
 from ..auth import CSRF_COOKIE, SESSION_COOKIE, Session, new_token
-from ..routing import PUBLIC, Pages, form_of, session_of, signed_in, web
 from ..i18n import LANGUAGES
+from ..routing import PUBLIC, Pages, form_of, session_of, signed_in, web
 from ..views import LANG_COOKIE, redirect, render, translator
 
 EVERYONE = ROLES
