@@ -17,10 +17,12 @@ import pytest
 
 from engine.web import catalogues
 
+from ..helpers.support import shipped_engine
 from .test_phone import DOWNLOADS, PASSWORD, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401  (the fixtures, shared with the phone test)
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1280, 390)
+RULE_IDS = {r.id for r in shipped_engine().policy.all_rules()}
 PREFIXES = sorted({key.split(".", 1)[0] for key in catalogues.read("en")})
 # Strings that read the same in the language as in English (names, codes, shared words).
 SHARED = {"Engage", "Total", "Points", "Actions", "Audit", "Condition", "Justification", "Note", "Token", "Version", "Facteur"}
@@ -55,22 +57,38 @@ SCAN = """() => {
 }"""
 
 
+def untranslated_policy_words(lang: str) -> set[str]:
+    """The policy's texts not yet written in ``lang`` (``engage lint`` lists them): shown in English, as written."""
+    return {str(text).strip() for text in shipped_engine().policy.texts if not text.translations.get(lang)}
+
+
 def english_left(lang: str) -> set[str]:
-    """The English of every catalogue string the language says otherwise (without values to fill in)."""
+    """The English of every catalogue string the language says otherwise (without values to fill in).
+
+    Less the policy's own words the policy has not yet written in the language: where the catalogue's
+    "Requested by" and a field's label "Requested by" meet, the field's label is the policy's to translate.
+    """
     english, theirs = catalogues.read("en"), catalogues.read(lang)
+    policy_gaps = untranslated_policy_words(lang)
     out = set()
     for key, m in english.items():
         for text in m.forms:
             other = theirs[key].forms
-            if "{" not in text and text.strip() not in SHARED and text not in other and len(text.strip()) > 2:
+            shared = text.strip() in SHARED or text.strip() in policy_gaps
+            if "{" not in text and not shared and text not in other and len(text.strip()) > 2:
                 out.add(text.strip())
     return out
 
 
 def is_key(text: str) -> bool:
-    """A catalogue key shown as itself (``queue.title``), not a request field's path (``requester.type``)."""
+    """A catalogue key shown as itself (``queue.title``), not a field's path (``requester.type``) nor a rule's id."""
     head, dot, rest = text.partition(".")
-    return bool(dot) and head in PREFIXES and all(part.replace("_", "").replace("-", "").isalnum() for part in rest.split("."))
+    return (
+        bool(dot)
+        and head in PREFIXES
+        and text not in RULE_IDS
+        and all(part.replace("_", "").replace("-", "").isalnum() for part in rest.split("."))
+    )
 
 
 def problems_of(page: Any, lang: str, where: str, english: set[str]) -> list[str]:
