@@ -29,6 +29,7 @@ from .present import (
     options,
     question_words,
     reason_words,
+    words,
     shown,
     status_badge,
 )
@@ -145,6 +146,7 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "shown": lambda path, value: shown(t, policy, path, value),
         "lookup": lookup,
         "adoption_note": ADOPTION_NOTE,
+        "policy_words": lambda text: words(t, text),
         "reason_text": lambda r: reason_words(t, policy, r, {}, None),
     }
     values.update(context or {})
