@@ -60,7 +60,7 @@ def read(lang: str, path: Path | None = None) -> dict[str, Message]:
         if not m.id:
             continue
         key = m.id if isinstance(m.id, str) else m.id[0]
-        forms = (m.string,) if isinstance(m.string, str) else tuple(m.string)
+        forms = (m.string,) if isinstance(m.string, str) else tuple(m.string or ())
         out[key] = Message(key, tuple(f or "" for f in forms))
     return out
 
@@ -117,10 +117,17 @@ def from_flat(english: Mapping[str, str]) -> dict[str, Message]:
 def flat_english(path: Path) -> dict[str, str]:
     """The dict ``EN`` of a ``strings_en.py``, read without importing it (it is a literal)."""
     for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
-        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
-        if isinstance(target, ast.Name) and target.id == "EN" and node.value is not None:  # type: ignore[union-attr]
-            value = ast.literal_eval(node.value)  # type: ignore[union-attr]
-            return {str(k): str(v) for k, v in value.items()}
+        target: ast.expr
+        value: ast.expr | None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign):
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "EN" and value is not None:
+            table = ast.literal_eval(value)
+            return {str(k): str(v) for k, v in table.items()}
     raise SystemExit(f"engage: {path}: no dict EN = {{...}} in it")
 
 

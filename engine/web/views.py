@@ -29,9 +29,9 @@ from .present import (
     options,
     question_words,
     reason_words,
-    words,
     shown,
     status_badge,
+    words,
 )
 from .routing import session_of, web
 

@@ -18,7 +18,10 @@ import pytest
 from engine.web import catalogues
 
 from ..helpers.support import shipped_engine
-from .test_phone import DOWNLOADS, PASSWORD, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401  (the fixtures, shared with the phone test)
+from .test_browser import PASSWORD
+
+# browser and phone_server are the phone test's fixtures: the same server, log and accounts.
+from .test_phone import DOWNLOADS, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1280, 390)
@@ -172,7 +175,11 @@ def test_every_page_in_french_from_the_browsers_language(browser: Any, phone_ser
     assert visited >= len(VISITS) and not problems, "\n".join(problems)
 
 
-def test_every_page_in_spanish_chosen_with_the_switcher_and_the_keyboard(browser: Any, phone_server: str) -> None:  # noqa: F811
+def test_every_page_in_spanish_chosen_with_the_switcher_and_the_keyboard(
+    browser: Any,  # noqa: F811
+    phone_server: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     pages = {role: sign_in(browser, phone_server, role, "en-GB") for role in USERS}
     for page in pages.values():
         page.goto("/queue?human=awaiting" if page is pages["intake"] else "/")
@@ -184,4 +191,23 @@ def test_every_page_in_spanish_chosen_with_the_switcher_and_the_keyboard(browser
     assert pages["intake"].url.endswith("/queue?human=awaiting")  # the switcher keeps the page it was on
     assert pages["intake"].get_by_role("heading", name="Cola", exact=True).is_visible()
     problems, visited = visit_every_page(pages, "es")
+    shots = shots_folder(tmp_path)
+    board = pages["board"]
+    board.set_viewport_size({"width": 390, "height": 844})
+    for name, address in (("es-audit-390", "/audit"), ("es-decision-390", "/decisions/5")):
+        board.goto(address)
+        board.screenshot(path=str(shots / f"{name}.png"), full_page=True)
     assert visited >= len(VISITS) and not problems, "\n".join(problems)
+
+
+def test_the_checks_see_a_key_english_left_and_text_wider_than_its_box(browser: Any) -> None:  # noqa: F811
+    page = browser.new_page()
+    page.set_content(
+        '<html lang="fr"><body><p style="width:60px;white-space:nowrap">Enregistrer la décision</p>'
+        "<button>queue.title</button><label>Record the decision</label><p>requester.type</p></body></html>"
+    )
+    found = problems_of(page, "fr", "probe", english_left("fr"))
+    assert any("keys shown as text: ['queue.title']" in p for p in found), found  # not requester.type: a field's path
+    assert any("English left: ['Record the decision']" in p for p in found), found
+    assert any("at 1280 px: text wider than its box" in p and "Enregistrer" in p for p in found), found
+    page.close()
