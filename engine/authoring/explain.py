@@ -23,6 +23,7 @@ from ..errors import RuleConflict
 from ..evaluation.decision import Decision
 from ..evaluation.evaluator import Checked, Engine
 from ..evaluation.logic import Kleene, TraceNode, trace
+from ..evaluation.words import Words
 from ..policy.model import AS_OF, Policy, Rule
 from . import ranges
 from .changes import search
@@ -494,20 +495,29 @@ def _node_lines(node: TraceNode, depth: int) -> list[str]:
     return lines
 
 
-def render_text(explanation: Explanation, policy: Policy) -> str:
+def render_text(explanation: Explanation, policy: Policy, lang: str | None = None) -> str:
+    """The explanation for people, in ``lang`` (the catalogue's words and the policy's; field tests stay as written)."""
+    words = Words(policy, lang)
     d = explanation.decision
-    label = policy.vocab.outcomes[d.outcome].label if d.outcome in policy.vocab.outcomes else d.outcome
+    label = words.outcome(d.outcome)
+    source = words("render.given") if d.as_of_source == "given" else words("render.today")
+    source = d.as_of_source if words.lang == "en" else source
     lines = [
         f"{d.request_id}: {label.upper()} ({d.outcome})",
-        f"  as of {d.as_of.isoformat()} ({d.as_of_source}); decided by {d.decisive_rule}",
-        "  [x] fired   [ ] false   [?] unknown (does not fire)   [-] not in force on this date",
+        words("explain.as_of", day=words.date(d.as_of), source=source, rule=d.decisive_rule),
+        words("explain.legend"),
     ]
+    names = {c.name: (words.of(c.short) if c.short else c.label) for c in policy.criteria}
     for stage in explanation.stages:
         lines.append("")
         if stage.name == "outcome":
-            lines.append("Outcome table (the first line that applies decides):")
-        else:
+            lines.append(words("explain.outcome_table"))
+        elif words.lang == "en":
             lines.append(f"{stage.title}: {stage.result}")
+        else:
+            title = names.get(stage.title, words("explain.exception") if stage.name == "exception" else stage.title)
+            result = words.status(stage.result) if stage.name != "exception" else words(f"explain.exception.{stage.result}")
+            lines.append(words("explain.stage", title=title, result=result))
         passed_decisive = False
         for i, rt in enumerate(stage.rules, start=1):
             mark = "[-]" if not rt.in_force else _MARK[rt.value]
@@ -515,24 +525,32 @@ def render_text(explanation: Explanation, policy: Policy) -> str:
             note = ""
             if stage.name == "outcome":
                 if rt.rule.id == stage.decisive and not passed_decisive:
-                    note, passed_decisive = "   <- decides", True
+                    note, passed_decisive = words("explain.decides"), True
                 elif passed_decisive and rt.fired:
-                    note = "   (applies too, but an earlier line decided)"
+                    note = words("explain.applies_too")
             lines.append(f"  {mark} {prefix}{rt.rule.id} ({rt.rule.effect}){note}")
             if isinstance(rt.node, TraceNode) and rt.node.kind != "always":
                 lines.extend(_node_lines(rt.node, 2))
     lines.append("")
-    bound = f", up to {explanation.max_fields}" if explanation.max_fields is not None else ""
-    lines.append(f"What would change it (the fewest field changes{bound}):")
+    bound = words("explain.up_to", count=explanation.max_fields) if explanation.max_fields is not None else ""
+    lines.append(words("explain.would_change", bound=bound))
     if not explanation.alternatives and not explanation.stopped:
-        lines.append(f"  no change{' of up to that many fields' if bound else ''} leads to another outcome")
+        lines.append(words("explain.no_change_bounded") if bound else words("explain.no_change"))
     for alt in explanation.alternatives:
-        for sentence in alt.sentences():
+        for sentence in alt.sentences() if words.lang == "en" else _sentences(alt, words):
             lines.append(f"  {sentence}")
     if explanation.unreached:
-        how = f"by changing up to {explanation.max_fields} fields" if bound else "by any change"
-        lines.append(f"  not reachable {how}: {', '.join(explanation.unreached)}")
+        how = words("explain.by_up_to", count=explanation.max_fields) if bound else words("explain.by_any")
+        lines.append(words("explain.unreached", how=how, outcomes=", ".join(explanation.unreached)))
     if explanation.stopped:
-        limit = f"{explanation.budget:g} s" if explanation.budget is not None else "its"
-        lines.append(f"  not searched to the end within the time limit of {limit}: {', '.join(explanation.stopped)}")
+        limit = f"{explanation.budget:g} s" if explanation.budget is not None else words("explain.its")
+        lines.append(words("explain.stopped", limit=limit, outcomes=", ".join(explanation.stopped)))
     return "\n".join(lines)
+
+
+def _sentences(alt: Alternative, words: Words) -> list[str]:
+    """:meth:`Alternative.sentences` in the reader's language: the outcome in words; the field changes as written."""
+    out = [words("explain.if", outcome=words.outcome(alt.outcome), change=o.words()) for o in alt.options]
+    if alt.more:
+        out.append(words("explain.more", outcome=words.outcome(alt.outcome), ways=alt.more, fields=alt.size))
+    return out

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..errors import Location
+from ..policy.loader import PLACEHOLDER
 from ..policy.model import Policy, Rule
 
 ERROR, WARNING = "error", "warning"
@@ -40,6 +41,12 @@ CHECKS: Mapping[str, Check] = {
             "an exception that could set aside the integrity of the mandate or another unwaivable condition",
         ),
         Check("version-gap", WARNING, "days between two versions of one rule on which neither is in force"),
+        Check("missing-translation", WARNING, "a text of the policy not written in one of the languages the policy declares"),
+        Check(
+            "translation-placeholders",
+            WARNING,
+            "a reason whose translation quotes other fields ({field.path}) than the policy's own language",
+        ),
     )
 }
 
@@ -188,6 +195,45 @@ def version_findings(policy: Policy) -> list[Finding]:
                     )
                 )
     return out
+
+
+def translation_findings(policy: Policy) -> list[Finding]:
+    """Each text lacking a language the policy declares, and each translated reason that quotes other fields.
+
+    A missing text is shown in the policy's first language instead, so it is a warning: the decision
+    is right, but a French reader gets an English sentence.  Reported where the text is written.
+    """
+    out: list[Finding] = []
+    first = policy.languages[0]
+    for text in policy.texts:
+        missing = [lang for lang in policy.languages if not text.translations.get(lang)]
+        if missing:
+            names = ", ".join(missing)
+            written = ", ".join(text.translations) or "none"
+            out.append(
+                finding(
+                    "missing-translation",
+                    text.location,
+                    f"{text.location.shown_path or 'a text'}: not written in {names} (written in: {written})",
+                )
+            )
+        own = sorted(set(PLACEHOLDER.findall(text.translations.get(first, ""))))
+        for lang, written_text in text.translations.items():
+            quoted = sorted(set(PLACEHOLDER.findall(written_text)))
+            if lang != first and quoted != own:
+                out.append(
+                    finding(
+                        "translation-placeholders",
+                        text.location,
+                        f"{text.location.shown_path or 'a text'}: the {lang} text quotes {_fields(quoted)},"
+                        f" the {first} text {_fields(own)}",
+                    )
+                )
+    return out
+
+
+def _fields(names: list[str]) -> str:
+    return ", ".join(f"{{{n}}}" for n in names) if names else "no field"
 
 
 def unwaivable(policy: Policy) -> list[str]:

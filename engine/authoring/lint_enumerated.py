@@ -25,6 +25,7 @@ from .findings import (
     more_words,
     sorted_findings,
     unwaivable,
+    translation_findings,
     version_findings,
 )
 
@@ -48,6 +49,7 @@ class _Checker:
 
     def run(self) -> None:
         self.findings.extend(version_findings(self.policy))
+        self.findings.extend(translation_findings(self.policy))
         self.findings.extend(mandate_flag_findings(self.policy))
         for stage in self.space.conditions:
             self.stage(stage, list(stage.rules))

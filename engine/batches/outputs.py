@@ -31,13 +31,13 @@ from typing import Any, TextIO
 from .. import __version__
 from ..errors import EngageError, InputError, Location
 from ..evaluation.render import could_change_lines, missing_lines, spreadsheet_text
+from ..evaluation.words import Words
 from ..policy.model import Policy
 from .batch import Result
 from .workbooks import save_workbook
 
 OUT_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".jsonl": "jsonl"}
 NOT_EVALUATED = "not_evaluated"
-NOT_EVALUATED_LABEL = "Not evaluated: see why"
 
 # Light fills (dark text stays readable); an outcome not listed here has no fill, only its word.
 OUTCOME_FILLS = {
@@ -71,44 +71,31 @@ class OutColumn:
     note: str
 
 
-def out_columns(policy: Policy) -> list[OutColumn]:
-    columns = [
-        OutColumn("id", "Request", 18, "The request's id."),
-        OutColumn("recommendation", "Recommendation", 28, "What the engine recommends, in words (the colour repeats it)."),
-        OutColumn("outcome", "Outcome code", 22, "The outcome as a code, for tools: " + ", ".join(policy.vocab.outcomes) + "."),
-        OutColumn("priority_score", "Priority (0-100)", 10, "Priority score: orders the queue, never changes the outcome."),
-    ]
+# The columns of the decisions file: (key, width); their titles and notes are the catalogue's
+# ``out.<key>`` and ``out.<key>.note`` (engine/locale/*/LC_MESSAGES/engage.po), in the workbook's language.
+_FIRST = (("id", 18), ("recommendation", 28), ("outcome", 22), ("priority_score", 10))
+_LAST = (("exception", 30), ("missing", 34), ("could_change", 34), ("ask", 60), ("reasons", 90), ("as_of", 12), ("source", 26))
+
+
+def out_columns(policy: Policy, words: Words | None = None) -> list[OutColumn]:
+    words = words or Words(policy)
+    codes = ", ".join(policy.vocab.outcomes)
+
+    def column(key: str, width: float) -> OutColumn:
+        return OutColumn(key, words(f"out.{key}"), width, words(f"out.{key}.note", codes=codes))
+
+    columns = [column(key, width) for key, width in _FIRST]
     for crit in policy.criteria:
+        name = words.of(crit.short) if crit.short and words.lang != "en" else crit.label
         columns.append(
             OutColumn(
                 f"status.{crit.name}",
-                f"({crit.letter}) {crit.label}",
+                f"({crit.letter}) {name}",
                 15,
-                f"Condition ({crit.letter}): {crit.title}. met, partial, unmet or unknown.",
+                words("out.condition.note", letter=crit.letter, title=words.of(crit.title)),
             )
         )
-    columns += [
-        OutColumn("exception", "Exception", 30, "applied, rejected or not considered, and what it waives; blank: none asked."),
-        OutColumn("missing", "Missing information", 34, "The unknown fields needed to decide, separated by ';'."),
-        OutColumn(
-            "could_change",
-            "Could change it",
-            34,
-            "Unknown fields whose answer alone could lead to another outcome: field -> outcome, separated by ';'.",
-        ),
-        OutColumn(
-            "ask",
-            "What to ask",
-            60,
-            "In words: what is missing to decide, then each answer that could change the recommendation, and who can give it.",
-        ),
-        OutColumn(
-            "reasons", "Why (decisive reasons, with citations)", 90, "The decisive outcome line first, then what it rested on."
-        ),
-        OutColumn("as_of", "As of", 12, "The evaluation date."),
-        OutColumn("source", "Source", 26, "Where the request was read: file and row (or line)."),
-    ]
-    return columns
+    return columns + [column(key, width) for key, width in _LAST]
 
 
 def _score(value: float) -> float | int:
@@ -122,33 +109,39 @@ def _problem(error: EngageError) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-def out_values(result: Result, policy: Policy, request_id: str | None = None) -> list[Any]:
-    """The cells of one row, in the order of :func:`out_columns`; ``request_id`` names an input that failed."""
+def out_values(result: Result, policy: Policy, request_id: str | None = None, words: Words | None = None) -> list[Any]:
+    """The cells of one row, in the order of :func:`out_columns`; ``request_id`` names an input that failed.
+
+    ``words``: the workbook's language (codes, ids and paths stay as they are; the CSV is always English).
+    """
+    words = words or Words(policy)
     decision = result.decision
     source = result.location.prefix()
     if decision is None:
         problems = [e for error in result.errors for e in getattr(error, "errors", [error])]
         blanks: list[Any] = [None] * (1 + len(policy.criteria) + 4)
-        why = "\n".join(_problem(p) for p in problems) or "could not be read"
-        return [request_id, NOT_EVALUATED_LABEL, NOT_EVALUATED, *blanks, why, None, source]
-    outcome = policy.vocab.outcomes.get(decision.outcome)
+        why = "\n".join(_problem(p) for p in problems) or words("out.unreadable")
+        return [request_id, words("out.not_evaluated"), NOT_EVALUATED, *blanks, why, None, source]
     exception = ""
     for exc in decision.exceptions:
-        waives = "\n".join(exc.waives) if exc.waives else "nothing"
-        exception = f"{exc.decision.replace('_', ' ')}; waives:\n{waives}"
-    reasons = "\n".join(f"- {r.message} [{r.cites()}] ({r.rule})" for r in decision.reasons)
+        waives = "\n".join(exc.waives) if exc.waives else words("render.nothing")
+        exception = words("out.exception_value", state=words(f"render.exception.{exc.decision}"), waives=waives)
+    reasons = "\n".join(
+        f"- {words.reason(r, result.record, decision.as_of)} [{'; '.join(words.cite(c) for c in r.citation)}] ({r.rule})"
+        for r in decision.reasons
+    )
     return [
         decision.request_id,
-        outcome.label if outcome else decision.outcome,
+        words.outcome(decision.outcome),
         decision.outcome,
         _score(decision.priority_score),
-        *(c.status for c in decision.criteria),
+        *(words.status(c.status) for c in decision.criteria),
         exception or None,
         "; ".join(decision.missing) or None,
         "; ".join(f"{c.field} -> {c.outcome}" for c in decision.could_change) or None,
-        "\n".join(missing_lines(decision, policy) + could_change_lines(decision, policy)) or None,
+        "\n".join(missing_lines(decision, policy, words) + could_change_lines(decision, policy, words)) or None,
         reasons,
-        decision.as_of.isoformat(),
+        decision.as_of.isoformat() if words.lang == "en" else words.date(decision.as_of),
         source,
     ]
 
@@ -156,12 +149,14 @@ def out_values(result: Result, policy: Policy, request_id: str | None = None) ->
 class DecisionWriter:
     """Writes results to ``path`` as they come; :meth:`close` puts the finished file in place."""
 
-    def __init__(self, path: Path, policy: Policy, as_of: date) -> None:
+    def __init__(self, path: Path, policy: Policy, as_of: date, lang: str | None = None) -> None:
         self.path = path
         self.policy = policy
         self.as_of = as_of
         self.format = OUT_FORMATS[path.suffix.lower()]
-        self.columns = out_columns(policy)
+        # Only the workbook, which people read, is in the reader's language; a CSV file is for tools too.
+        self.words = Words(policy, lang if self.format == "xlsx" else None)
+        self.columns = out_columns(policy, self.words)
         self.counts: Counter[str] = Counter()
         self._rows = 0
         if self.format == "xlsx":
@@ -230,7 +225,7 @@ class DecisionWriter:
     # -- rows
 
     def add(self, result: Result, request_id: str | None = None) -> None:
-        values = out_values(result, self.policy, request_id)
+        values = out_values(result, self.policy, request_id, self.words)
         outcome = str(values[2])
         self.counts[outcome] += 1
         self._rows += 1
@@ -296,37 +291,38 @@ class DecisionWriter:
         summary.column_dimensions["D"].width = 70
         styles = self._styles
         summary.append(
-            [self._summary_cell(summary, t, styles.header) for t in ("Recommendation", "Outcome code", "Requests", "Meaning")]
+            [
+                self._summary_cell(summary, self.words(f"out.summary.{t}"), styles.header)
+                for t in ("recommendation", "code", "requests", "meaning")
+            ]
         )
         outcomes = list(self.policy.vocab.outcomes.items())
         for code, term in outcomes:
             style = styles.outcome(code)
             summary.append(
                 [
-                    self._summary_cell(summary, term.label, style),
+                    self._summary_cell(summary, self.words.of(term.label), style),
                     self._summary_cell(summary, code, style),
                     self._summary_cell(summary, self.counts.get(code, 0), styles.number),
-                    self._summary_cell(summary, term.description, styles.body),
+                    self._summary_cell(summary, self.words.of(term.description), styles.body),
                 ]
             )
         if self.counts.get(NOT_EVALUATED):
             style = styles.outcome(NOT_EVALUATED)
             summary.append(
                 [
-                    self._summary_cell(summary, NOT_EVALUATED_LABEL, style),
+                    self._summary_cell(summary, self.words("out.not_evaluated"), style),
                     self._summary_cell(summary, NOT_EVALUATED, style),
                     self._summary_cell(summary, self.counts[NOT_EVALUATED], styles.number),
-                    self._summary_cell(
-                        summary, "The row could not be evaluated; its problems are in the Why column.", styles.body
-                    ),
+                    self._summary_cell(summary, self.words("out.not_evaluated.note"), styles.body),
                 ]
             )
         summary.append([])
         for label, value in (
-            ("Rows in the batch", str(self._rows)),
-            ("Evaluated as of", self.as_of.isoformat()),
-            ("Ruleset", self.policy.hash),
-            ("Engine", f"engage {__version__}"),
+            (self.words("out.summary.rows"), str(self._rows)),
+            (self.words("out.summary.as_of"), self.words.date(self.as_of)),
+            (self.words("out.summary.ruleset"), self.policy.hash),
+            (self.words("out.summary.engine"), f"engage {__version__}"),
         ):
             summary.append([self._summary_cell(summary, label, styles.bold), self._summary_cell(summary, value, styles.line)])
         save_workbook(self._book, self.path, datetime.combine(self.as_of, time(0)))

@@ -62,6 +62,7 @@ class Plan:
     render: str  # "jsonl", "text" or "none"
     keep_documents: bool  # --out and --record need each request's document in the parent
     parent: int  # the process id of the command: its workers end when it does
+    lang: str | None = None  # the language of rendered text (--lang); None: the policy's first
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def _work(unit: Unit) -> list[Result | Decided]:
             if plan.render == "jsonl":
                 rendered = result.decision.to_json(indent=None) + "\n"
             elif plan.render == "text":
-                rendered = render_decision(result.decision, engine.policy, result.record)
+                rendered = render_decision(result.decision, engine.policy, result.record, plan.lang)
         if compact and result.decision is not None and item.doc is not None and rendered is not None:
             origin = item.doc.origin()
             origins.append((origin.file, origin.line, origin.col))
@@ -235,6 +236,7 @@ def evaluate_parallel(
     *,
     render: str = "none",
     keep_documents: bool = False,
+    lang: str | None = None,
 ) -> Iterator[Result | Decided]:
     """Each input's result, in input order, computed by ``jobs`` processes (``Result.rendered`` set).
 
@@ -242,7 +244,7 @@ def evaluate_parallel(
     """
     when = as_of or date.today()
     source = "given" if as_of else "today"
-    plan = Plan(engine.policy.rules_dir, engine.policy.criteria_dir, when, source, render, keep_documents, os.getpid())
+    plan = Plan(engine.policy.rules_dir, engine.policy.criteria_dir, when, source, render, keep_documents, os.getpid(), lang)
     columns = request_columns(engine.policy.request_schema)
     return unique_ids(_ordered(units(paths, stdin, columns), plan, jobs), locate_id=_locate_id)
 

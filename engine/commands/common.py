@@ -62,6 +62,27 @@ def ruleset_dict(location: PolicyLocation, ruleset_hash: str | None) -> dict[str
     return {"hash": ruleset_hash, "engine_version": __version__, **location.to_dict()}
 
 
+def language(text: str) -> str:
+    """argparse type for --lang: a language Engage speaks (en, fr, es), else a one-line usage error (exit status 2)."""
+    from ..i18n.languages import check_language
+
+    try:
+        return check_language(text)
+    except EngageError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def add_lang_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    from ..i18n.languages import LANGUAGES
+
+    parser.add_argument(
+        "--lang",
+        type=language,
+        metavar="|".join(LANGUAGES),
+        help=f"the language of {what} (default: the policy's own, en); the policy's words come from its files",
+    )
+
+
 def as_of_date(text: str) -> date:
     """argparse type for --as-of."""
     try:

@@ -23,6 +23,7 @@ from ..batches.processes import prestart
 from ..errors import EngageError, Location
 from .common import (
     add_as_of_argument,
+    add_lang_argument,
     add_db_argument,
     add_policy_arguments,
     add_user_argument,
@@ -72,6 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the decisions to FILE (.xlsx, .csv or .jsonl) instead of standard output, which gets the summary",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    add_lang_argument(parser, "the text output and the workbook (--format json is the same in every language)")
     parser.add_argument(
         "--jobs",
         type=_jobs,
@@ -330,7 +332,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     if out is not None:
         from ..batches.outputs import DecisionWriter
 
-        writer = DecisionWriter(out, engine.policy, args.as_of or date.today())
+        writer = DecisionWriter(out, engine.policy, args.as_of or date.today(), args.lang)
     from ..batches.tables import TableErrors
 
     outcomes: Counter[str] = Counter()
@@ -341,7 +343,9 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     if jobs > 1:
         render = "none" if writer is not None else args.format if args.format in ("jsonl", "text") else "none"
         keep = writer is not None or recorder is not None
-        results = evaluate_parallel(engine, args.paths, streams.stdin, args.as_of, jobs, render=render, keep_documents=keep)
+        results = evaluate_parallel(
+            engine, args.paths, streams.stdin, args.as_of, jobs, render=render, keep_documents=keep, lang=args.lang
+        )
     else:
         columns = request_columns(engine.policy.request_schema)  # tables have the policy's fields
         results = evaluate_items(engine, read_requests(args.paths, streams.stdin, columns), args.as_of)
@@ -385,7 +389,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
             elif args.format == "text":
                 if sum(outcomes.values()) > 1:
                     streams.stdout.write("\n")
-                text = result.rendered or (render_decision(decision, engine.policy, result.record) if decision else "")
+                text = result.rendered or (render_decision(decision, engine.policy, result.record, args.lang) if decision else "")
                 streams.stdout.write(text + "\n")
             elif decision is not None:
                 collected.append(decision)
@@ -397,7 +401,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         raise
     finally:
         progress.close()
-    summary = render_summary(outcomes, invalid + internal, engine.policy, unread, empty)
+    summary = render_summary(outcomes, invalid + internal, engine.policy, unread, empty, args.lang)
     from ..batches.inputs import table_notes
 
     for note in table_notes(args.paths):  # a CSV file not in UTF-8 with commas: say how it was read

@@ -10,7 +10,7 @@ from ..authoring.explain import BUDGET_SECONDS, explain, render_text
 from ..batches.inputs import read_requests
 from ..errors import EngageError, InputError, Location
 from ..evaluation.decision import canonical_json
-from .common import add_as_of_argument, add_policy_arguments, load_engine, policy_location, ruleset_dict
+from .common import add_as_of_argument, add_lang_argument, add_policy_arguments, load_engine, policy_location, ruleset_dict
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"stop the search for changes after SECONDS, naming the outcomes it did not finish (default {BUDGET_SECONDS:g} s)",
     )
+    add_lang_argument(parser, "the text (--format json is the same in every language)")
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -71,5 +72,5 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         data = {**result.to_dict(), "ruleset": ruleset_dict(policy_location(args), engine.policy.hash)}
         streams.stdout.write(canonical_json(data) + "\n")
     else:
-        streams.stdout.write(render_text(result, engine.policy) + "\n")
+        streams.stdout.write(render_text(result, engine.policy, args.lang) + "\n")
     return 0

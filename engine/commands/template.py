@@ -10,7 +10,7 @@ from ..batches.template import csv_header, template_columns, write_template
 from ..batches.workbooks import save_workbook, write_atomically
 from ..errors import EngageError
 from ..policy.loader import load_policy
-from .common import add_policy_arguments, announce_policy
+from .common import add_lang_argument, add_policy_arguments, announce_policy
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="the file to write (.xlsx or .csv)")
     parser.add_argument("--format", choices=FORMATS, help="xlsx (default) or csv; by default from the suffix of --out")
     add_policy_arguments(parser, criteria_help="criteria files, whose vocabularies fill the lists")
+    add_lang_argument(parser, "the notes, labels, help and messages (the headers stay the field paths, the values their codes)")
 
 
 def _format(args: argparse.Namespace, streams: Streams) -> str | None:
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
                 return 0
             write_atomically(Path(args.out), header.encode("utf-8"))
         else:
-            save_workbook(write_template(policy), Path(args.out))
+            save_workbook(write_template(policy, args.lang), Path(args.out))
     except EngageError as exc:
         for error in getattr(exc, "errors", [exc]):
             streams.stderr.write(f"{error}\n")

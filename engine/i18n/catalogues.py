@@ -35,12 +35,12 @@ class Translations(gettext.GNUTranslations):
 
     lang: str = DEFAULT
 
-    def text(self, key: str, **values: Any) -> str:
+    def text(self, key: str, /, **values: Any) -> str:
         """The text of ``key`` with ``{name}`` fields filled from ``values``."""
         found = self.gettext(key)
         return found.format(**values) if values else found
 
-    def ntext(self, key: str, count: int, **values: Any) -> str:
+    def ntext(self, key: str, count: int, /, **values: Any) -> str:
         """The form of ``key`` for ``count`` (CLDR's rule for the language), with ``{count}`` and ``values`` filled in."""
         return self.ngettext(key, key, count).format(count=count, **values)
 

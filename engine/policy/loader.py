@@ -481,7 +481,8 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     if not rule_hashes:
         out.add("no-files", "holds no rule files (*.yaml)", Location(display_path(rules_path)))
 
-    builder = _Builder(out, TextReader(_languages(crit_files, out), out.add))
+    declared = _languages(crit_files)
+    builder = _Builder(out, TextReader(declared or DEFAULT_LANGUAGES, out.add if declared else None))
     for item in crit_files:
         builder.criteria_file(item)
     criteria = _check_criteria(builder, out, criteria_path)
@@ -532,6 +533,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             cite = _citations(raw["cite"])
             builder._remember_cites(cite, doc, at + ("cite",))
             reason = builder.texts.read(raw["reason"], doc, at + ("reason",), one_line)
+            reason.location = dataclasses.replace(reason.location, label=f"rule '{raw['id']}': reason")  # as errors name rules
             for written in reason.translations.values():  # every language quotes fields the rules know
                 checker.placeholders(written, stage, doc.locate(at + ("reason",)))
             rule = Rule(
@@ -601,16 +603,18 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     )
 
 
-def _languages(crit_files: Sequence[_Loaded], out: _Collector) -> tuple[str, ...]:
-    """The languages the policy declares (``languages:`` of its vocabularies file), its own first; English when none.
+def _languages(crit_files: Sequence[_Loaded]) -> tuple[str, ...]:
+    """The languages the policy declares (``languages:`` of its vocabularies file), its own first; () when none.
 
     Read before every other file, since each text needs to know which language is the first.
-    A text written in a language the policy does not declare is an error where it is written.
+    A text written in a language the policy declares not is an error where it is written; with
+    nothing declared (or a vocabularies file that does not load, whose own errors are reported)
+    English comes first and no language is refused.
     """
     for item in crit_files:
         if item.data.get("kind") == "vocabularies" and isinstance(item.data.get("languages"), list):
             return tuple(str(lang) for lang in item.data["languages"]) or DEFAULT_LANGUAGES
-    return DEFAULT_LANGUAGES
+    return ()  # none declared (or the vocabularies file did not load): English first, and no language is refused
 
 
 def policy_hash(files: Iterable[PolicyFile]) -> str:

@@ -188,6 +188,9 @@ def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     return list(schema.get("properties", {}))
 
 
+LANGUAGE_CODE = "^[a-z]{2,3}$"  # the schemas' pattern of a language: en, fr, es
+
+
 def _is_text(branches: Any) -> bool:
     """Whether an ``anyOf`` is the schemas' translatable text: a string, or ``$defs/translations``."""
     return isinstance(branches, list) and len(branches) == 2 and branches[1] == {"$ref": "#/$defs/translations"}
@@ -212,8 +215,12 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
             return [m for e in chosen for m in _messages(e, doc, what)]
         forms = "a text, or a map of languages to texts ({en: ..., fr: ...})"
         return [at("wrong-type", f"must be {forms}, got {describe(instance)}")]
-    if validator == "propertyNames" and path and isinstance(instance, dict) and "^[a-z]{2,3}$" in str(expected):
-        return [at("bad-language", "a text's languages are written as codes of two or three letters: en, fr, es", key=True)]
+    if validator == "pattern" and expected == LANGUAGE_CODE:
+        # A language of a text (a key of its map, checked by propertyNames) or of the policy's languages list.
+        message = f"{describe(instance)} is not a language code: write it in two or three small letters (en, fr, es)"
+        if path and isinstance(path[-1], int):
+            return [at("bad-language", message)]
+        return [at("bad-language", message, path + (instance,), key=True)]
     if validator == "additionalProperties" and isinstance(instance, dict):
         allowed = _allowed_keys(schema)
         out = []

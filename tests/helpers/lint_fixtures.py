@@ -54,7 +54,9 @@ def versions(until: str, starts: str) -> Edit:
             "stage: condition\ncriterion: partnership\nrules:\n  - id: partnership.none\n"
             "    when:\n      all:\n        - {field: partnership.government_counterpart, equals: false}\n"
             "        - {field: partnership.civil_society_involved, equals: false}\n"
-            f"    status: unmet\n    effective_from: {starts}\n    reason: Neither a counterpart nor civil society.\n"
+            f"    status: unmet\n    effective_from: {starts}\n"
+            "    reason: {en: Neither a counterpart nor civil society., fr: Ni homologue ni société civile.,"
+            " es: Ni contraparte ni sociedad civil.}\n"
             "    cite:\n      - {source: E/CN.4/2006/104, para: 19(d)}\n",
         )
 
@@ -183,6 +185,16 @@ FIXTURES: tuple[Fixture, ...] = (
             R + "partnership.yaml", "    status: unmet\n", "    status: unmet\n    effective_until: 2026-13-01\n"
         ),
         versions("2026-12-31", "2027-01-01"),
+    ),
+    Fixture(
+        "bad-language",
+        "a translation under a language name, not its code",
+        lambda p: p.replace(C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, French: Remplie}"),
+    ),
+    Fixture(
+        "undeclared-language",
+        "a German label in a policy of English, French and Spanish",
+        lambda p: p.replace(C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, de: Erfüllt}"),
     ),
     Fixture(
         "bad-text",
@@ -456,5 +468,28 @@ OWN: tuple[Fixture, ...] = (
     ),
     Fixture(
         "version-gap", "a month between two versions", versions("2026-11-30", "2027-01-01"), versions("2026-11-30", "2026-12-01")
+    ),
+    Fixture(
+        "missing-translation",
+        "a reason without its Spanish",
+        lambda p: p.replace(
+            R + "partnership.yaml",
+            "      es: Una contraparte nacional se ha comprometido con la labor y la sociedad civil participa en ella.\n",
+            "",
+        ),
+    ),
+    Fixture(
+        "missing-translation",
+        "an outcome label in English only",
+        lambda p: p.replace(C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: Met"),
+    ),
+    Fixture(
+        "translation-placeholders",
+        "a French reason that quotes a field the English does not",
+        lambda p: p.replace(
+            R + "partnership.yaml",
+            "fr: Un homologue national s'est engagé dans les travaux et la société civile y participe.",
+            "fr: Un homologue national ({requester.name}) s'est engagé dans les travaux.",
+        ),
     ),
 )
