@@ -21,7 +21,7 @@ from ..helpers.support import shipped_engine
 from .test_browser import PASSWORD
 
 # browser and phone_server are the phone test's fixtures: the same server, log and accounts.
-from .test_phone import DOWNLOADS, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401
+from .test_phone import DOWNLOADS, OVERFLOW, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1280, 390)
@@ -110,7 +110,8 @@ def problems_of(page: Any, lang: str, where: str, english: set[str]) -> list[str
         if scan["wide"]:
             found.append(f"{where} at {width} px: text wider than its box: {scan['wide'][:4]}")
         if scan["pageWidth"] > scan["window"]:
-            found.append(f"{where} at {width} px: the page is {scan['pageWidth']} px wide")
+            sticking_out = page.evaluate(OVERFLOW)["wide"]
+            found.append(f"{where} at {width} px: the page is {scan['pageWidth']} px wide: {sticking_out}")
     return list(dict.fromkeys(found))
 
 
