@@ -28,10 +28,17 @@ STATUS_ICONS = {"met": "\u2714", "partial": "\u25d0", "unmet": "\u2716", "unknow
 
 
 @cache
-def country_names() -> Mapping[str, str]:
+def country_names(lang: str = DEFAULT) -> Mapping[str, str]:
+    """Countries by ISO alpha-3 code: ISO's English names, and CLDR's (Babel) in another language."""
     import pycountry
 
-    return {c.alpha_3: c.name for c in pycountry.countries}
+    english = {c.alpha_3: c.name for c in pycountry.countries}
+    if lang == DEFAULT:
+        return english
+    from babel import Locale
+
+    local = Locale(lang).territories
+    return {c.alpha_3: local.get(c.alpha_2, english[c.alpha_3]) for c in pycountry.countries}
 
 
 def words(t: Translator, text: str, key: str | None = None) -> str:
@@ -122,7 +129,7 @@ def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
     vocab = policy.vocab
     plain = _plain_path(path)
     if plain == "country":
-        name = country_names().get(code)
+        name = country_names(t.lang).get(code)
         return f"{name} ({code})" if name else code
     declared = policy.fields.get(plain)
     if declared is not None and code in declared.labels:

@@ -15,7 +15,7 @@ from fastapi import Request, Response
 from ...log.logview import Entry, entries
 from ..present import country_names
 from ..routing import Pages, web
-from ..views import render
+from ..views import render, translator
 
 QUEUE_ROLES = ("intake", "board")
 MAX_PER_GROUP = 500
@@ -80,7 +80,7 @@ def register(pages: Pages) -> None:
             inside = sorted((e for e in found if e.outcome == outcome), key=lambda e: (-e.priority_score, e.as_of, e.seq))
             if inside:
                 groups.append(QueueGroup(outcome, tuple(_line(e) for e in inside[:MAX_PER_GROUP]), len(inside)))
-        names = country_names()  # the filter lists countries as people look for them: by name
+        names = country_names(translator(request).lang)  # the filter lists countries by name, in the page's language
         countries = sorted({e.country for e in every if e.country}, key=lambda c: ((names.get(c) or c).casefold(), c))
         regions = [r for r in w.engine.policy.vocab.regions if any(e.region == r for e in every)]
         return render(
