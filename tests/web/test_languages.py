@@ -13,6 +13,7 @@ import pytest
 
 from engine.i18n import catalogues as core
 from engine.web import catalogues
+from engine.web.accounts import AccountError
 from engine.web.i18n import Translator, choose
 
 from ..helpers.websupport import Site, site, token_of
@@ -155,3 +156,14 @@ def test_sync_carries_new_english_strings_over_and_lists_what_is_left_to_transla
     assert catalogues.read("fr")["queue.title"].forms == ("File d'attente",)  # kept
     assert catalogues.read("fr")["letter.asked"].forms == ("", "", "")  # to translate, English shown meanwhile
     assert catalogues.main(["check"], io.StringIO(), err) == 1
+
+
+def test_the_accounts_language_is_kept_in_the_store_on_each_backend(db: str) -> None:
+    with site(db) as found:
+        accounts = found.app.state.web.accounts
+        assert accounts.get("board").language is None  # migration 0009: NULL, the browser's
+        assert accounts.set_language("board", "fr").language == "fr"
+        assert accounts.get("board").language == "fr" and accounts.get("admin").language is None
+        assert accounts.set_language("board", "").language is None
+        with pytest.raises(AccountError, match="bad-language"):
+            accounts.set_language("board", "de")
