@@ -7,7 +7,6 @@ vocabularies); the interface's words from the catalogue (:mod:`.i18n`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,8 +14,8 @@ from functools import cache
 from typing import Any
 
 from ..authoring.explain import Alternative, Change, Option
-from ..evaluation.decision import CitationRef
-from ..evaluation.logic import lookup
+from ..evaluation.decision import CitationRef, Reason
+from ..evaluation.words import Words
 from ..policy.fields import WAIVABLE
 from ..policy.model import AS_OF, All, AnyOf, Condition, Not, Policy, Rule, Test
 from ..policy.texts import Text
@@ -317,34 +316,14 @@ def rule_citations(policy: Policy, rule: Rule) -> list[CitationRef]:
 
 # -- reasons in the page's language -----------------------------------------------------------
 
-PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")  # as the policy writes them (engine/policy/loader.py)
 
-
-def reason_words(t: Translator, policy: Policy, reason: Any, record: Mapping[str, Any], as_of: date | None) -> str:
+def reason_words(t: Translator, policy: Policy, reason: Reason, record: Mapping[str, Any] | None, as_of: date | None) -> str:
     """A reason of a decision in the page's language: its rule's sentence there, filled from the request.
 
     The decision keeps its reasons in the policy's first language (its JSON never changes); a page
-    in another language writes the sentence of the same rule in that language, when the rule in
-    force still says what it said then (else the recorded words, which are what was decided).
+    in another language writes the same rule's sentence in that language, as ``engage evaluate
+    --lang`` does (:class:`engine.evaluation.words.Words`), or the recorded words without a request.
     """
-    message = str(reason.message)
-    if t.lang == DEFAULT:
-        return message
-    try:
-        rule = policy.rule(str(reason.rule))
-    except KeyError:
-        return message
-    text = rule.reason
-    if not (isinstance(text, Text) and text.translations.get(t.lang)):
-        return message
-    if not PLACEHOLDER.search(text) and str(text) != message:
-        return message  # the rule was reworded since: show what was recorded
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name == "as_of":
-            return t.day(as_of) if as_of else ""
-        found = lookup(record, name)
-        return value_words(t, policy, name, found)
-
-    return PLACEHOLDER.sub(value, text.translations[t.lang])
+    if t.lang == DEFAULT or as_of is None:
+        return str(reason.message)
+    return Words(policy, t.lang).reason(reason, record, as_of)

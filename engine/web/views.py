@@ -147,7 +147,7 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "lookup": lookup,
         "adoption_note": ADOPTION_NOTE,
         "policy_words": lambda text: words(t, text),
-        "reason_text": lambda r: reason_words(t, policy, r, {}, None),
+        "reason_text": lambda r: reason_words(t, policy, r, None, None),
     }
     values.update(context or {})
     html = environment.get_template(template).render(values)

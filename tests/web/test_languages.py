@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -16,7 +17,7 @@ from engine.web import catalogues
 from engine.web.accounts import AccountError
 from engine.web.i18n import Translator, choose
 
-from ..helpers.websupport import Site, site, token_of
+from ..helpers.websupport import Site, request_form, site, submit, token_of
 
 LANG = re.compile(r'<html lang="([a-z]+)">')
 
@@ -167,3 +168,21 @@ def test_the_accounts_language_is_kept_in_the_store_on_each_backend(db: str) -> 
         assert accounts.set_language("board", "").language is None
         with pytest.raises(AccountError, match="bad-language"):
             accounts.set_language("board", "de")
+
+
+def test_the_decision_page_writes_the_policys_words_and_reasons_in_the_pages_language(web: Site) -> None:
+    client = web.client("intake")
+    made = submit(client, request_form(id="REQ-LANG-1", **{"presence.adequately_staffed": ""}))
+    assert made.status_code == 303
+    address = made.headers["location"].split("?")[0]
+    policy = web.app.state.web.engine.policy
+    rule = policy.rule("presence.capacity_unknown")
+    for lang in ("fr", "es"):
+        page = html.unescape(client.get(address, headers={"accept-language": lang}).text)
+        sentence = rule.reason.translations[lang]
+        before, _, after = sentence.partition("{presence.type}")
+        assert before.strip() and before.strip() in page and after.strip()[:20] in page, (lang, sentence)
+        assert str(rule.reason) not in page  # the recorded English sentence is not what this reader sees
+        for c in policy.criteria:  # the four conditions' titles, the policy's own words
+            assert c.title.translations[lang] in page and str(c.title) not in page, (lang, c.name)
+    assert str(rule.reason).split("{")[0].strip() in html.unescape(client.get(address).text)  # English as recorded
