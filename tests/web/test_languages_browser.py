@@ -126,6 +126,14 @@ def sign_in(chromium: Any, server: str, role: str, locale: str) -> Any:
     return page
 
 
+def save_a_draft(page: Any, reference: str) -> None:
+    """A draft, for /requests/new?draft=1 (whichever of the tests runs first, or alone)."""
+    page.goto("/requests/new")
+    page.locator('[name="id"]').fill(reference)
+    page.locator('button[value="draft"]').click()
+    page.wait_for_url("**/requests/new?draft=*")
+
+
 def shots_folder(tmp_path: Path) -> Path:
     given = os.environ.get("ENGAGE_SCREENSHOTS")
     folder = Path(given) if given else tmp_path
@@ -154,9 +162,7 @@ def test_every_page_in_french_from_the_browsers_language(browser: Any, phone_ser
     pages = {role: sign_in(browser, phone_server, role, "fr-FR") for role in USERS}
     intake = pages["intake"]
     assert intake.evaluate("document.documentElement.lang") == "fr"
-    intake.goto("/requests/new")
-    intake.locator('[name="id"]').fill("REQ-FR-BROUILLON")
-    intake.locator('button[value="draft"]').click()  # the draft /requests/new?draft=1 opens
+    save_a_draft(intake, "REQ-FR-BROUILLON")
     intake.get_by_text("Le brouillon est enregistré.").wait_for()
     problems, visited = visit_every_page(pages, "fr")
     signed_out = browser.new_context(base_url=phone_server, locale="fr-FR").new_page()
@@ -191,6 +197,7 @@ def test_every_page_in_spanish_chosen_with_the_switcher_and_the_keyboard(
         page.wait_for_function("document.documentElement.lang === 'es'")
     assert pages["intake"].url.endswith("/queue?human=awaiting")  # the switcher keeps the page it was on
     assert pages["intake"].get_by_role("heading", name="Cola", exact=True).is_visible()
+    save_a_draft(pages["intake"], "REQ-ES-BORRADOR")
     problems, visited = visit_every_page(pages, "es")
     shots = shots_folder(tmp_path)
     board = pages["board"]
@@ -198,6 +205,7 @@ def test_every_page_in_spanish_chosen_with_the_switcher_and_the_keyboard(
     for name, address in (("es-audit-390", "/audit"), ("es-decision-390", "/decisions/5")):
         board.goto(address)
         board.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        board.screenshot(path=str(shots / f"{name}-top.png"))
     assert visited >= len(VISITS) and not problems, "\n".join(problems)
 
 
