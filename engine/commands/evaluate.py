@@ -14,7 +14,8 @@ import signal
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -133,6 +134,7 @@ class _Recorder:
         self.superseded: list[int] = []
         self.unchanged: list[tuple[str, int]] = []  # request id, its record
         self.refused: list[str] = []  # the messages, already printed
+        self.interrupts = _Interrupts()
 
     def add(self, result: Result) -> None:
         from ..log.store import decision_draft
@@ -152,20 +154,23 @@ class _Recorder:
 
         if not self.pending:
             return
-        pending, self.pending = self.pending, []
-        outcomes = self.store.record([draft for draft, _ in pending], update=self.update)
-        for outcome, (_, source) in zip(outcomes, pending, strict=True):
-            if outcome.record is not None:
-                self.recorded.append(outcome.record)
-            if outcome.status == UPDATED and outcome.existing is not None:
-                self.superseded.append(outcome.existing)
-            elif outcome.status == UNCHANGED and outcome.existing is not None:
-                self.unchanged.append((outcome.draft.request_id, outcome.existing))
-            elif outcome.status == REFUSED and outcome.existing is not None:
-                error = already_recorded(outcome.draft.request_id, outcome.existing)
-                message = f"{source}: {error.code}: {error.message}"
-                self.refused.append(message)
-                progress.write(message)
+        # Held from the commit to the bookkeeping: an interruption in between would leave
+        # records in the log that the "interrupted: recorded N" line does not count.
+        with self.interrupts.held():
+            pending, self.pending = self.pending, []
+            outcomes = self.store.record([draft for draft, _ in pending], update=self.update)
+            for outcome, (_, source) in zip(outcomes, pending, strict=True):
+                if outcome.record is not None:
+                    self.recorded.append(outcome.record)
+                if outcome.status == UPDATED and outcome.existing is not None:
+                    self.superseded.append(outcome.existing)
+                elif outcome.status == UNCHANGED and outcome.existing is not None:
+                    self.unchanged.append((outcome.draft.request_id, outcome.existing))
+                elif outcome.status == REFUSED and outcome.existing is not None:
+                    error = already_recorded(outcome.draft.request_id, outcome.existing)
+                    message = f"{source}: {error.code}: {error.message}"
+                    self.refused.append(message)
+                    progress.write(message)
 
     def summary(self) -> str:
         done = [r.seq for r in self.recorded]
@@ -229,7 +234,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         engine = load_engine(args, streams)
         if engine is None:
             return 2
-    previous = _terminate_as_interrupt() if recorder is not None else None
+    previous = _terminate_as_interrupt(recorder.interrupts) if recorder is not None else None
     try:
         return _evaluate(args, streams, engine, out, recorder)
     except KeyboardInterrupt:
@@ -237,8 +242,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise
         return EXIT_INTERRUPTED
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in (previous or {}).items():
+            signal.signal(signum, handler)
         if recorder is not None:
             recorder.store.close()
         scratch = getattr(args, "release_scratch", None)
@@ -301,15 +306,36 @@ def _recording(args: argparse.Namespace, streams: Streams, store: LogStore) -> t
     return engine, _Recorder(store, user, args.update, plan.number)
 
 
-def _terminate_as_interrupt() -> Any:
-    """SIGTERM interrupts a recording run as Ctrl-C does, so that it can say what it recorded."""
+class _Interrupts:
+    """SIGTERM and Ctrl-C interrupt a recording run, but wait for a batch being recorded."""
 
-    def interrupt(_signum: int, _frame: object) -> None:
+    def __init__(self) -> None:
+        self.holding = False
+        self.arrived = False
+
+    def handle(self, _signum: int, _frame: object) -> None:
+        if self.holding:
+            self.arrived = True
+            return
         raise KeyboardInterrupt
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.arrived:
+            self.arrived = False
+            raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt(interrupts: _Interrupts) -> dict[int, Any] | None:
+    """SIGTERM interrupts a recording run as Ctrl-C does, so that it can say what it recorded."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    return signal.signal(signal.SIGTERM, interrupt)
+    return {signum: signal.signal(signum, interrupts.handle) for signum in (signal.SIGTERM, signal.SIGINT)}
 
 
 def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: Path | None, recorder: _Recorder | None) -> int:

@@ -94,7 +94,7 @@ def run_propose(args: argparse.Namespace, streams: Streams) -> int:
 
             earlier = releases(store).get(args.release)
             rules, criteria = write_files(store.ruleset_files(earlier.ruleset_hash), Path(scratch))
-            candidate = Candidate(f"release {earlier.number}'s rules", rules, criteria)
+            candidate = Candidate(f"release {earlier.number}'s rules", rules, criteria, Path(scratch))
         else:
             candidate = from_directories(args.rules, args.criteria)
         release = propose_checked(store, candidate, by=args.by, note=args.note, effective_from=args.effective)

@@ -35,6 +35,17 @@ class Candidate:
     label: str
     rules_dir: Path
     criteria_dir: Path
+    # A folder Engage wrote the files into (a revision's checkout, an upload): the report and the
+    # refusals name the files relative to it, not by a temporary path the author never gave.
+    root: Path | None = None
+
+    def shown(self, text: str) -> str:
+        """``text`` without the path of :attr:`root` (as given, and resolved)."""
+        if self.root is None:
+            return text
+        for prefix in sorted({str(self.root) + "/", str(self.root.resolve()) + "/"}, key=len, reverse=True):
+            text = text.replace(prefix, "")
+        return text
 
 
 def from_directories(rules: str, criteria: str) -> Candidate:
@@ -43,8 +54,13 @@ def from_directories(rules: str, criteria: str) -> Candidate:
 
 def from_revision(revision: str, repo: Path, scratch: Path) -> Candidate:
     found = resolve(revision, repo, scratch)
-    label = f"revision {revision}" + (f" ({found.revision[:12]})" if found.revision else "")
-    return Candidate(label, found.rules_dir, found.criteria_dir)
+    label = f"revision {revision} ({found.revision[:12]})" if found.revision else revision  # else a directory
+    return Candidate(label, found.rules_dir, found.criteria_dir, None if found.revision is None else found.rules_dir.parent)
+
+
+def _count(n: int, what: str) -> str:
+    """``1 lint error``, ``2 lint errors`` (the refusal is shown on the Releases page as it is)."""
+    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def _refuse(code: str, what: str, lines: list[str], where: str) -> ReleaseError:
@@ -55,9 +71,9 @@ def _refuse(code: str, what: str, lines: list[str], where: str) -> ReleaseError:
 def check(store: LogStore, candidate: Candidate, effective_from: date) -> tuple[Policy, dict[str, Any]]:
     """The proposal's rules, loaded, and the report of its checks; a ReleaseError when they refuse it."""
     found = lint(candidate.rules_dir, candidate.criteria_dir)
-    errors = [f.line() for f in found.findings if f.severity == "error"]
+    errors = [candidate.shown(f.line()) for f in found.findings if f.severity == "error"]
     if errors:
-        raise _refuse("lint-errors", f"the proposed rules have {len(errors)} lint error(s)", errors, candidate.label)
+        raise _refuse("lint-errors", f"the proposed rules have {_count(len(errors), 'lint error')}", errors, candidate.label)
     engine = Engine.load(candidate.rules_dir, candidate.criteria_dir, cache_size=0)
     try:
         report: dict[str, Any] = {
@@ -65,7 +81,7 @@ def check(store: LogStore, candidate: Candidate, effective_from: date) -> tuple[
             "lint": {
                 "errors": 0,
                 "warnings": found.warnings,
-                "findings": [f.line() for f in found.findings],
+                "findings": [candidate.shown(f.line()) for f in found.findings],
             },
             "cases": _cases(engine, candidate),
             "impact": _impact(store, engine, effective_from),
@@ -78,16 +94,17 @@ def check(store: LogStore, candidate: Candidate, effective_from: date) -> tuple[
 def _cases(engine: Engine, candidate: Candidate) -> dict[str, Any]:
     folder = default_case_dir(candidate.rules_dir)
     if not folder.is_dir():
-        return {"files": 0, "run": 0, "failed": [], "coverage_percent": None, "note": f"no test cases in {folder}"}
+        note = candidate.shown(f"no test cases in {folder}")
+        return {"files": 0, "run": 0, "failed": [], "coverage_percent": None, "note": note}
     files, errors = case_files([folder])
     result = run_cases(engine, files)
-    problems = [str(e) for e in (*errors, *result.errors)]
-    failed = [f"{r.case.name}: {'; '.join(r.diffs)}" for r in result.failed]
+    problems = [candidate.shown(str(e)) for e in (*errors, *result.errors)]
+    failed = [candidate.shown(f"{r.case.name}: {'; '.join(r.diffs)}") for r in result.failed]
     if problems or failed:
         raise _refuse(
             "failing-cases",
             f"{len(failed)} of the authors' {len(result.results)} test cases fail"
-            + (f" and {len(problems)} case file error(s)" if problems else ""),
+            + (f" and {_count(len(problems), 'case file error')}" if problems else ""),
             problems + failed,
             candidate.label,
         )

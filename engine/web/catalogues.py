@@ -7,7 +7,8 @@ English source.  A pair for a count is one plural message whose id is the key wi
 
 ``python -m engine.web.catalogues sync --from FILE`` carries strings written the old way, a Python
 file with a dict ``EN = {"key": "English"}`` (``engine/web/strings_en.py`` of a branch made before
-the catalogues), into ``en.po``, and lists each key that French and Spanish still lack; ``check``
+the catalogues), into ``en.po``, and lists each key that French and Spanish still lack (a key whose
+English changed is emptied in them, so that English shows rather than a stale translation); ``check``
 exits 1 while any language lacks a key or adds a ``{field}``.  The lead's one-liner after a merge::
 
     python -m engine.web.catalogues sync --from engine/web/strings_en.py && git rm engine/web/strings_en.py
@@ -153,8 +154,11 @@ def problems(lang: str, english: Mapping[str, Message], theirs: Mapping[str, Mes
 def sync(english: Mapping[str, str] | None) -> list[str]:
     """Bring every catalogue in line with English (updated from ``english`` when given); the keys left to translate."""
     source = read(DEFAULT)
+    reworded: set[str] = set()  # English changed under the same key: its translations no longer say it
     if english is not None:
         for key, m in from_flat(english).items():
+            if key in source and source[key].forms != m.forms:
+                reworded.add(key)
             source[key] = m
         save(DEFAULT, source)
     todo = []
@@ -166,7 +170,7 @@ def sync(english: Mapping[str, str] | None) -> list[str]:
         merged: dict[str, Message] = {}
         for key, m in source.items():
             old = theirs.get(key)
-            if old is not None and old.plural == m.plural:
+            if old is not None and old.plural == m.plural and key not in reworded:
                 merged[key] = old
             else:
                 merged[key] = Message(key, ("",) * (forms if m.plural else 1))  # empty: English shows until translated

@@ -19,6 +19,7 @@ from .accounts import Accounts
 from .auth import LoginLimiter, Sessions
 from .db import utc_now
 from .drafts import Drafts
+from .editing import EditDrafts
 from .forms import RequestForm
 from .i18n import Translator
 from .tokens import ApiTokens
@@ -61,6 +62,7 @@ class Web:
     tokens: ApiTokens = field(init=False)
     limiter: LoginLimiter = field(init=False)
     drafts: Drafts = field(init=False)
+    edits: EditDrafts = field(init=False, default_factory=EditDrafts)  # the rule editor's drafts, per author
     form: RequestForm = field(init=False)
     labels: Labels = field(init=False)
     repo: Path | None = field(init=False)

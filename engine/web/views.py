@@ -63,6 +63,7 @@ NOTICES = (
     "token_revoked",
     "release_proposed",
     "release_step",
+    "draft_discarded",
 )
 
 

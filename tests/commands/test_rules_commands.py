@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -83,6 +84,10 @@ def test_the_whole_life_of_a_release(db: str, tmp_path: Path) -> None:
     assert run("rules", "withdraw", "4", "--by", "carol", "--db", db)[0] == 0
     status, out, err = run("rules", "propose", "--release", "1", *args, "roll back", "--db", db)
     assert (status, out) == (0, "5\n"), err
+    # The rollback's files were written to a scratch folder: its report names them as the release's, not by that path.
+    rolled = json.loads(run("rules", "show", "5", "--format", "json", "--db", db)[1])["report"]
+    assert rolled["source"] == "release 1's rules" and rolled["cases"]["note"] == "no test cases in rules/tests"
+    assert "engage-propose" not in json.dumps(rolled)
     assert run("rules", "approve", "5", "--by", "dana", "--justification", "back", "--db", db)[0] == 0
     states = [line.split()[1] for line in run("rules", "list", "--db", db, "--on", "2026-12-20")[1].splitlines()[1:-1]]
     assert states == ["superseded", "superseded", "rejected", "withdrawn", "in"]
@@ -115,6 +120,7 @@ def test_a_proposal_with_lint_errors_or_failing_cases_is_refused_saying_why(db: 
     status, out, err = run("rules", "propose", "--rules", str(rules), "--criteria", str(criteria), *args)
     assert (status, out) == (2, "")
     assert "lint-errors: the proposed rules have" in err and "nothing proposed" in err and "outcome.yaml:" in err
+    assert re.search(r"the proposed rules have \d+ lint errors?; ", err) and "(s)" not in err
 
     rules, criteria = _changed(tmp_path, "failing")
     edit(rules / "outcome.yaml", "outcome: request_information", "outcome: assess_needs")

@@ -288,6 +288,35 @@ def test_sigterm_interrupts_a_jobs_record_run_which_names_its_last_record_and_a_
     assert _count(db) == 3000 and query(db, "SELECT count(DISTINCT request_id) FROM log_records")[0][0] == 3000
 
 
+def test_a_sigterm_that_arrives_as_a_batch_commits_is_counted_in_the_interrupted_line(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signal lands after the log committed the second batch and before the run noted it:
+    the line must still count what the log holds, and name its last record."""
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in generate(350, seed=7)), "utf-8")
+    committed = LogStore.record
+    calls = []
+
+    def record_then_terminate(self: LogStore, *args: Any, **kwargs: Any) -> Any:
+        done = committed(self, *args, **kwargs)
+        calls.append(len(done))
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # delivered before this function returns its records
+        return done
+
+    monkeypatch.setattr(LogStore, "record", record_then_terminate)
+    argv = ["evaluate", str(batch), "--as-of", AS_OF, "--record", "--db", db, "--format", "jsonl", "--quiet"]
+    err = io.StringIO()
+    assert main(argv, io.StringIO(), err, io.StringIO()) == 130
+    recorded = _count(db)
+    assert recorded == 200 and calls == [100, 100]
+    last = query(db, "SELECT seq, request_id FROM log_records ORDER BY seq DESC")[0]
+    assert f"interrupted: recorded {recorded} decisions in " in err.getvalue(), err.getvalue()
+    assert f"the last is #{last[0]} ({last[1]})" in err.getvalue()
+    assert signal.getsignal(signal.SIGTERM) is not None and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def _count_quietly(db: str) -> int:
     try:
         return _count(db)

@@ -144,14 +144,15 @@ def test_sync_carries_new_english_strings_over_and_lists_what_is_left_to_transla
     monkeypatch.setattr(core, "LOCALE_DIR", tmp_path / "locale")
     old = tmp_path / "strings_en.py"
     old.write_text(
-        'EN: dict[str, str] = {\n    "queue.title": "Queue",\n    "letter.title": "Request for information",\n'
+        'EN: dict[str, str] = {\n    "queue.title": "Queue",\n    "queue.apply": "Show the requests",\n'
+        '    "letter.title": "Request for information",\n'
         '    "letter.asked.one": "{count} question",\n    "letter.asked.other": "{count} questions",\n}\n',
         "utf-8",
     )
     out, err = io.StringIO(), io.StringIO()
     assert catalogues.main(["sync", "--from", str(old)], out, err) == 1
     assert "fr: letter.title: not translated" in out.getvalue() and "es: letter.asked: not translated" in out.getvalue()
-    assert "queue.title" not in out.getvalue()
+    assert "queue.title" not in out.getvalue() and "fr: queue.apply: not translated" in out.getvalue()  # reworded
     english = catalogues.read("en")
     assert english["letter.asked"].forms == ("{count} question", "{count} questions")
     assert catalogues.read("fr")["queue.title"].forms == ("File d'attente",)  # kept

@@ -49,6 +49,9 @@ VISITS = {
     "/releases": ["/releases"],
     # 1: adopted at first use; 2: proposed, with its diff and impact and the Board's forms
     "/releases/{number}": ["/releases/1", "/releases/2"],
+    "/releases/editor": ["/releases/editor"],
+    # after the author's check of a broken outcome table (below): its messages and their marks
+    "/releases/editor/{kind}/{path:path}": ["/releases/editor/rules/outcome.yaml", "/releases/editor/criteria/fields.yaml"],
 }
 # Release 2 of the phone's log: one rule changed (a long diff line and an outcome change for the impact table).
 RELEASE_OLD = "        - {field: expertise_available, equals: true}\n    outcome: respond_ad_hoc"
@@ -195,6 +198,12 @@ def test_every_page_fits_a_390_px_phone(browser: Any, phone_server: str, tmp_pat
     author.get_by_role("button", name="Compare with the rules in force").click()
     author.get_by_role("heading", name="Changes of recommendation").wait_for()
     problems += problems_of(author, "the impact of a change")
+    author.goto("/releases/editor/rules/outcome.yaml")
+    text = author.get_by_label("Contents of rules/outcome.yaml")
+    text.fill(text.input_value().replace("outcome: respond_ad_hoc", "outcome: [respond_ad_hoc", 1))
+    author.get_by_role("button", name="Check", exact=True).click()
+    author.locator("ul.messages").wait_for()
+    problems += problems_of(author, "the editor's check")
     board = pages["board"]
     board.goto("/audit")
     board.get_by_role("button", name="Verify now").click()

@@ -78,7 +78,7 @@ def test_the_board_approves_a_proposed_change_in_the_browser_and_the_next_reques
     boris.shot("m2-releases-list")
     row.get_by_role("link", name="Release 2").click()
     page.wait_for_url("**/releases/2")
-    assert "Against release 1, in force today: 1 change(s)." in page.inner_text("main")
+    assert "Against release 1, in force today: 1 change." in page.inner_text("main")
     assert "Respond as one-off advice → Assess needs first" in page.inner_text("#impact ~ table, section[aria-labelledby=impact]")
     affected = page.locator("section[aria-labelledby=impact] a[href^='/decisions/']")
     assert affected.count() == 1 and "REQ-2026-0102" in affected.inner_text()

@@ -70,7 +70,7 @@ def test_an_uploaded_change_is_proposed_with_its_impact_and_the_board_approves_i
     assert re.search(r'<a href="/releases/1">Release 1</a></td>\s*<td>in force</td>\s*<td>intake</td>', listing)
 
     page = board.get("/releases/2").text
-    assert "Against release 1, in force today: 1 change(s)." in page
+    assert "Against release 1, in force today: 1 change." in page
     assert "<code>outcome.ad_hoc</code>" in page and "+            - {field: request.budget_usd, le: 100000}" in page
     assert re.search(r"Respond as one-off advice &rarr; Engage</td><td>1</td>", page)
     assert '<a href="/decisions/1">REQ-ADV-1 (#1)</a>' in page
@@ -154,7 +154,7 @@ def test_a_zip_of_rules_and_criteria_is_proposed(web: Site) -> None:
     assert submit(web.client("intake"), advisory("REQ-ADV-1")).status_code == 303
     response = propose_upload(author, [("policy.zip", buffer.getvalue())])
     assert response.status_code == 303, response.text
-    assert "1 change(s)" in author.get("/releases/2").text
+    assert "in force today: 1 change." in author.get("/releases/2").text
 
 
 @pytest.mark.parametrize(
@@ -189,3 +189,25 @@ def test_the_release_files_kept_are_the_uploaded_ones(web: Site) -> None:
     assert files["rules/outcome.yaml"] == changed_outcome()
     assert not any(name.startswith("rules/tests/") for name in files)
     assert Path("rules/outcome.yaml").name in {Path(n).name for n in files}
+
+
+def test_release_1_is_adopted_not_approved_and_the_release_in_force_shows_its_diff_against_its_predecessor(web: Site) -> None:
+    author, board = web.client("author"), web.client("board")
+    assert submit(web.client("intake"), advisory("REQ-ADV-1")).status_code == 303
+    listing = board.get("/releases").text
+    assert re.search(r"<td>in force</td>\s*<td>intake</td>\s*<td>Adopted at first use by intake</td>", listing)
+    first = board.get("/releases/1").text
+    assert "<dt>Adopted at first use by</dt><dd>intake</dd>" in first and "<dt>Approved by</dt>" not in first
+    assert "This is the release in force today. No release was in force before it." in first
+    assert propose_upload(author, [("outcome.yaml", changed_outcome())]).status_code == 303
+    assert board.post("/releases/2/approve", data={"csrf_token": token_of(board, "/releases/2"), "text": "ok"}).status_code == 303
+    page = board.get("/releases/2").text
+    assert "<dt>Approved by</dt><dd>board</dd>" in page
+    assert "This is the release in force today. Against release 1, in force before it: 1 change." in page
+    assert "+            - {field: request.budget_usd, le: 100000}" in page
+    # Steps are dated as the other pages date records (to the minute, UTC), not as raw ISO timestamps.
+    steps = re.findall(r"<td>(?:proposed|approved)</td><td>\w+</td><td>([^<]*)</td>", page)
+    assert len(steps) == 2 and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", s) for s in steps), steps
+    # Counts read as words: one request, one error or warning, no "(s)".
+    assert "(s)" not in page and "1 request of the log evaluated on 2026-11-24" in page
+    assert re.search(r"<p>0 errors, \d+ warnings?\.</p>", page)

@@ -45,6 +45,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/rules"): ("author", "board"),
     ("GET", "/rules/impact"): ("author",),
     ("POST", "/rules/impact"): ("author",),
+    ("GET", "/releases/editor"): ("author",),
+    ("GET", "/releases/editor/{kind}/{path:path}"): ("author",),
+    ("POST", "/releases/editor/check"): ("author",),
+    ("POST", "/releases/editor/propose"): ("author",),
+    ("POST", "/releases/editor/discard"): ("author",),
     ("GET", "/releases"): ("author", "board"),
     ("POST", "/releases"): ("author",),
     ("GET", "/releases/{number}"): ("author", "board"),
@@ -58,7 +63,14 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/accounts/{name}/tokens/{token_id}/revoke"): ("admin",),
 }
 # A concrete address for each route (records that do not exist are fine: the role check comes first).
-CONCRETE = {"{draft_id}": "999", "{seq}": "999", "{name}": "nobody", "{token_id}": "999", "{number}": "999"}
+CONCRETE = {
+    "{kind}/{path:path}": "rules/outcome.yaml",
+    "{draft_id}": "999",
+    "{seq}": "999",
+    "{name}": "nobody",
+    "{token_id}": "999",
+    "{number}": "999",
+}
 GUARDED = [(m, p, roles) for (m, p), roles in EXPECTED.items() if roles]
 
 

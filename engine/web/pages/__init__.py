@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import accounts, audit, batch, decisions, home, queue, releases, requests, rules
+from . import accounts, audit, batch, decisions, editor, home, queue, releases, requests, rules
 
-PAGE_MODULES: tuple[ModuleType, ...] = (home, requests, batch, queue, decisions, audit, rules, releases, accounts)
+# editor before releases: its /releases/editor... routes must come before /releases/{number}
+PAGE_MODULES: tuple[ModuleType, ...] = (home, requests, batch, queue, decisions, audit, rules, editor, releases, accounts)

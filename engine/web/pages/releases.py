@@ -14,19 +14,20 @@ import io
 import shutil
 import tempfile
 import zipfile
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
-from ...authoring.lint import lint
 from ...errors import EngageError
 from ...log.releases import PROPOSED, Release, ReleaseError, Releases, approve, reject, releases, withdraw
 from ...log.rulesets import write_files
 from ...releases.checks import Candidate, propose_checked
 from ...releases.diff import Change, diff
+from ..editing import check, shown
 from ..routing import Pages, form_of, signed_in, web
 from ..views import redirect, render, translator
 from .batch import safe_name
@@ -54,13 +55,21 @@ def _list_page(request: Request, status: int = 200, **context: Any) -> Response:
     return render(request, "releases.html", values, status)
 
 
-def _changes(request: Request, found: Releases, release: Release) -> tuple[Release | None, list[Change]]:
-    """The release in force today and what ``release`` changes from it."""
+def _changes(request: Request, found: Releases, release: Release) -> tuple[Release | None, Release | None, list[Change]]:
+    """The release in force today, the one ``release`` is compared with, and what it changes from that one.
+
+    A release is compared with the release in force today; the release in force itself with the
+    one in force the day before its own first day (its predecessor), so that its page still says
+    what it changed.
+    """
     w = web(request)
     current = found.in_force(w.config.today())
-    if current is None or current.number == release.number:
-        return current, []
-    return current, diff(w.store.ruleset_files(current.ruleset_hash), w.store.ruleset_files(release.ruleset_hash))
+    against = current
+    if current is not None and current.number == release.number:
+        against = found.in_force(release.effective_from - timedelta(days=1)) if release.effective_from else None
+    if against is None or against.number == release.number:
+        return current, None, []
+    return current, against, diff(w.store.ruleset_files(against.ruleset_hash), w.store.ruleset_files(release.ruleset_hash))
 
 
 def _release_page(request: Request, number: int, status: int = 200, error: str | None = None) -> Response:
@@ -70,7 +79,7 @@ def _release_page(request: Request, number: int, status: int = 200, error: str |
         release = found.get(number)
     except ReleaseError:
         return render(request, "error.html", {"kind": "no_release"}, 404)
-    current, changes = _changes(request, found, release)
+    current, against, changes = _changes(request, found, release)
     session = signed_in(request)
     report = release.report or {}
     return render(
@@ -80,6 +89,7 @@ def _release_page(request: Request, number: int, status: int = 200, error: str |
             "release": release,
             "state": found.state(release, w.config.today()),
             "current": current,
+            "against": against,
             "changes": changes,
             "lint_part": report.get("lint") or {},
             "cases": report.get("cases") or {},
@@ -138,12 +148,6 @@ def _unzip(base: Path, data: bytes, limit: int) -> list[str]:
     return placed
 
 
-def _clean(text: str, folder: Path) -> str:
-    for prefix in sorted({str(folder) + "/", str(folder.resolve()) + "/"}, key=len, reverse=True):
-        text = text.replace(prefix, "")
-    return text
-
-
 def _base_files(request: Request, found: Releases, base: Path) -> None:
     """The proposal starts from the release in force today (or the served files), with the authors' test cases."""
     w = web(request)
@@ -154,9 +158,34 @@ def _base_files(request: Request, found: Releases, base: Path) -> None:
     else:
         shutil.copytree(policy.rules_dir, base / "rules", ignore=shutil.ignore_patterns("tests"))
         shutil.copytree(policy.criteria_dir, base / "criteria")
+    add_cases(request, base)
+
+
+def add_cases(request: Request, base: Path) -> None:
+    """The authors' test cases of the served rules into the proposal's ``rules/tests`` (unless it has its own)."""
+    policy = web(request).engine.policy
     cases = Path(policy.rules_dir) / "tests" if policy.rules_dir else None
     if cases is not None and cases.is_dir() and not (base / "rules" / "tests").exists():
         shutil.copytree(cases, base / "rules" / "tests")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a proposal from the browser was refused: a sentence, and the checks' lines."""
+
+    message: str
+    lines: list[str]
+
+
+def propose_folder(request: Request, base: Path, label: str, note: str, effective: date) -> Release | Refusal:
+    """The rules under ``base`` (linted already, without error) checked and proposed as ``engage rules propose`` does."""
+    t = translator(request)
+    candidate = Candidate(label, base / "rules", base / "criteria", base)
+    try:
+        by = signed_in(request).account.name
+        return propose_checked(web(request).store, candidate, by=by, note=note, effective_from=effective)
+    except EngageError as exc:
+        return Refusal(t("releases.refused"), [shown(exc.message, base)])
 
 
 def register(pages: Pages) -> None:
@@ -167,7 +196,6 @@ def register(pages: Pages) -> None:
     @pages.post("/releases", roles=AUTHOR_ROLES)
     def propose_upload(request: Request, form: FormData = Depends(form_of)) -> Response:  # noqa: B008
         w, t = web(request), translator(request)
-        session = signed_in(request)
         note, effective_text = _text(form, "note"), _text(form, "effective_from")
         kept = {"note": note, "effective": effective_text}
 
@@ -208,15 +236,13 @@ def register(pages: Pages) -> None:
                     return refuse(t("releases.not_yaml", file=name))
             if not placed:
                 return refuse(t("releases.need_files"))
-            checked = lint(base / "rules", base / "criteria")
-            errors = [_clean(f.line(), base) for f in checked.findings if f.severity == "error"]
+            errors = [m.text for m in check(base) if m.severity == "error"]
             if errors:
-                return refuse(t("releases.lint_refused", count=len(errors)), errors)
-            candidate = Candidate(t("releases.uploaded", files=", ".join(sorted(placed))), base / "rules", base / "criteria")
-            try:
-                release = propose_checked(w.store, candidate, by=session.account.name, note=note, effective_from=effective)
-            except EngageError as exc:
-                return refuse(t("releases.refused"), [_clean(exc.message, base)])
+                return refuse(t.plural("releases.lint_refused", len(errors)), errors)
+            proposed = propose_folder(request, base, t("releases.uploaded", files=", ".join(sorted(placed))), note, effective)
+            if isinstance(proposed, Refusal):
+                return refuse(proposed.message, proposed.lines)
+            release = proposed
         return redirect(f"/releases/{release.number}", notice="release_proposed")
 
     @pages.get("/releases/{number}", roles=LIST_ROLES)
