@@ -187,3 +187,14 @@ def test_the_decision_page_writes_the_policys_words_and_reasons_in_the_pages_lan
         for c in policy.criteria:  # the four conditions' titles, the policy's own words
             assert c.title.translations[lang] in page and str(c.title) not in page, (lang, c.name)
     assert str(rule.reason).split("{")[0].strip() in html.unescape(client.get(address).text)  # English as recorded
+
+
+def test_the_forms_input_errors_are_in_the_pages_language_and_the_engines_own_words_in_english(web: Site) -> None:
+    client = web.client("intake")
+    wrong = request_form(id="REQ-LANG-2", **{"request.duration_months": "two years"})
+    data = dict(wrong, csrf_token=token_of(client, "/requests/new"), action="submit")
+    french = html.unescape(client.post("/requests/new", data=data, headers={"accept-language": "fr"}).text)
+    assert "Cette demande présente 1 problème" in french
+    assert "Cette réponse n'a pas la forme attendue" in french and "got 'two years'" not in french
+    english = html.unescape(client.post("/requests/new", data=data).text)
+    assert "There is 1 problem with this request" in english and "'two years'" in english
