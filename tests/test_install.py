@@ -128,3 +128,8 @@ def test_the_wheel_carries_every_catalogue_compiled_and_reads_the_compiled_one(i
     env = dict(os.environ, PYTHONPATH=str(site))
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert done.stdout == "engage.mo Français\n"
+    shutil.copy(ROOT / "examples" / EXAMPLE, tmp_path / "request.yaml")
+    french = installed.engage("evaluate", "request.yaml", *AS_OF, "--lang", "fr", cwd=tmp_path)
+    assert french.returncode == 0, french.stderr
+    assert "REQ-2026-0106: SOUMETTRE À L'EXAMEN DES EXCEPTIONS (exception_review)" in french.stdout  # the shipped policy's
+    assert "  priorité 55/100   au 24 novembre 2026 (indiquée)" in french.stdout  # the compiled catalogue's, and Babel's

@@ -7,5 +7,5 @@ authors' test cases (``cases``, ``casetest``), the trace of one decision and wha
 change it (``explain``), and the comparison of two versions of the rules on a corpus
 (``impact``).
 
-May import: ``engine.policy``, ``engine.evaluation``, ``engine.batches`` and ``engine.errors``.
+May import: ``engine.i18n``, ``engine.policy``, ``engine.evaluation``, ``engine.batches`` and ``engine.errors``.
 """

@@ -507,7 +507,7 @@ def render_text(explanation: Explanation, policy: Policy, lang: str | None = Non
         words("explain.as_of", day=words.date(d.as_of), source=source, rule=d.decisive_rule),
         words("explain.legend"),
     ]
-    names = {c.name: (words.of(c.short) if c.short else c.label) for c in policy.criteria}
+    names = {f"({c.letter}) {c.name}": f"({c.letter}) {words.of(c.short) if c.short else c.label}" for c in policy.criteria}
     for stage in explanation.stages:
         lines.append("")
         if stage.name == "outcome":

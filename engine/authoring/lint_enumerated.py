@@ -24,8 +24,8 @@ from .findings import (
     mandate_flag_findings,
     more_words,
     sorted_findings,
-    unwaivable,
     translation_findings,
+    unwaivable,
     version_findings,
 )
 

@@ -40,8 +40,8 @@ from .findings import (
     mandate_flag_findings,
     more_words,
     sorted_findings,
-    unwaivable,
     translation_findings,
+    unwaivable,
     version_findings,
 )
 

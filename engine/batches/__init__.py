@@ -7,5 +7,5 @@ and its worker processes (``parallel``, ``processes``), the intake template
 (``template``), decisions written out (``outputs``, ``workbooks``) and the progress bar
 (``progress``).
 
-May import: ``engine.policy``, ``engine.evaluation`` and ``engine.errors``.
+May import: ``engine.i18n``, ``engine.policy``, ``engine.evaluation`` and ``engine.errors``.
 """

@@ -138,8 +138,9 @@ def column_hint(column: Column, words: Words) -> str:
 
 
 def _plain(number: float, words: Words) -> str:
-    value = int(number) if number.is_integer() else number
-    return str(value) if words.lang == "en" else words.number(value)
+    """A bound as it is typed in the cell: digits only, no thousands separator (a decimal comma outside English)."""
+    text = str(int(number)) if number.is_integer() else str(number)
+    return text if words.lang == "en" else text.replace(".", words("template.decimal_mark"))
 
 
 def write_template(policy: Policy, lang: str | None = None) -> Any:
@@ -209,12 +210,16 @@ def write_template(policy: Policy, lang: str | None = None) -> Any:
 
 def _strict(factory: Any, title: str, error: str, words: Words, **rule: Any) -> Any:
     """A validation that refuses other input with ``error``; a blank cell is always allowed."""
-    return factory(allow_blank=True, showErrorMessage=True, errorTitle=title, error=words("template.or_blank", error=error), **rule)
+    return factory(
+        allow_blank=True, showErrorMessage=True, errorTitle=title, error=words("template.or_blank", error=error), **rule
+    )
 
 
 def _validation(factory: Any, column: Column, words: Words) -> Any:
     if column.kind == "bool":
-        return _strict(factory, words("template.yes_no"), words("template.choose_yes_no"), words, type="list", formula1='"yes,no"')
+        return _strict(
+            factory, words("template.yes_no"), words("template.choose_yes_no"), words, type="list", formula1='"yes,no"'
+        )
     if column.kind == "enum" and column.values:
         message = words("template.choose", sheet=VOCAB_SHEET)
         return _strict(factory, words("template.not_listed"), message, words, type="list", formula1=range_name(column.name))
@@ -247,7 +252,14 @@ def _validation(factory: Any, column: Column, words: Words) -> Any:
         kind = "whole" if column.kind == "integer" else "decimal"
         message = column_hint(column, words).split(".")[0]
         return _strict(
-            factory, words("template.a_number"), message, words, type=kind, operator="between", formula1=_number(low), formula2=_number(high)
+            factory,
+            words("template.a_number"),
+            message,
+            words,
+            type=kind,
+            operator="between",
+            formula1=_number(low),
+            formula2=_number(high),
         )
     return None
 

@@ -56,7 +56,9 @@ def _line(j: int) -> str:
         f"        - {{field: request.duration_months, le: {6 * j}}}\n"
         f"        - {{field: {flag}, equals: true}}\n"
         f"    outcome: {outcome}\n"
-        f"    reason: Grown line {j} of the benchmark.\n"
+        # in each language the shipped policy declares, so that a grown policy lints as clean as the shipped one
+        f"    reason: {{en: Grown line {j} of the benchmark., fr: Ligne {j} ajoutée pour le banc d'essai.,"
+        f" es: Línea {j} añadida para la prueba.}}\n"
         "    cite:\n      - {source: E/CN.4/2006/104, para: '21'}\n\n"
     )
 

@@ -24,8 +24,8 @@ from ..batches.processes import prestart
 from ..errors import EngageError, Location
 from .common import (
     add_as_of_argument,
-    add_lang_argument,
     add_db_argument,
+    add_lang_argument,
     add_policy_arguments,
     add_user_argument,
     current_user,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import EngageError, Location
 from ..report.document import gather, render_csv, report_html
-from .common import add_db_argument, day, open_store
+from .common import add_db_argument, add_lang_argument, day, open_store
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="date_to", type=day, metavar="YYYY-MM-DD", help="last day of the period")
     parser.add_argument("--out", metavar="FILE", default="-", help="where to write the report (default: standard output)")
     parser.add_argument("--format", choices=("html", "csv"), default="html", help="html (default) or csv for a spreadsheet")
+    add_lang_argument(parser, "the HTML report (the CSV keeps its codes and column names)")
     add_db_argument(parser)
 
 
@@ -35,8 +36,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise EngageError("bad-period", f"--from {args.date_from} is after --to {args.date_to}", Location("--from"))
     with open_store(args, read_only=True) as store:
-        data = gather(store, args.date_from, args.date_to)
-        text = render_csv(data.entries, data.criteria) if args.format == "csv" else report_html(store, data)
+        data = gather(store, args.date_from, args.date_to, lang=args.lang)
+        text = render_csv(data.entries, data.criteria) if args.format == "csv" else report_html(store, data, args.lang)
     if args.out == "-":
         streams.stdout.write(text)
     else:

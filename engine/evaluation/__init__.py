@@ -6,7 +6,7 @@ validation (``request``, and ``fastcheck``, the checker compiled from the schema
 stages of one evaluation (``stages``), the reuse of their results across requests
 (``reuse``), the rendering of reasons (``reasons``), the engine that puts them together
 (``evaluator``), the score (``score``), the decision (``decision``, ``stored_decision``)
-and its text (``render``).
+and its text (``render``), in the reader's language (``words``).
 
-May import: ``engine.policy`` and ``engine.errors``.
+May import: ``engine.i18n``, ``engine.policy`` and ``engine.errors``.
 """

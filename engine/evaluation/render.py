@@ -125,7 +125,13 @@ def render_decision(decision: Decision, policy: Policy, record: Mapping[str, Any
     maximum = f"{policy.priority.maximum:g}" if words.lang == "en" else words.number(policy.priority.maximum)
     when = words("render.given") if decision.as_of_source == "given" else words("render.today")
     lines.append(
-        words("render.priority", score=words.number(decision.priority_score), maximum=maximum, day=words.date(decision.as_of), when=when)
+        words(
+            "render.priority",
+            score=words.number(decision.priority_score),
+            maximum=maximum,
+            day=words.date(decision.as_of),
+            when=when,
+        )
     )
     lines.append(words("render.conditions"))
     names = _names(policy, words)

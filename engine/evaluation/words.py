@@ -13,9 +13,9 @@ from, or a rule the policy no longer has, it stays the decision's own sentence.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from ..i18n.catalogues import Translations, translations
@@ -86,13 +86,16 @@ class Words:
 
     # -- dates and numbers -----------------------------------------------------------------------------
 
-    def date(self, day: date | str) -> str:
+    def date(self, day: dt.date | str) -> str:
+        """ISO in English (as tools read it); ``24 novembre 2026`` in French.  A text that is not a date stays as it is."""
         if isinstance(day, str):
             try:
-                day = date.fromisoformat(day)
+                parsed = dt.date.fromisoformat(day)
             except ValueError:
                 return day
-        return day.isoformat() if self.lang == PLAIN else format_date(day, self.lang)
+        else:
+            parsed = day
+        return parsed.isoformat() if self.lang == PLAIN else format_date(parsed, self.lang)
 
     def number(self, value: float | int) -> str:
         return str(value) if self.lang == PLAIN else format_decimal(value, self.lang)
@@ -108,7 +111,7 @@ class Words:
 
     # -- reasons ---------------------------------------------------------------------------------------
 
-    def reason(self, reason: Reason, record: Mapping[str, Any] | None, as_of: date) -> str:
+    def reason(self, reason: Reason, record: Mapping[str, Any] | None, as_of: dt.date) -> str:
         """The reason's sentence in this language, with the values it quotes (the decision's own without a request)."""
         if self.lang == self.policy.languages[0] or record is None:
             return reason.message
@@ -122,7 +125,7 @@ class Words:
             return reason.message  # not translated: the sentence the decision carries, values filled as they were
         return PLACEHOLDER.sub(lambda m: self._quoted(m, record, as_of), text)
 
-    def _quoted(self, match: re.Match[str], record: Mapping[str, Any], as_of: date) -> str:
+    def _quoted(self, match: re.Match[str], record: Mapping[str, Any], as_of: dt.date) -> str:
         name = match.group(1)
         if name == "as_of":
             return self.date(as_of)

@@ -5,5 +5,5 @@ store and its hash chain (``store``), stored rulesets back as engines (``ruleset
 verify and replay (``audit``), the log as it stands now (``logview``), human decisions
 and corrections (``review``) and the exception register (``register``).
 
-May import: ``engine.policy``, ``engine.evaluation`` and ``engine.errors``.
+May import: ``engine.i18n``, ``engine.policy``, ``engine.evaluation`` and ``engine.errors``.
 """

@@ -3,5 +3,5 @@
 The figures computed from the decisions in force (``figures``), charts as inline SVG
 (``charts``) and the self-contained HTML or CSV report (``document``).
 
-May import: ``engine.policy``, ``engine.evaluation``, ``engine.log`` and ``engine.errors``.
+May import: ``engine.i18n``, ``engine.policy``, ``engine.evaluation``, ``engine.log`` and ``engine.errors``.
 """

@@ -16,6 +16,8 @@ from html import escape
 from typing import Any
 
 from ..evaluation.render import spreadsheet_text
+from ..i18n.catalogues import translations
+from ..i18n.formats import format_date, format_decimal, format_percent
 from ..log.logview import Entry, entries, superseded
 from ..log.register import RegisterEntry, build_register
 from ..log.releases import Releases, read_releases
@@ -181,48 +183,62 @@ def render_html(
     labels: Labels,
     log: LogInfo,
     releases: Sequence[ReleaseUse] = (),
+    lang: str | None = None,
 ) -> str:
-    """The report as one HTML document."""
+    """The report as one HTML document, in ``lang`` (default English; the policy's words come with ``labels``)."""
+    t = _Words(lang)
+
+    def T(text: str, **values: Any) -> str:  # a marker of translated text
+        return escape(t(text, **values), quote=False)  # text, never an attribute: quotes stay as written
+
     series = _outcome_series(figures, labels)
-    period = f"{figures.date_from.isoformat()} to {figures.date_to.isoformat()}"
+    period = t("{start} to {end}", start=t.date(figures.date_from), end=t.date(figures.date_to))
+    per = t(figures.granularity)
+    _pct = t.pct
+    _num = t.num
     parts: list[str] = []
     add = parts.append
     add("<!DOCTYPE html>")
-    add('<html lang="en"><head><meta charset="utf-8">')
+    add(f'<html lang="{t.lang}"><head><meta charset="utf-8">')
     add('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    add(f"<title>Engage: decisions from {escape(period)}</title>")
+    add(f"<title>{T('Engage: decisions from {period}', period=period)}</title>")
     add(f"<style>{CSS}</style></head><body>")
     add("<header>")
-    add("<h1>Technical cooperation requests: how they were decided</h1>")
-    add(f'<p class="meta">Report for the Board of Trustees. Decisions evaluated from <strong>{escape(period)}</strong>.')
-    add(" Recommendations are the engine's; the final decisions are people's. Dates are evaluation dates.</p>")
+    add(f"<h1>{T('Technical cooperation requests: how they were decided')}</h1>")
+    add(f'<p class="meta">{T("Report for the Board of Trustees. Decisions evaluated from")} <strong>{escape(period)}</strong>.')
+    add(" " + T("Recommendations are the engine's; the final decisions are people's. Dates are evaluation dates.") + "</p>")
     if log.chain_ok is True:
-        chain = '<span class="ok">intact</span>'
+        chain = f'<span class="ok">{T("intact")}</span>'
     elif log.chain_ok is False:
-        chain = '<span class="bad">BROKEN: run engage log verify</span>'
+        chain = f'<span class="bad">{T("BROKEN: run engage log verify")}</span>'
     else:
-        chain = "not checked"
+        chain = T("not checked")
     add(
-        f'<p class="meta">Decision log: {log.records} records, hash chain {chain}. Head record'
-        f' <span data-figure="log.head_seq">#{log.head_seq}</span>, hash <code class="hash">{escape(log.head_hash)}</code>.'
-        " Keep this number and hash: <code>engage log verify --anchor N:HASH</code> shows later whether the log was cut or"
-        " rewritten.</p>"
+        f'<p class="meta">{T("Decision log: {records} records, hash chain", records=log.records)} {chain}. {T("Head record")}'
+        f' <span data-figure="log.head_seq">#{log.head_seq}</span>, {T("hash")} '
+        f'<code class="hash">{escape(log.head_hash)}</code>.'
+        f" {T('Keep this number and hash:')} <code>engage log verify --anchor N:HASH</code>"
+        f" {T('shows later whether the log was cut or rewritten.')}</p>"
     )
-    add(
-        '<p class="print-choice no-print"><label><input type="checkbox" id="print-reasons">'
-        f" When printing, include section 8, the reasons for each of the {len(entries)} decisions"
-        " (about a page for every three)</label></p>"
+    print_choice = T(
+        "When printing, include section 8, the reasons for each of the {count} decisions (about a page for every three)",
+        count=len(entries),
     )
+    add(f'<p class="print-choice no-print"><label><input type="checkbox" id="print-reasons"> {print_choice}</label></p>')
     add("</header>")
     # Every section inside the one main landmark, so that a screen reader can jump to the content.
     add("<main>")
 
     add('<section class="cards">')
     cards = (
-        ("total", str(figures.total), "decisions in the period"),
-        ("exception_rate", _pct(figures.exception_rate), "of decisions came with an exception"),
-        ("follow_rate", _pct(figures.follow_rate), f"of {figures.human_decided} human decisions follow the engine"),
-        ("departures", str(len(figures.departures)), "departures from the recommendation"),
+        ("total", str(figures.total), t("decisions in the period")),
+        ("exception_rate", _pct(figures.exception_rate), t("of decisions came with an exception")),
+        (
+            "follow_rate",
+            _pct(figures.follow_rate),
+            t("of {count} human decisions follow the engine", count=figures.human_decided),
+        ),
+        ("departures", str(len(figures.departures)), t("departures from the recommendation")),
     )
     for name, value, what in cards:
         add(
@@ -232,8 +248,11 @@ def render_html(
     add("</section>")
 
     # 1. outcomes
-    add('<section id="outcomes"><h2>1. Recommendations by outcome</h2>')
-    add('<table><thead><tr><th>Outcome</th><th class="num">Decisions</th><th class="num">Share</th></tr></thead><tbody>')
+    add(f'<section id="outcomes"><h2>{T("1. Recommendations by outcome")}</h2>')
+    add(
+        f'<table><thead><tr><th>{T("Outcome")}</th><th class="num">{T("Decisions")}</th>'
+        f'<th class="num">{T("Share")}</th></tr></thead><tbody>'
+    )
     for code in figures.outcomes:
         count = figures.by_outcome.get(code, 0)
         share = count / figures.total if figures.total else None
@@ -241,23 +260,24 @@ def render_html(
             f"<tr><td>{escape(labels.outcome(code))}</td>{_fig(f'outcome.{code}', str(count))}"
             f"{_fig(f'outcome_share.{code}', _pct(share))}</tr>"
         )
-    add(f"<tr><th>All</th>{_fig('total', str(figures.total))}<td></td></tr></tbody></table>")
+    add(f"<tr><th>{T('All')}</th>{_fig('total', str(figures.total))}<td></td></tr></tbody></table>")
     over_time = stacked_columns(
-        f"Decisions per {figures.granularity} by outcome",
+        t("Decisions per {period} by outcome", period=per),
         [b.label for b in figures.buckets],
         series,
         [b.by_outcome for b in figures.buckets],
     )
-    add(f"<figure>{over_time}{_legend(series)}<figcaption>Decisions per {figures.granularity}, by outcome.</figcaption></figure>")
+    caption = T("Decisions per {period}, by outcome.", period=per)
+    add(f"<figure>{over_time}{_legend(series)}<figcaption>{caption}</figcaption></figure>")
     add("</section>")
 
     # 2. regions
-    add('<section id="regions"><h2>2. By region</h2>')
+    add(f'<section id="regions"><h2>{T("2. By region")}</h2>')
     region_rows = [(labels.region(r), figures.by_region[r]) for r in figures.regions]
     if region_rows:
-        add(f"<figure>{stacked_bars('Decisions per region by outcome', region_rows, series)}{_legend(series)}</figure>")
+        add(f"<figure>{stacked_bars(t('Decisions per region by outcome'), region_rows, series)}{_legend(series)}</figure>")
     head = "".join(f'<th class="num">{escape(labels.outcome(o))}</th>' for o in figures.outcomes)
-    add(f'<table class="matrix"><thead><tr><th>Region</th>{head}<th class="num">All</th></tr></thead><tbody>')
+    add(f'<table class="matrix"><thead><tr><th>{T("Region")}</th>{head}<th class="num">{T("All")}</th></tr></thead><tbody>')
     for r in figures.regions:
         row = figures.by_region[r]
         key = r or "none"
@@ -266,29 +286,29 @@ def render_html(
     add("</tbody></table></section>")
 
     # 3. exceptions
-    add('<section id="exceptions"><h2>3. Exceptions (E/CN.4/2006/104 para 23)</h2>')
+    add(f'<section id="exceptions"><h2>{T("3. Exceptions (E/CN.4/2006/104 para 23)")}</h2>')
     add("<table><tbody>")
-    add(f"<tr><td>Decisions with an exception</td>{_fig('exceptions.with', str(figures.with_exception))}</tr>")
-    add(f"<tr><td>Exception rate</td>{_fig('exceptions.rate', _pct(figures.exception_rate))}</tr>")
-    add(f"<tr><td>Exception applied</td>{_fig('exceptions.applied', str(figures.exceptions_applied))}</tr>")
-    add(f"<tr><td>Exception rejected</td>{_fig('exceptions.rejected', str(figures.exceptions_rejected))}</tr>")
+    add(f"<tr><td>{T('Decisions with an exception')}</td>{_fig('exceptions.with', str(figures.with_exception))}</tr>")
+    add(f"<tr><td>{T('Exception rate')}</td>{_fig('exceptions.rate', _pct(figures.exception_rate))}</tr>")
+    add(f"<tr><td>{T('Exception applied')}</td>{_fig('exceptions.applied', str(figures.exceptions_applied))}</tr>")
+    add(f"<tr><td>{T('Exception rejected')}</td>{_fig('exceptions.rejected', str(figures.exceptions_rejected))}</tr>")
     add("</tbody></table>")
     trend_series = [
-        Series("with", "Share of decisions with an exception", "#0072B2"),
-        Series("applied", "Share with an exception applied", "#009E73"),
+        Series("with", t("Share of decisions with an exception"), "#0072B2"),
+        Series("applied", t("Share with an exception applied"), "#009E73"),
     ]
     labels_ = [b.label for b in figures.buckets]
     trend_values: list[Mapping[str, float | None]] = [
         {"with": b.exception_rate, "applied": None if not b.total else b.applied / b.total} for b in figures.buckets
     ]
     add(
-        f"<figure>{lines(f'Exception rate per {figures.granularity}', labels_, trend_series, trend_values)}"
-        f"{_legend(trend_series)}<figcaption>Exception rate per {figures.granularity} (no point: no decisions that"
-        f" {figures.granularity}).</figcaption></figure>"
+        f"<figure>{lines(t('Exception rate per {period}', period=per), labels_, trend_series, trend_values)}"
+        f"{_legend(trend_series)}<figcaption>"
+        f"{T('Exception rate per {period} (no point: no decisions that {period}).', period=per)}</figcaption></figure>"
     )
     add(
-        '<table><thead><tr><th>Period</th><th class="num">Decisions</th><th class="num">With exception</th>'
-        '<th class="num">Rate</th></tr></thead><tbody>'
+        f'<table><thead><tr><th>{T("Period")}</th><th class="num">{T("Decisions")}</th><th class="num">{T("With exception")}</th>'
+        f'<th class="num">{T("Rate")}</th></tr></thead><tbody>'
     )
     for b in figures.buckets:
         add(
@@ -296,34 +316,43 @@ def render_html(
             f"{_fig(f'trend.{b.label}.with', str(b.with_exception))}{_fig(f'trend.{b.label}.rate', _pct(b.exception_rate))}</tr>"
         )
     add("</tbody></table>")
-    add("<h3>Exception register</h3>")
+    add(f"<h3>{T('Exception register')}</h3>")
     if register:
         add(
-            '<table class="register"><thead><tr><th>Request</th><th>Waives</th><th>Status</th><th>Expires</th>'
-            "<th>Justification; who asked and who approved</th><th>Decisions</th></tr></thead><tbody>"
+            f'<table class="register"><thead><tr><th>{T("Request")}</th><th>{T("Waives")}</th>'
+            f"<th>{T('Status')}</th><th>{T('Expires')}</th>"
+            f"<th>{T('Justification; who asked and who approved')}</th><th>{T('Decisions')}</th></tr></thead><tbody>"
         )
+
+        def waived(name: str) -> str:  # English keeps the code in words; a translation names the condition
+            return name.replace("_", " ") if t.lang == "en" else labels.criterion_short(name).split(") ", 1)[-1]
+
         for item in register:
             uses = ", ".join(
-                f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(u.decision.replace("_", " "))}'
-                + (f" (superseded by #{u.superseded_by})" if u.superseded_by else "")
+                f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(t(u.decision.replace("_", " ")))}'
+                + (" " + T("(superseded by #{seq})", seq=u.superseded_by) if u.superseded_by else "")
                 for u in item.uses
             )
-            who = f"requested by {item.requested_by or '(nobody)'}; approved by {item.approved_by or '(not approved)'}"
+            who = t(
+                "requested by {who}; approved by {by}",
+                who=item.requested_by or t("(nobody)"),
+                by=item.approved_by or t("(not approved)"),
+            )
             add(
                 f'<tr data-exception="{escape(item.request_id)}"><td class="id">{escape(item.request_id)}</td>'
-                f"<td>{escape(', '.join(w.replace('_', ' ') for w in item.waives))}</td>"
-                f"<td>{escape(item.status.replace('_', ' '))}</td>"
-                f'<td class="num">{escape(item.expires or "(none)")}</td>'
-                f'<td>{escape(item.justification or "(no justification)")}<div class="who">{escape(who)}</div></td>'
+                f"<td>{escape(', '.join(waived(w) for w in item.waives))}</td>"
+                f"<td>{escape(t(item.status.replace('_', ' ')))}</td>"
+                f'<td class="num">{escape(t.date(item.expires) if item.expires else t("(none)"))}</td>'
+                f'<td>{escape(item.justification or t("(no justification)"))}<div class="who">{escape(who)}</div></td>'
                 f"<td>{uses}</td></tr>"
             )
         add("</tbody></table>")
     else:
-        add("<p>No exceptions in the period.</p>")
+        add(f"<p>{T('No exceptions in the period.')}</p>")
     add("</section>")
 
     # 4. conditions
-    add('<section id="conditions"><h2>4. Conditions most often not met (para 19)</h2>')
+    add(f'<section id="conditions"><h2>{T("4. Conditions most often not met (para 19)")}</h2>')
     status_series = [Series(k, labels.statuses.get(k, k), c) for k, c in STATUS_COLORS.items()]
     cond_rows = [
         (labels.criterion_short(c.name), {"unmet": c.unmet, "partial": c.partial, "unknown": c.unknown})
@@ -335,8 +364,8 @@ def render_html(
             f"{_legend(status_series)}</figure>"
         )
     add(
-        '<table><thead><tr><th>Condition</th><th class="num">Not met</th><th class="num">Partly met</th>'
-        '<th class="num">Unknown</th><th class="num">Share not met</th></tr></thead><tbody>'
+        f'<table><thead><tr><th>{T("Condition")}</th><th class="num">{T("Not met")}</th><th class="num">{T("Partly met")}</th>'
+        f'<th class="num">{T("Unknown")}</th><th class="num">{T("Share not met")}</th></tr></thead><tbody>'
     )
     for c in figures.conditions:
         share = c.unmet / figures.total if figures.total else None
@@ -348,60 +377,66 @@ def render_html(
     add("</tbody></table></section>")
 
     # 5. priority scores
-    add('<section id="scores"><h2>5. Priority scores</h2>')
-    score_series = [Series("n", "Decisions", "#0b5e8c")]
+    add(f'<section id="scores"><h2>{T("5. Priority scores")}</h2>')
+    score_series = [Series("n", t("Decisions"), "#0b5e8c")]
     histogram = stacked_columns(
-        "Priority score distribution", [b for b, _ in figures.score_bins], score_series, [{"n": n} for _, n in figures.score_bins]
+        t("Priority score distribution"),
+        [b for b, _ in figures.score_bins],
+        score_series,
+        [{"n": n} for _, n in figures.score_bins],
     )
-    add(f"<figure>{histogram}<figcaption>Decisions by priority score (0-100; a decline scores 0).</figcaption></figure>")
+    add(f"<figure>{histogram}<figcaption>{T('Decisions by priority score (0-100; a decline scores 0).')}</figcaption></figure>")
     add("<table><tbody>")
-    add(f"<tr><td>Mean score</td>{_fig('score.mean', _num(figures.score_mean))}</tr>")
-    add(f"<tr><td>Median score</td>{_fig('score.median', _num(figures.score_median))}</tr>")
+    add(f"<tr><td>{T('Mean score')}</td>{_fig('score.mean', _num(figures.score_mean))}</tr>")
+    add(f"<tr><td>{T('Median score')}</td>{_fig('score.median', _num(figures.score_median))}</tr>")
     add("</tbody></table>")
-    add('<table><thead><tr><th>Score</th><th class="num">Decisions</th></tr></thead><tbody>')
+    add(f'<table><thead><tr><th>{T("Score")}</th><th class="num">{T("Decisions")}</th></tr></thead><tbody>')
     for label, count in figures.score_bins:
         add(f"<tr><td>{escape(label)}</td>{_fig(f'score.bin.{label}', str(count))}</tr>")
     add("</tbody></table></section>")
 
     # 6. human decisions
-    add('<section id="human"><h2>6. Human decisions: following the engine</h2>')
+    add(f'<section id="human"><h2>{T("6. Human decisions: following the engine")}</h2>')
     add("<table><tbody>")
-    add(f"<tr><td>Decisions with a human decision recorded</td>{_fig('human.decided', str(figures.human_decided))}</tr>")
-    add(f"<tr><td>Following the engine's recommendation</td>{_fig('human.followed', str(figures.human_followed))}</tr>")
-    add(f"<tr><td>Departing from it</td>{_fig('human.departures', str(len(figures.departures)))}</tr>")
-    add(f"<tr><td>Follow rate</td>{_fig('human.follow_rate', _pct(figures.follow_rate))}</tr>")
-    add(f"<tr><td>Awaiting a human decision</td>{_fig('human.awaiting', str(figures.awaiting))}</tr>")
-    add(f"<tr><td>Decisions that correct an earlier record</td>{_fig('corrections', str(figures.corrections))}</tr>")
+    add(f"<tr><td>{T('Decisions with a human decision recorded')}</td>{_fig('human.decided', str(figures.human_decided))}</tr>")
+    following = T("Following the engine's recommendation")
+    add(f"<tr><td>{following}</td>{_fig('human.followed', str(figures.human_followed))}</tr>")
+    add(f"<tr><td>{T('Departing from it')}</td>{_fig('human.departures', str(len(figures.departures)))}</tr>")
+    add(f"<tr><td>{T('Follow rate')}</td>{_fig('human.follow_rate', _pct(figures.follow_rate))}</tr>")
+    add(f"<tr><td>{T('Awaiting a human decision')}</td>{_fig('human.awaiting', str(figures.awaiting))}</tr>")
+    add(f"<tr><td>{T('Decisions that correct an earlier record')}</td>{_fig('corrections', str(figures.corrections))}</tr>")
     add("</tbody></table>")
-    add("<h3>Every departure, with its justification</h3>")
+    add(f"<h3>{T('Every departure, with its justification')}</h3>")
     if figures.departures:
         add(
-            "<table><thead><tr><th>Request</th><th>Engine recommended</th><th>Decided</th><th>By</th>"
-            "<th>Justification</th></tr></thead><tbody>"
+            f"<table><thead><tr><th>{T('Request')}</th><th>{T('Engine recommended')}</th>"
+            f"<th>{T('Decided')}</th><th>{T('By')}</th>"
+            f"<th>{T('Justification')}</th></tr></thead><tbody>"
         )
         for d in figures.departures:
             add(
                 f'<tr data-departure="{d.entry.seq}">'
                 f'<td class="id"><a href="#d-{d.entry.seq}">{escape(d.entry.request_id)}</a></td>'
                 f"<td>{escape(labels.outcome(d.human.engine_outcome))}</td><td>{escape(labels.outcome(d.human.outcome))}</td>"
-                f"<td>{escape(d.human.by)}</td><td>{escape(d.human.justification or '(none recorded)')}</td></tr>"
+                f"<td>{escape(d.human.by)}</td><td>{escape(d.human.justification or t('(none recorded)'))}</td></tr>"
             )
         add("</tbody></table>")
     else:
-        add("<p>No departures in the period.</p>")
+        add(f"<p>{T('No departures in the period.')}</p>")
     add("</section>")
 
     # 7. decisions
-    add('<section id="decisions" class="pagebreak"><h2>7. Decisions</h2>')
+    add(f'<section id="decisions" class="pagebreak"><h2>{T("7. Decisions")}</h2>')
     add(
-        "<table><thead><tr><th>#</th><th>As of</th><th>Request</th><th>Country</th><th>Region</th><th>Outcome</th>"
-        '<th class="num">Score</th><th>Exception</th><th>Human decision</th></tr></thead><tbody>'
+        f"<table><thead><tr><th>{T('#')}</th><th>{T('As of')}</th><th>{T('Request')}</th>"
+        f"<th>{T('Country')}</th><th>{T('Region')}</th><th>{T('Outcome')}</th>"
+        f'<th class="num">{T("Score")}</th><th>{T("Exception")}</th><th>{T("Human decision")}</th></tr></thead><tbody>'
     )
     for e in entries:
-        exc = ", ".join(str(x.get("decision", "")).replace("_", " ") for x in e.exceptions) or "-"
-        human = "awaiting" if e.human is None else f"{labels.outcome(e.human.outcome)} ({e.human.by})"
+        exc = ", ".join(t(str(x.get("decision", "")).replace("_", " ")) for x in e.exceptions) or "-"
+        human = t("awaiting") if e.human is None else f"{labels.outcome(e.human.outcome)} ({e.human.by})"
         add(
-            f'<tr data-decision="{e.seq}"><td><a href="#d-{e.seq}">#{e.seq}</a></td><td class="id">{escape(e.as_of)}</td>'
+            f'<tr data-decision="{e.seq}"><td><a href="#d-{e.seq}">#{e.seq}</a></td><td class="id">{escape(t.date(e.as_of))}</td>'
             f'<td class="id">{escape(e.request_id)}</td><td>{escape(e.country or "-")}</td>'
             f"<td>{escape(labels.region(e.region))}</td>"
             f'<td>{escape(labels.outcome(e.outcome))}</td><td class="num">{_num(e.priority_score)}</td>'
@@ -409,24 +444,30 @@ def render_html(
         )
     add("</tbody></table>")
     add(
-        '<p class="print-only meta">The reasons for each decision (section 8) are not in this printout: open the'
-        ' report in a browser, tick "include section 8" at the top, and print again to have them.</p>'
+        '<p class="print-only meta">'
+        + T(
+            "The reasons for each decision (section 8) are not in this printout: open the report in a browser,"
+            ' tick "include section 8" at the top, and print again to have them.'
+        )
+        + "</p>"
     )
     add("</section>")
 
     # 8. reasons
-    add('<section id="reasons" class="pagebreak"><h2>8. Reasons for each decision</h2>')
+    add(f'<section id="reasons" class="pagebreak"><h2>{T("8. Reasons for each decision")}</h2>')
     for e in entries:
-        add(_decision_block(e, labels))
+        add(_decision_block(e, labels, t))
     add("</section>")
 
     # 9. the releases of the rules that decided
-    add('<section id="releases"><h2>9. Releases of the rules in force</h2>')
+    add(f'<section id="releases"><h2>{T("9. Releases of the rules in force")}</h2>')
     if releases:
         add(
-            '<table><thead><tr><th scope="col">Release</th><th scope="col">In force from</th><th scope="col">Proposed by</th>'
-            '<th scope="col">Approved by</th><th scope="col">Approved on</th><th scope="col">Justification</th>'
-            '<th scope="col" class="num">Decisions in the period</th></tr></thead><tbody>'
+            f'<table><thead><tr><th scope="col">{T("Release")}</th><th scope="col">{T("In force from")}</th>'
+            f'<th scope="col">{T("Proposed by")}</th>'
+            f'<th scope="col">{T("Approved by")}</th><th scope="col">{T("Approved on")}</th>'
+            f'<th scope="col">{T("Justification")}</th>'
+            f'<th scope="col" class="num">{T("Decisions in the period")}</th></tr></thead><tbody>'
         )
         for use in releases:
             add(
@@ -436,12 +477,12 @@ def render_html(
             )
         add("</tbody></table>")
     else:
-        add("<p>No release of the rules was in force in this period.</p>")
+        add(f"<p>{T('No release of the rules was in force in this period.')}</p>")
     add("</section>")
     add("</main>")
     add(
-        f'<footer class="meta small"><p>Made by engage from the decision log {escape(log.where)}.'
-        " Each decision can be replayed with the rules that made it: engage log verify.</p></footer>"
+        f'<footer class="meta small"><p>{T("Made by engage from the decision log {where}.", where=log.where)}'
+        f" {T('Each decision can be replayed with the rules that made it: engage log verify.')}</p></footer>"
     )
     add("</body></html>")
     return "\n".join(parts) + "\n"
@@ -458,14 +499,14 @@ def _reason_items(reasons: Iterable[Mapping[str, Any]]) -> str:
     return "<ul>" + "".join(items) + "</ul>" if items else ""
 
 
-def _decision_block(e: Entry, labels: Labels) -> str:
+def _decision_block(e: Entry, labels: Labels, t: _Words | None = None) -> str:
+    t = t or _Words(None)
     d = e.decision
     out = [f'<div class="decision" id="d-{e.seq}"><h3>#{e.seq} {escape(e.request_id)}: {escape(labels.outcome(e.outcome))}</h3>']
+    corrects = "; " + t("corrects #{seq}", seq=e.corrects) if e.corrects else ""
     out.append(
-        f'<p class="small">As of {escape(e.as_of)}; priority {_num(e.priority_score)};'
-        f' ruleset <span class="hash">{escape(e.record.ruleset_hash or "")}</span>'
-        + (f"; corrects #{e.corrects}" if e.corrects else "")
-        + "</p>"
+        f'<p class="small">{escape(t("As of {day}; priority {score};", day=t.date(e.as_of), score=t.num(e.priority_score)))}'
+        f' {escape(t("ruleset"))} <span class="hash">{escape(e.record.ruleset_hash or "")}</span>{escape(corrects)}</p>'
     )
     out.append(_reason_items(d.get("reasons", ())[:1]))
     criteria = d.get("criteria", {})
@@ -480,22 +521,53 @@ def _decision_block(e: Entry, labels: Labels) -> str:
         )
     out.append("<ul>" + "".join(rows) + "</ul>")
     if d.get("missing"):
-        out.append(f'<p class="small">Missing information: {escape(", ".join(d["missing"]))}</p>')
+        out.append(f'<p class="small">{escape(t("Missing information: {fields}", fields=", ".join(d["missing"])))}</p>')
     for x in e.exceptions:
-        out.append(
-            f'<p class="small">Exception {escape(str(x.get("decision", "")).replace("_", " "))}: waives'
-            f" {escape(', '.join(x.get('waives') or ()) or 'nothing')}; requested by {escape(str(x.get('requested_by')))};"
-            f" approved by {escape(str(x.get('approved_by')))}; expires {escape(str(x.get('expires')))}.</p>"
+        text = t(
+            "Exception {state}: waives {waives}; requested by {who}; approved by {by}; expires {day}.",
+            state=t(str(x.get("decision", "")).replace("_", " ")),
+            waives=", ".join(x.get("waives") or ()) or t("nothing"),
+            who=str(x.get("requested_by")),
+            by=str(x.get("approved_by")),
+            day=t.date(str(x.get("expires"))) if x.get("expires") else str(x.get("expires")),
         )
+        out.append(f'<p class="small">{escape(text)}</p>')
     if e.human is not None:
         h = e.human
-        out.append(
-            f'<p class="small">Human decision #{h.record.seq}: {escape(labels.outcome(h.outcome))} by {escape(h.by)}'
-            + ("" if h.follows else f" (departs: {escape(h.justification or '')})")
-            + "</p>"
-        )
+        departs = "" if h.follows else " " + t("(departs: {why})", why=h.justification or "")
+        human = t("Human decision #{seq}: {outcome} by {by}", seq=h.record.seq, outcome=labels.outcome(h.outcome), by=h.by)
+        out.append(f'<p class="small">{escape(human + departs)}</p>')
     out.append("</div>")
     return "".join(out)
+
+
+class _Words:
+    """The report's fixed words in ``lang``: its own English is the msgid (catalogue ``report``), dates and numbers by Babel."""
+
+    def __init__(self, lang: str | None) -> None:
+        self.lang = lang or "en"
+        self.catalogue = translations("report", self.lang)
+
+    def __call__(self, text: str, /, **values: Any) -> str:
+        return self.catalogue.text(text, **values)
+
+    def date(self, day: date | str) -> str:
+        if self.lang == "en":
+            return day if isinstance(day, str) else day.isoformat()
+        try:
+            return format_date(day if isinstance(day, date) else date.fromisoformat(day), self.lang, "medium")
+        except ValueError:
+            return str(day)
+
+    def pct(self, value: float | None) -> str:
+        if self.lang == "en":
+            return _pct(value)
+        return self("n/a") if value is None else format_percent(value, self.lang, decimals=1)
+
+    def num(self, value: float | None) -> str:
+        if self.lang == "en":
+            return _num(value)
+        return self("n/a") if value is None else format_decimal(value, self.lang)
 
 
 CSV_COLUMNS = (
@@ -573,8 +645,14 @@ class ReportData:
         return compute(self.entries, self.date_from, self.date_to, outcome_order=self.outcomes, criteria_order=self.criteria)
 
 
-def gather(store: LogStore, date_from: date | None = None, date_to: date | None = None, today: date | None = None) -> ReportData:
-    """What the report of a period shows; the period defaults to the first and last evaluation dates."""
+def gather(
+    store: LogStore,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    today: date | None = None,
+    lang: str | None = None,
+) -> ReportData:
+    """What the report of a period shows; the period defaults to the first and last evaluation dates (``lang``: of the labels)."""
     with store.reading() as conn:
         found = entries(store, conn, date_from=date_from, date_to=date_to)
         every_decision = store.select(conn, records.c.decision.isnot(None))
@@ -594,7 +672,7 @@ def gather(store: LogStore, date_from: date | None = None, date_to: date | None 
     return ReportData(
         found,
         register,
-        Labels.of(policy),
+        Labels.of(policy, lang),
         policy.criterion_names if policy else (),
         tuple(policy.vocab.outcomes) if policy else (),
         start,
@@ -603,10 +681,10 @@ def gather(store: LogStore, date_from: date | None = None, date_to: date | None 
     )
 
 
-def report_html(store: LogStore, data: ReportData) -> str:
+def report_html(store: LogStore, data: ReportData, lang: str | None = None) -> str:
     """The whole report as one HTML page, with the state of the chain (checked without replay)."""
     from ..log.audit import verify
 
     chain = verify(store, replay=False)
     info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
-    return render_html(data.figures(), data.entries, data.register, data.labels, info, data.releases)
+    return render_html(data.figures(), data.entries, data.register, data.labels, info, data.releases, lang)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from ..log.logview import Entry, HumanDecision
 from ..log.register import RegisterEntry
 from ..policy.model import Policy
+from ..policy.texts import in_language
 
 WEEKLY_UP_TO_DAYS = 62
 SCORE_BINS = tuple((low, low + 9 if low < 90 else 100) for low in range(0, 100, 10))  # 0-9, ..., 90-100
@@ -31,16 +32,21 @@ class Labels:
     short: Mapping[str, str] = field(default_factory=dict)  # name -> "(a) mandate integrity"
 
     @classmethod
-    def of(cls, policy: Policy | None) -> Labels:
+    def of(cls, policy: Policy | None, lang: str | None = None) -> Labels:
+        """The policy's words for its codes, in ``lang`` where the policy has them (None: its first language)."""
         if policy is None:
             return cls()
         vocab = policy.vocab
+
+        def of(text: str) -> str:
+            return in_language(text, lang)
+
         return cls(
-            {k: t.label for k, t in vocab.outcomes.items()},
-            {k: t.label for k, t in vocab.regions.items()},
-            dict(vocab.status_labels),
-            {c.name: f"({c.letter}) {c.title}" for c in policy.criteria},
-            {c.name: f"({c.letter}) {c.label}" for c in policy.criteria},
+            {k: of(t.label) for k, t in vocab.outcomes.items()},
+            {k: of(t.label) for k, t in vocab.regions.items()},
+            {k: of(v) for k, v in vocab.status_labels.items()},
+            {c.name: f"({c.letter}) {of(c.title)}" for c in policy.criteria},
+            {c.name: f"({c.letter}) {of(c.short) if c.short and lang else c.label}" for c in policy.criteria},
         )
 
     def outcome(self, code: str) -> str:

@@ -89,8 +89,8 @@ def test_cases_run_against_other_rules(tmp_path: Path) -> None:
     policy = copy_policy(tmp_path / "p")
     policy.replace(
         "rules/partnership.yaml",
-        "    status: partial\n    reason: A national counterpart",
-        "    status: met\n    reason: A national counterpart",
+        "    status: partial\n    reason:\n      en: A national counterpart",
+        "    status: met\n    reason:\n      en: A national counterpart",
     )
     status, out, _ = run(str(CASES / "partnership.yaml"), "--rules", str(policy.rules), "--criteria", str(policy.criteria))
     assert status == 1

@@ -200,7 +200,7 @@ def test_bad_rule_sets_and_bad_inputs(corpus: Path, old_and_new: tuple[Path, Pat
 def test_a_request_only_one_side_accepts(corpus: Path, tmp_path: Path) -> None:
     old = copy_policy(tmp_path / "t-old")
     new = copy_policy(tmp_path / "t-new")
-    new.replace("criteria/vocabularies.yaml", "  migration: {label: Migration}\n", "")
+    new.replace("criteria/vocabularies.yaml", "  migration: {label: {en: Migration, fr: Migrations, es: Migración}}\n", "")
     (corpus / "g-migration.yaml").write_text(
         yaml.safe_dump(dict(base_request(request__themes=["migration"]), id="G"), sort_keys=False), "utf-8"
     )

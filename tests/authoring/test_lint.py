@@ -175,7 +175,7 @@ def test_lint_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path) ->
     assert status == 1
     lines = out.splitlines()
     assert re.fullmatch(
-        r".*/rules/outcome\.yaml:117:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
+        r".*/rules/outcome\.yaml:158:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
         r" source in the"
         r" sources file \(did you mean 'TC-Report-1998'\?\) \[unknown-source\]",
         lines[0],
@@ -220,7 +220,7 @@ def test_lint_json(tmp_path: Path) -> None:
     assert data["errors"] == 3 and data["warnings"] == 0
     first = data["findings"][0]
     assert first["check"] == "rule-conflict" and first["severity"] == "error"
-    assert first["line"] == 20 and first["col"] == 5
+    assert first["line"] == 23 and first["col"] == 5
     assert first["witness"]["request"]["strategy"] == {"status": "adopted", "request_in_strategy": True}
     assert first["witness"]["fields"] == {"strategy.status": "adopted", "strategy.request_in_strategy": True}
     # Deterministic: the same files give the same bytes.
@@ -231,3 +231,34 @@ def test_lint_on_a_missing_directory(tmp_path: Path) -> None:
     status, out, _ = run("--rules", str(tmp_path / "nowhere"))
     assert status == 2  # nothing was checked: a user error, not a finding
     assert out.splitlines()[0].endswith("nowhere: error: the rules directory does not exist [not-a-directory]")
+
+
+def test_a_missing_translation_is_a_warning_at_the_text(tmp_path: Path) -> None:
+    policy = copy_policy(tmp_path / "p")
+    policy.replace(
+        "rules/partnership.yaml",
+        "      es: Una contraparte nacional se ha comprometido con la labor y la sociedad civil participa en ella.\n",
+        "",
+    )
+    status, out, _ = run("--rules", str(policy.rules), "--criteria", str(policy.criteria))
+    assert status == 0, out  # a warning: readers of Spanish get the English sentence, the decision is right
+    line, summary = out.splitlines()
+    text = (policy.rules / "partnership.yaml").read_text("utf-8").splitlines()
+    at = text.index("    reason:", text.index("  - id: partnership.full")) + 2  # the map's first entry, en:
+    assert line == (
+        f"{policy.rules / 'partnership.yaml'}:{at}:7: warning: rule 'partnership.full': reason:"
+        " not written in es (written in: en, fr) [missing-translation]"
+    )
+    assert summary == "0 errors, 1 warning (42 rules checked by the solver)"
+
+
+def test_a_language_declared_but_not_written_is_reported_for_every_text(tmp_path: Path) -> None:
+    from engine.policy.loader import load_policy
+
+    policy = copy_policy(tmp_path / "p")
+    policy.replace("criteria/vocabularies.yaml", "languages: [en, fr, es]", "languages: [en, fr, es, ar]")
+    report = lint(policy.rules, policy.criteria)
+    missing = _of(report, "missing-translation")
+    texts = load_policy(policy.rules, policy.criteria).texts
+    assert len(missing) == len(texts) > 200 and report.errors == 0
+    assert all(f.message.endswith("not written in ar (written in: en, fr, es)") for f in missing)

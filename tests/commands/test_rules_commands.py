@@ -71,8 +71,8 @@ def test_the_whole_life_of_a_release(db: str, tmp_path: Path) -> None:
 
     diff = run("rules", "diff", "1", "2", "--db", db)[1].splitlines()
     assert diff[0] == "release 1 -> release 2: 1 change" and diff[1] == "changed rule outcome.mandate_unknown"
-    assert any(line.startswith("  -    reason: Information is missing") for line in diff)
-    assert any(line.startswith("  +    reason: Information is lacking") for line in diff)
+    assert any(line.startswith("  -      en: Information is missing") for line in diff)
+    assert any(line.startswith("  +      en: Information is lacking") for line in diff)
 
     # Rejection, withdrawal, rollback (proposing release 1's rules again).
     args = ("--effective", "2026-12-20", "--by", "carol", "--note")
@@ -151,6 +151,6 @@ def test_a_proposal_from_a_git_revision_and_its_diff(db: str, tmp_path: Path) ->
     shown = json.loads(run("rules", "show", "2", "--format", "json", "--db", db)[1])
     assert shown["report"]["source"].startswith("revision HEAD (") and shown["state"] == "proposed"
     diff = run("rules", "diff", "1", "2", "--db", db)[1]
-    assert "+    reason: Information is lacking to establish" in diff and "Uncommitted" not in diff
+    assert "+      en: Information is lacking to establish" in diff and "Uncommitted" not in diff
     status, _, err = run("rules", "propose", "--revision", "HEAD", "--rules", str(rules), *args)
     assert status == 2 and "bad-arguments" in err

@@ -50,7 +50,9 @@ def test_two_versions_of_a_rule_hand_over_on_a_date(tmp_path: Path, cache_size: 
         "  - id: strategy.in_development\n"
         "    when: {field: strategy.status, equals: in_development}\n"
         "    status: unmet\n    effective_from: 2027-01-01\n"
-        "    reason: From 2027 a request waits for the adopted strategy.\n"
+        "    reason:\n      en: From 2027 a request waits for the adopted strategy.\n"
+        "      fr: À partir de 2027, une demande attend la stratégie adoptée.\n"
+        "      es: A partir de 2027, una solicitud espera la estrategia aprobada.\n"
         '    cite:\n      - {source: E/CN.4/2006/104, para: "21"}\n',
     )
     engine = Engine.load(policy.rules, policy.criteria, cache_size=cache_size)

@@ -147,12 +147,12 @@ FIXTURES: tuple[Fixture, ...] = (
         "a rule with no citation",
         lambda p: p.replace(
             R + "partnership.yaml",
-            """    reason: No national counterpart has committed to the work and civil society is not involved.
+            """      es: Ninguna contraparte nacional se ha comprometido con la labor y la sociedad civil no participa.
     cite:
       - source: E/CN.4/2006/104
         para: 19(d)
 """,
-            "    reason: No national counterpart has committed to the work and civil society is not involved.\n",
+            "      es: Ninguna contraparte nacional se ha comprometido con la labor y la sociedad civil no participa.\n",
         ),
     ),
     Fixture(
@@ -160,12 +160,13 @@ FIXTURES: tuple[Fixture, ...] = (
         "an empty list of citations",
         lambda p: p.replace(
             R + "partnership.yaml",
-            """    reason: No national counterpart has committed to the work and civil society is not involved.
+            """      es: Ninguna contraparte nacional se ha comprometido con la labor y la sociedad civil no participa.
     cite:
       - source: E/CN.4/2006/104
         para: 19(d)
 """,
-            "    reason: No national counterpart has committed to the work and civil society is not involved.\n    cite: []\n",
+            "      es: Ninguna contraparte nacional se ha comprometido con la labor y la sociedad civil no participa.\n"
+            "    cite: []\n",
         ),
     ),
     Fixture(
@@ -189,12 +190,16 @@ FIXTURES: tuple[Fixture, ...] = (
     Fixture(
         "bad-language",
         "a translation under a language name, not its code",
-        lambda p: p.replace(C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, French: Remplie}"),
+        lambda p: p.replace(
+            C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, French: Remplie}"
+        ),
     ),
     Fixture(
         "undeclared-language",
         "a German label in a policy of English, French and Spanish",
-        lambda p: p.replace(C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, de: Erfüllt}"),
+        lambda p: p.replace(
+            C + "vocabularies.yaml", "label: {en: Met, fr: Remplie, es: Cumplida}", "label: {en: Met, de: Erfüllt}"
+        ),
     ),
     Fixture(
         "bad-text",

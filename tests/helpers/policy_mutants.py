@@ -189,8 +189,16 @@ def _cites(file: str, data: Any, at: Path_, sources: list[Mapping[str, Any]]) ->
             )
 
 
-def _reason(file: str, data: Any, at: Path_, quotable: list[str]) -> Iterator[Mutant]:
+def _first_language(data: Any, at: Path_) -> tuple[Path_, str]:
+    """A text of the policy and where it is: in several languages, its first (English), which decisions and pinned texts carry."""
     text = _get(data, at)
+    if isinstance(text, dict):
+        return at + ("en",), str(text["en"])
+    return at, str(text)
+
+
+def _reason(file: str, data: Any, at: Path_, quotable: list[str]) -> Iterator[Mutant]:
+    at, text = _first_language(data, at)
     shorter = _fewer_words(text)
     if shorter is not None:
         yield Mutant("reason.wording", file, at, f"last word of {text[-30:]!r} dropped", _with(data, at, shorter))
@@ -321,8 +329,10 @@ def _criteria_file(file: str, data: Any, domains: Mapping[str, list[Any]], sourc
             _with(data, ("letter",), "e"),
         )
         for key in ("title", "label"):
-            if key in data and (shorter := _fewer_words(data[key])):
-                yield Mutant(f"criterion.{key}", file, (key,), "last word dropped", _with(data, (key,), shorter))
+            if key in data:
+                at, text = _first_language(data, (key,))
+                if shorter := _fewer_words(text):
+                    yield Mutant(f"criterion.{key}", file, at, "last word dropped", _with(data, at, shorter))
         yield Mutant(
             "criterion.waivable",
             file,
@@ -346,14 +356,9 @@ def _criteria_file(file: str, data: Any, domains: Mapping[str, list[Any]], sourc
             for key in ("points", "points_each", "max_points"):
                 if key in factor:
                     yield _number(file, data, ("factors", i, key), f"score.factor_{key}")
-            if shorter := _fewer_words(factor["label"]):
-                yield Mutant(
-                    "score.factor_label",
-                    file,
-                    ("factors", i, "label"),
-                    "last word dropped",
-                    _with(data, ("factors", i, "label"), shorter),
-                )
+            at, text = _first_language(data, ("factors", i, "label"))
+            if shorter := _fewer_words(text):
+                yield Mutant("score.factor_label", file, at, "last word dropped", _with(data, at, shorter))
             yield from _cites(file, data, ("factors", i, "cite"), sources)
         for outcome in data.get("outcome_scores", {}):
             yield _number(file, data, ("outcome_scores", outcome), "score.outcome_score")
@@ -366,14 +371,9 @@ def _criteria_file(file: str, data: Any, domains: Mapping[str, list[Any]], sourc
                     file, data, ("statuses", status, "score"), "vocabulary.status_score", step=-0.1 if entry["score"] > 0 else 0.1
                 )
         for group in ("statuses", "outcomes", "themes", "regions", "mechanisms"):
-            for name, entry in data.get(group, {}).items():
-                yield Mutant(
-                    "vocabulary.label",
-                    file,
-                    (group, name, "label"),
-                    f"{entry['label']!r} -> {entry['label'] + ' x'!r}",
-                    _with(data, (group, name, "label"), entry["label"] + " x"),
-                )
+            for name in data.get(group, {}):
+                at, text = _first_language(data, (group, name, "label"))
+                yield Mutant("vocabulary.label", file, at, f"{text!r} -> {text + ' x'!r}", _with(data, at, text + " x"))
     elif kind == "sources":
         for i, source in enumerate(data["sources"]):
             if "url" in source:
@@ -387,14 +387,11 @@ def _criteria_file(file: str, data: Any, domains: Mapping[str, list[Any]], sourc
     elif kind == "fields":
         for i, f in enumerate(data["fields"]):
             for key in ("label", "question"):
-                if key in f and (shorter := _fewer_words(f[key])):
-                    yield Mutant(
-                        f"field.{key}",
-                        file,
-                        ("fields", i, key),
-                        f"{f['path']}: last word dropped",
-                        _with(data, ("fields", i, key), shorter),
-                    )
+                if key not in f:
+                    continue
+                at, text = _first_language(data, ("fields", i, key))
+                if shorter := _fewer_words(text):
+                    yield Mutant(f"field.{key}", file, at, f"{f['path']}: last word dropped", _with(data, at, shorter))
             if "answered_by" in f:
                 other = "requester" if f["answered_by"] != "requester" else "office"
                 yield Mutant(

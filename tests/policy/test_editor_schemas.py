@@ -81,8 +81,8 @@ def test_engage_schema_request_follows_other_criteria(tmp_path: Path) -> None:
     policy = copy_policy(tmp_path / "p")
     policy.replace(
         "criteria/vocabularies.yaml",
-        "  migration: {label: Migration}\n",
-        "  migration: {label: Migration}\n  water: {label: Water}\n",
+        "  other: {label: {en: Other, fr: Autre, es: Otro}}\n",
+        "  other: {label: {en: Other, fr: Autre, es: Otro}}\n  water: {label: Water}\n",
     )
     status, out, _ = schema("request", "--rules", str(policy.rules), "--criteria", str(policy.criteria))
     assert status == 0

@@ -56,7 +56,11 @@ def test_choices_follow_the_vocabularies_and_lists_of_them_are_sorted() -> None:
 
 def test_a_new_region_in_the_vocabularies_is_a_new_value_of_the_field(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
-    edit(criteria / "vocabularies.yaml", "  global: {label: Global}\n", "  global: {label: Global}\n  polar: {label: Polar}\n")
+    edit(
+        criteria / "vocabularies.yaml",
+        "  global: {label: {en: Global, fr: Mondial, es: Mundial}}\n",
+        "  global: {label: {en: Global, fr: Mondial, es: Mundial}}\n  polar: {label: Polar}\n",
+    )
     policy = load_policy(rules, criteria)
     assert "polar" in policy.request_schema["properties"]["region"]["enum"]  # type: ignore[index]
 
@@ -115,7 +119,7 @@ def test_a_policy_without_a_fields_file_says_so(tmp_path: Path) -> None:
 def test_the_words_for_a_fields_values_are_the_policys(tmp_path: Path) -> None:
     """A choice's values carry their labels in fields.yaml: a new word there reaches the web form."""
     rules, criteria = copy_policy(tmp_path / "p")
-    edit(criteria / "fields.yaml", '      advisory: "Advisory (one-off advice)"\n', '      advisory: "One-off advice"\n')
+    edit(criteria / "fields.yaml", "        en: Advisory (one-off advice)\n", "        en: One-off advice\n")
     with Engine.load(rules, criteria) as loaded, site(f"sqlite:///{tmp_path / 'log.sqlite3'}", engine=loaded) as s:
         assert loaded.policy.fields.get("request.kind").labels["advisory"] == "One-off advice"
         page = s.client("intake").get("/requests/new").text
@@ -127,7 +131,7 @@ def test_the_words_for_a_fields_values_are_the_policys(tmp_path: Path) -> None:
 
 def test_a_label_for_a_value_the_field_does_not_have_is_named_at_its_line(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
-    edit(criteria / "fields.yaml", '      training: "Training"\n', '      training: "Training"\n      seminar: "Seminar"\n')
+    edit(criteria / "fields.yaml", "        es: Capacitación\n", '        es: Capacitación\n      seminar: "Seminar"\n')
     edit(
         criteria / "fields.yaml",
         "  - path: region\n    type: choice\n    vocabulary: regions\n",

@@ -111,7 +111,7 @@ def test_unknown_criterion_outcome_and_placeholder(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
     edit(rules / "partnership.yaml", "criterion: partnership", "criterion: partnerships")
     edit(rules / "outcome.yaml", "outcome: assess_needs", "outcome: assess_need")
-    edit(rules / "outcome.yaml", "reason: The request conflicts", "reason: The {requester.nam} request conflicts")
+    edit(rules / "outcome.yaml", "en: The request conflicts", "en: The {requester.nam} request conflicts")
     errors = errors_of(rules, criteria)
     assert "did you mean 'partnership'" in only(errors, "unknown-criterion").message
     assert "did you mean 'assess_needs'" in only(errors, "unknown-outcome").message
@@ -232,7 +232,7 @@ def test_a_duplicate_id_is_found_when_the_other_copy_has_an_unrelated_error(tmp_
     assert sorted(e.code for e in errors) == ["duplicate-rule-id", "unknown-field"]
     duplicate = only(errors, "duplicate-rule-id")
     assert duplicate.location.file is not None and duplicate.location.file.endswith("partnership.yaml")
-    assert "in_country_presence.yaml:50:5" in duplicate.message
+    assert "in_country_presence.yaml:71:5" in duplicate.message
 
 
 def test_a_rule_without_a_required_field_is_named_by_its_id(tmp_path: Path) -> None:
@@ -276,6 +276,7 @@ def test_a_broken_criteria_file_is_still_there_for_the_rules_that_name_it(tmp_pa
 
 def test_a_broken_vocabulary_is_one_error_not_one_per_value_it_would_have_listed(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
-    edit(criteria / "vocabularies.yaml", "  met: {label: Met, score: 1}", "  met: {label: Met, score: high}")
+    met = "    label: {en: Met, fr: Remplie, es: Cumplida}\n    score: 1"
+    edit(criteria / "vocabularies.yaml", met, "    label: Met\n    score: high")
     (error,) = errors_of(rules, criteria)  # not vocabularies-missing, nor bad-value for every theme a rule tests
     assert error.code == "wrong-type" and error.location.path == "statuses.met.score"

@@ -31,7 +31,7 @@ from ..helpers.support import ROOT
 # Mutants of rules/ that no request can tell from the shipped policy, by name, with the reason.
 # A name listed here that is no longer generated, or that is now caught, fails the test.
 EQUIVALENT: dict[str, str] = {
-    "rules/exception.yaml rules[0].reason: reason.wording: last word of 'request asks for no exception.' dropped": (
+    "rules/exception.yaml rules[0].reason.en: reason.wording: last word of 'request asks for no exception.' dropped": (
         "exception.absent's reason is never shown: a decision without an exception lists none "
         "(engine/evaluation/reasons.py leaves out the absent exception's rule)"
     ),

@@ -78,8 +78,8 @@ def test_vocabularies_come_from_criteria(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
     edit(
         criteria / "vocabularies.yaml",
-        "  other: {label: Other}",
-        "  other: {label: Other}\n  business_and_human_rights: {label: Business and human rights}",
+        "  other: {label: {en: Other, fr: Autre, es: Otro}}",
+        "  other: {label: {en: Other, fr: Autre, es: Otro}}\n  business_and_human_rights: {label: Business and human rights}",
     )
     engine = Engine.load(rules, criteria)
     try:
