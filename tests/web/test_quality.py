@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from engine.web import catalogues
 from engine.web.forms import RequestForm
 from engine.web.i18n import Translator, negotiate
 from engine.web.present import field_help, field_label, group_label
-from engine.web import catalogues
 
 from ..helpers.strategies import requests
 from ..helpers.support import shipped_engine
@@ -110,7 +110,8 @@ def test_icons_are_characters_a_machine_without_emoji_fonts_draws() -> None:
     """No emoji: a closed network's Linux desks may have no emoji font, and draw an empty box."""
     # Arrows, maths, box drawing and geometric shapes, dingbats (DejaVu Sans has them all).
     drawable = [(0x2190, 0x22FF), (0x2500, 0x25FF), (0x2700, 0x27BF)]
-    sources = [*sorted((WEB / "templates").glob("*.html")), WEB / "present.py", *sorted((WEB.parent / "locale").glob("*/LC_MESSAGES/web.po"))]
+    po_files = sorted((WEB.parent / "locale").glob("*/LC_MESSAGES/web.po"))
+    sources = [*sorted((WEB / "templates").glob("*.html")), WEB / "present.py", *po_files]
     for source in sources:
         text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), source.read_text("utf-8"))
         for char in {c for c in text if ord(c) >= 0x2190}:
