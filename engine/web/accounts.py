@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ..errors import EngageError, Location
+from ..i18n.languages import LANGUAGES
 from ..log.store import LogStore
 from .db import WebTables, stamp, users, utc_now
 
@@ -38,6 +39,7 @@ class Account:
     active: bool
     created_at: str
     created_by: str
+    language: str | None = None  # the pages' language; None: the browser's
 
     def has(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -78,8 +80,14 @@ def check_password(password: str) -> str:
 
 def _account(row: sa.Row[tuple[object, ...]]) -> Account:
     m = row._mapping
+    language = m["language"]
     return Account(
-        str(m["name"]), tuple(str(m["roles"]).split(",")), bool(m["active"]), str(m["created_at"]), str(m["created_by"])
+        str(m["name"]),
+        tuple(str(m["roles"]).split(",")),
+        bool(m["active"]),
+        str(m["created_at"]),
+        str(m["created_by"]),
+        str(language) if language else None,
     )
 
 
@@ -140,6 +148,14 @@ class Accounts:
 
     def set_active(self, name: str, active: bool) -> Account:
         return self._update(name, active=active)
+
+    def set_language(self, name: str, language: str | None) -> Account:
+        """The language of the account's pages; None (or ``""``) for the browser's."""
+        if language and language not in LANGUAGES:
+            choices = ", ".join(LANGUAGES)
+            message = f"'{language}' is not a language of the pages; choose from: {choices}"
+            raise AccountError("bad-language", message, Location(name))
+        return self._update(name, language=language or None)
 
     def set_roles(self, name: str, roles: Sequence[str]) -> Account:
         return self._update(name, roles=",".join(check_roles(roles)))

@@ -67,6 +67,7 @@ class Web:
     labels: Labels = field(init=False)
     repo: Path | None = field(init=False)
     _lint: LintReport | None = field(init=False, default=None)
+    _labels: dict[str, Labels] = field(init=False, default_factory=dict)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -80,6 +81,15 @@ class Web:
         self.form = RequestForm(policy.request_schema, Translator()("form.leave_blank"), optional)
         self.labels = Labels.of(self.engine.policy)
         self.repo = self.config.repo or git_toplevel(self.engine.policy.rules_dir or ".")
+
+    def labels_in(self, t: Translator) -> Labels:
+        """The policy's words for its codes in ``t``'s language (made once per language: the policy never changes)."""
+        from .present import labels_in
+
+        with self._lock:
+            if t.lang not in self._labels:
+                self._labels[t.lang] = labels_in(t, self.engine.policy)
+            return self._labels[t.lang]
 
     def lint(self) -> LintReport:
         """The lint report of the rules in force (computed once: the policy never changes while served)."""

@@ -1,4 +1,4 @@
-"""The web application's tables in the decision-store database (created by migrations 0002 and 0005).
+"""The web application's tables in the decision-store database (created by migrations 0002, 0005 and 0009).
 
 They hold working data (accounts, sessions, failed sign-ins, drafts) that may change; the
 decision log's own tables stay append-only.  Writes take the database's writer lock
@@ -31,6 +31,7 @@ users = sa.Table(
     sa.Column("created_at", STAMP, nullable=False),
     sa.Column("created_by", sa.Text, nullable=False),
     sa.Column("password_changed_at", STAMP, nullable=False),
+    sa.Column("language", sa.String(8), nullable=True),  # migration 0009: None is the browser's language
 )
 sessions = sa.Table(
     "web_sessions",

@@ -22,7 +22,7 @@ so the engine reports it in its own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,12 +236,15 @@ class RequestForm:
 
     # -- the engine's errors, next to their fields ------------------------------------------------
 
-    def place(self, errors: Iterable[EngageError]) -> FieldErrors:
+    def place(self, errors: Iterable[EngageError], words: Callable[[EngageError], str | None] | None = None) -> FieldErrors:
+        """``words``: the message in the page's language for an error (None: the engine's own, in English)."""
         out = FieldErrors()
         for error in errors:
             path = error.location.path
             target = self._target(path) if path else None
-            message = error.message.replace("(or leave it out when unknown)", self.blank_words)
+            message = (words(error) if words else None) or error.message.replace(
+                "(or leave it out when unknown)", self.blank_words
+            )
             if target is None:
                 out.general.append((path, message))
             else:

@@ -14,9 +14,12 @@ from functools import cache
 from typing import Any
 
 from ..authoring.explain import Alternative, Change, Option
-from ..evaluation.decision import CitationRef
+from ..evaluation.decision import CitationRef, Reason
+from ..evaluation.words import Words
 from ..policy.fields import WAIVABLE
 from ..policy.model import AS_OF, All, AnyOf, Condition, Not, Policy, Rule, Test
+from ..policy.texts import Text
+from ..report.figures import Labels
 from .forms import Field
 from .i18n import DEFAULT, Translator
 
@@ -24,30 +27,60 @@ STATUS_ICONS = {"met": "\u2714", "partial": "\u25d0", "unmet": "\u2716", "unknow
 
 
 @cache
-def country_names() -> Mapping[str, str]:
+def country_names(lang: str = DEFAULT) -> Mapping[str, str]:
+    """Countries by ISO alpha-3 code: ISO's English names, and CLDR's (Babel) in another language."""
     import pycountry
 
-    return {c.alpha_3: c.name for c in pycountry.countries}
+    english = {c.alpha_3: c.name for c in pycountry.countries}
+    if lang == DEFAULT:
+        return english
+    from babel import Locale
+
+    local = Locale(lang).territories
+    return {c.alpha_3: local.get(c.alpha_2, english[c.alpha_3]) for c in pycountry.countries}
+
+
+def words(t: Translator, text: str, key: str | None = None) -> str:
+    """A text of the policy in the page's language: the policy's own translation, else the catalogue's ``key``, else as written.
+
+    The policy's words (``criteria/*.yaml``, ``rules/*.yaml``) may carry each language
+    (:class:`engine.policy.texts.Text`); a catalogue may still carry ``key`` for a language the
+    policy is not written in.
+    """
+    if isinstance(text, Text) and text.translations.get(t.lang):
+        return text.translations[t.lang]
+    if key is not None and t.lang != DEFAULT and t.has(key):
+        return t(key)
+    return str(text)
+
+
+def labels_in(t: Translator, policy: Policy) -> Labels:
+    """The words for the policy's codes (outcomes, regions, statuses, conditions) in the page's language."""
+    vocab = policy.vocab
+    return Labels(
+        {k: words(t, v.label) for k, v in vocab.outcomes.items()},
+        {k: words(t, v.label) for k, v in vocab.regions.items()},
+        {k: words(t, v, f"status.{k}") for k, v in vocab.status_labels.items()},
+        {c.name: f"({c.letter}) {words(t, c.title)}" for c in policy.criteria},
+        {c.name: f"({c.letter}) {words(t, c.label)}" for c in policy.criteria},
+    )
 
 
 def field_label(t: Translator, policy: Policy, path: str) -> str:
     """The label of a field path (``priority.recommendations[2].mechanism`` is labelled as its field).
 
-    Labels are the policy's (``criteria/fields.yaml``); a catalogue may still carry ``field.PATH``
-    for a language the policy is not written in.
+    Labels are the policy's (``criteria/fields.yaml``), in the page's language when it has one.
     """
     plain = _plain_path(path)
     declared = policy.fields.get(plain)
-    if t.lang != DEFAULT and t.has(f"field.{plain}"):
-        return t(f"field.{plain}")
-    return declared.label if declared is not None else t.maybe(f"field.{plain}", plain)
+    if declared is None:
+        return t.maybe(f"field.{plain}", plain)
+    return words(t, declared.label, f"field.{plain}")
 
 
 def field_help(t: Translator, policy: Policy, f: Field) -> str:
     declared = policy.fields.get(_plain_path(f.path))
-    if t.lang != DEFAULT and t.has(f"help.{f.path}"):
-        return t(f"help.{f.path}")
-    return declared.help if declared is not None else f.description
+    return words(t, declared.help, f"help.{f.path}") if declared is not None else f.description
 
 
 def form_hint(t: Translator, policy: Policy, f: Field) -> str:
@@ -63,8 +96,8 @@ def form_hint(t: Translator, policy: Policy, f: Field) -> str:
 def group_label(t: Translator, policy: Policy, name: str) -> str:
     """The legend of a group of the form: the policy's group label; a run of top-level fields by the catalogue."""
     group = policy.fields.group(name)
-    if group is not None and not (t.lang != DEFAULT and t.has(f"group.{name}")):
-        return group.label
+    if group is not None:
+        return words(t, group.label, f"group.{name}")
     return t.maybe(f"group.{name}", field_label(t, policy, name))
 
 
@@ -74,7 +107,8 @@ def question_words(t: Translator, policy: Policy, path: str) -> str:
     if declared is None:
         return field_label(t, policy, path)
     who = declared.answered_by if declared.answered_by in ("requester", "office") else "requester"
-    return f"{t(f'ask.{who}')} {declared.ask}"
+    asked = words(t, declared.question or declared.label)  # as FieldDef.ask, in the page's language
+    return f"{t(f'ask.{who}')} {asked if asked.endswith('?') else asked + '?'}"
 
 
 def _plain_path(path: str) -> str:
@@ -94,20 +128,20 @@ def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
     vocab = policy.vocab
     plain = _plain_path(path)
     if plain == "country":
-        name = country_names().get(code)
+        name = country_names(t.lang).get(code)
         return f"{name} ({code})" if name else code
     declared = policy.fields.get(plain)
-    if declared is not None and code in declared.labels and not (t.lang != DEFAULT and t.has(f"value.{plain}.{code}")):
-        return declared.labels[code]  # the policy's own words for its values (criteria/fields.yaml)
+    if declared is not None and code in declared.labels:
+        return words(t, declared.labels[code], f"value.{plain}.{code}")  # the policy's own words (criteria/fields.yaml)
     source = declared.vocabulary if declared is not None else None
     if source == WAIVABLE:  # the criteria an exception may waive, by their letter and title
         for c in policy.criteria:
             if c.name == code:
-                return f"({c.letter}) {c.title}"
+                return f"({c.letter}) {words(t, c.title)}"
     elif source is not None:  # the values come from a vocabulary of the policy, which labels them
         table: Mapping[str, Any] = getattr(vocab, source, None) or {}
         if code in table:
-            return str(table[code].label)
+            return words(t, table[code].label)
     return t.maybe(f"value.{plain}.{code}", code.replace("_", " "))
 
 
@@ -132,6 +166,18 @@ class Badge:
 
 def status_badge(policy_labels: Mapping[str, str], t: Translator, code: str) -> Badge:
     return Badge(code, STATUS_ICONS.get(code, "?"), policy_labels.get(code) or t.maybe(f"status.{code}", code))
+
+
+# The engine's input errors a form can meet, said in the page's language (``input.CODE``).  English
+# pages keep the engine's own message, which names the value and what was expected.
+INPUT_CODES = ("wrong-type", "missing-field", "bad-date", "out-of-range", "not-in-vocabulary", "bad-text", "not-a-number")
+
+
+def input_message(t: Translator, code: str) -> str | None:
+    """The message for an input error with ``code`` in ``t``'s language; None in English or for another code."""
+    if t.lang == DEFAULT or code not in INPUT_CODES:
+        return None
+    return t(f"input.{code}")
 
 
 def citation_href(c: CitationRef | Mapping[str, Any]) -> str | None:
@@ -201,16 +247,17 @@ def changes_view(t: Translator, policy: Policy, alternatives: Sequence[Alternati
     return out
 
 
-def factor_label(policy: Policy, factor: str) -> str:
+def factor_label(policy: Policy, factor: str, t: Translator | None = None) -> str:
     """The words for one line of the priority breakdown (a condition, or a factor of criteria/priority.yaml)."""
+    t = t or Translator()
     if factor.startswith("condition."):
         name = factor.split(".", 1)[1]
         for c in policy.criteria:
             if c.name == name:
-                return f"({c.letter}) {c.title}"
+                return f"({c.letter}) {words(t, c.title)}"
     for f in policy.priority.factors:
         if f.id == factor:
-            return f.label or f.id.replace("_", " ")
+            return words(t, f.label) if f.label else f.id.replace("_", " ")
     return factor.replace("_", " ")
 
 
@@ -277,3 +324,18 @@ def rule_citations(policy: Policy, rule: Rule) -> list[CitationRef]:
         source = policy.sources.get(c.source)
         refs.append(CitationRef(c.source, c.para, c.text(), source.url if source else None))
     return refs
+
+
+# -- reasons in the page's language -----------------------------------------------------------
+
+
+def reason_words(t: Translator, policy: Policy, reason: Reason, record: Mapping[str, Any] | None, as_of: date | None) -> str:
+    """A reason of a decision in the page's language: its rule's sentence there, filled from the request.
+
+    The decision keeps its reasons in the policy's first language (its JSON never changes); a page
+    in another language writes the same rule's sentence in that language, as ``engage evaluate
+    --lang`` does (:class:`engine.evaluation.words.Words`), or the recorded words without a request.
+    """
+    if t.lang == DEFAULT or as_of is None:
+        return str(reason.message)
+    return Words(policy, t.lang).reason(reason, record, as_of)

@@ -15,9 +15,10 @@ from markupsafe import Markup, escape
 from ..errors import visible
 from ..evaluation.logic import lookup
 from ..evaluation.render import by_field
+from ..log.releases import ADOPTION_NOTE
 from .auth import CSRF_FIELD, Session
 from .forms import html_id
-from .i18n import Translator, negotiate
+from .i18n import NAMES, Translator, choose
 from .present import (
     citation_href,
     field_help,
@@ -27,8 +28,10 @@ from .present import (
     option_label,
     options,
     question_words,
+    reason_words,
     shown,
     status_badge,
+    words,
 )
 from .routing import session_of, web
 
@@ -87,8 +90,20 @@ class NavItem:
     current: bool
 
 
+LANG_COOKIE = "engage_lang"  # the language chosen before signing in (the account's own setting wins once signed in)
+
+
 def translator(request: Request) -> Translator:
-    return Translator(negotiate(request.headers.get("accept-language")))
+    """The page's language: the account's setting, else the visitor's choice, else the browser's, else English."""
+    session = session_of(request)
+    account = session.account.language if session is not None else None
+    return Translator(choose(account, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")))
+
+
+def here(request: Request) -> str:
+    """The current page with its query, for the language switcher to come back to."""
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
 
 
 def navigation(request: Request, session: Session | None, t: Translator) -> list[NavItem]:
@@ -117,8 +132,10 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "csrf_field": CSRF_FIELD,
         "nav": navigation(request, session, t),
         "notice": t(f"notice.{notice}") if notice in NOTICES else None,
-        "labels": w.labels,
+        "labels": w.labels_in(t),
         "path": request.url.path,
+        "here": here(request),
+        "languages": list(NAMES.items()),
         "field_label": lambda path: field_label(t, policy, path),
         "field_help": lambda f: field_help(t, policy, f),
         "form_hint": lambda f: form_hint(t, policy, f),
@@ -126,10 +143,13 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "question": lambda path: question_words(t, policy, path),
         "could_change": lambda decision: by_field(decision.could_change),
         "field_options": lambda f, path=None: options(t, policy, f, path),
-        "badge": lambda code: status_badge(w.labels.statuses, t, code),
+        "badge": lambda code: status_badge(w.labels_in(t).statuses, t, code),
         "option_label": lambda path, code: option_label(t, policy, path, code),
         "shown": lambda path, value: shown(t, policy, path, value),
         "lookup": lookup,
+        "adoption_note": ADOPTION_NOTE,
+        "policy_words": lambda text: words(t, text),
+        "reason_text": lambda r: reason_words(t, policy, r, None, None),
     }
     values.update(context or {})
     html = environment.get_template(template).render(values)

@@ -101,7 +101,7 @@ def test_a_broken_yaml_shows_the_loaders_file_line_col_at_its_line_and_cannot_be
     # At its line: the gutter's number is marked with the message, and the line is shown under the message.
     assert re.search(rf'<span id="L{at}" class="mark error" title="rules/outcome\.yaml:{at}:11: error: ', page)
     assert f'<span id="L{at - 1}">' in page and f'<span id="L{at + 1}">' in page
-    assert f'<pre class="at-line" aria-hidden="true">{at} |     reason: &gt;-' in page
+    assert f'<pre class="at-line" aria-hidden="true">{at} |     reason:' in page  # a map of languages since issue 15
     assert "/tmp" not in page and "engage-edit" not in page
     assert "[respond_ad_hoc\r" not in page and "[respond_ad_hoc\n" in page  # kept as the file's lines
     # The draft keeps the edit: the file's page shows it with the last check's messages; Propose is refused.

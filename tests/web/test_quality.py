@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from engine.web import catalogues
 from engine.web.forms import RequestForm
 from engine.web.i18n import Translator, negotiate
 from engine.web.present import field_help, field_label, group_label
-from engine.web.strings_en import EN
 
 from ..helpers.strategies import requests
 from ..helpers.support import shipped_engine
@@ -110,7 +110,8 @@ def test_icons_are_characters_a_machine_without_emoji_fonts_draws() -> None:
     """No emoji: a closed network's Linux desks may have no emoji font, and draw an empty box."""
     # Arrows, maths, box drawing and geometric shapes, dingbats (DejaVu Sans has them all).
     drawable = [(0x2190, 0x22FF), (0x2500, 0x25FF), (0x2700, 0x27BF)]
-    sources = [*sorted((WEB / "templates").glob("*.html")), WEB / "present.py", WEB / "strings_en.py"]
+    po_files = sorted((WEB.parent / "locale").glob("*/LC_MESSAGES/web.po"))
+    sources = [*sorted((WEB / "templates").glob("*.html")), WEB / "present.py", *po_files]
     for source in sources:
         text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), source.read_text("utf-8"))
         for char in {c for c in text if ord(c) >= 0x2190}:
@@ -132,8 +133,8 @@ def test_the_catalogue_has_every_key_the_templates_and_pages_use() -> None:
     used: set[str] = set()
     for path in [*(WEB / "templates").glob("*.html"), *(WEB / "pages").glob("*.py"), *WEB.glob("*.py")]:
         used |= set(re.findall(r"\bt(?:\.plural|\.maybe)?\(\s*[\"']([a-z_]+\.[a-z_.]+)[\"'](?!\s*~)", path.read_text()))
-    plural = {k.rsplit(".", 1)[0] for k in EN if k.endswith((".one", ".other"))}
-    missing = sorted(k for k in used if k not in EN and k not in plural)
+    english = catalogues.read("en")
+    missing = sorted(k for k in used if k not in english)
     assert not missing
 
 
@@ -147,7 +148,8 @@ def test_the_policy_labels_every_field_and_group_of_the_form() -> None:
         assert (field_label(t, policy, path), field_help(t, policy, f)) == (declared.label, declared.help)
         for column in f.columns:
             assert policy.fields.get(f"{path}.{column.path}") is not None
-    assert not [k for k in EN if k.startswith(("field.", "help."))]  # the labels live in criteria/fields.yaml
+    assert not [k for k in catalogues.read("en") if k.startswith(("field.", "help."))]  # the labels live in criteria/fields.yaml
+    english = {k: m.forms[0] for k, m in catalogues.read("en").items()}
     for group in form.groups:
         declared_group = policy.fields.group(group.name)
         if declared_group is not None:
@@ -155,13 +157,13 @@ def test_the_policy_labels_every_field_and_group_of_the_form() -> None:
         else:  # a run of top-level fields, named by its first: the catalogue's legend, else that field's label
             first = policy.fields.get(group.name)
             assert first is not None, group.name
-            assert group_label(t, policy, group.name) == EN.get(f"group.{group.name}", first.label)
+            assert group_label(t, policy, group.name) == english.get(f"group.{group.name}", first.label)
     assert group_label(t, policy, "expertise_available") == policy.fields.get("expertise_available").label
 
 
 def test_the_language_is_negotiated_among_the_catalogues() -> None:
-    assert negotiate("fr-CH, fr;q=0.9, en;q=0.8") == "en"  # only English so far
-    assert negotiate(None) == "en" and Translator("es").lang == "en"
+    assert negotiate("fr-CH, fr;q=0.9, en;q=0.8") == "fr" and negotiate("de, es;q=0.5") == "es"
+    assert negotiate(None) == "en" and negotiate("de-AT, de") == "en" and Translator("de").lang == "en"
     assert Translator().plural("queue.count", 1) == "1 request." and Translator().plural("queue.count", 3) == "3 requests."
 
 

@@ -25,6 +25,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/login"): (),
     ("POST", "/login"): (),
     ("POST", "/logout"): EVERYONE,
+    ("POST", "/language"): (),
+    ("POST", "/account/language"): EVERYONE,
     ("GET", "/"): EVERYONE,
     ("GET", "/requests/new"): ("intake",),
     ("POST", "/requests/new"): ("intake",),

@@ -85,6 +85,8 @@ def register(pages: Pages) -> None:
                 w.sessions.end_all(name)
             elif action == "enable":
                 w.accounts.set_active(name, True)
+            elif action == "language":
+                w.accounts.set_language(name, str(form.get("language") or ""))
             elif action == "password":
                 w.accounts.set_password(name, str(form.get("password") or ""))
                 w.sessions.end_all(name)

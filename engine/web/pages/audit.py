@@ -28,6 +28,7 @@ from ...report.document import (
     report_html,
 )
 from ...report.figures import Figures, Labels
+from ..i18n import DEFAULT
 from ..routing import Pages, web
 from ..views import render, translator
 
@@ -113,7 +114,8 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
     urgent = (w.config.today().isoformat(), soon.isoformat())
     data: ReportData = gather_counts(w.store, start, end, w.config.today(), shown=REGISTER_SHOWN, urgent=urgent)
     figures = data.figures()
-    labels = data.labels if data.labels.outcomes else w.labels
+    # The ruleset's words at the end of the period; in another language the policy's words in that language.
+    labels = data.labels if data.labels.outcomes and t.lang == DEFAULT else w.labels_in(t)
     today = w.config.today()
     titles = {
         "over_time": t(f"audit.chart_over_time.{figures.granularity}"),

@@ -27,7 +27,7 @@ from ...log.rulesets import load_stored
 from ...log.store import DECISION, LogRecord
 from ..accounts import ROLES
 from ..auth import Session
-from ..present import changes_view, factor_label
+from ..present import changes_view, factor_label, reason_words
 from ..routing import Pages, form_of, signed_in, web
 from ..views import redirect, render, translator
 from .letters import ASKERS, default_language, language_names
@@ -82,7 +82,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     """The decision page; with ``error``, the human decision's form again, ``invalid`` naming the field it is about."""
-    w = web(request)
+    w, t = web(request), translator(request)
     with w.store.reading() as conn:
         record = w.store.get(seq, conn)
         if record is not None and record.role != DECISION and record.decides is not None:
@@ -113,7 +113,8 @@ def _page(
             "stopped": stopped,
             "explained": explained,
             "outcomes": list(policy.vocab.outcomes),
-            "factor_label": lambda f: factor_label(policy, f),
+            "factor_label": lambda f: factor_label(policy, f, t),
+            "reason_text": lambda r: reason_words(t, policy, r, data if isinstance(data, dict) else {}, decision.as_of),
             "criterion": {c.name: c for c in policy.criteria},
             "form": w.form,
             "policy": policy,
@@ -135,7 +136,8 @@ def _page(
 
 def _review_message(request: Request, exc: EngageError, outcome: str) -> str:
     """The review module's refusal in the interface's words where it has them."""
-    t, labels = translator(request), web(request).labels
+    t = translator(request)
+    labels = web(request).labels_in(t)
     if exc.code == "justification-required":
         return t("decision.justification_required", outcome=labels.outcome(outcome))
     if exc.code == "already-decided":

@@ -8,10 +8,12 @@ from starlette.datastructures import FormData
 from ...log.listing import totals
 from ..accounts import ROLES
 from ..auth import CSRF_COOKIE, SESSION_COOKIE, Session, new_token
+from ..i18n import LANGUAGES
 from ..routing import PUBLIC, Pages, form_of, session_of, signed_in, web
-from ..views import redirect, render, translator
+from ..views import LANG_COOKIE, redirect, render, translator
 
 EVERYONE = ROLES
+LANG_COOKIE_AGE = 365 * 24 * 3600  # a visitor's choice of language, kept for a year
 
 
 def login_target(path: str | None) -> str:
@@ -39,6 +41,17 @@ def _login_page(request: Request, *, error: str | None = None, name: str = "", s
         status,
     )
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/")
+    return response
+
+
+def _language_chosen(request: Request, form: FormData) -> Response:
+    """Back to the page the switcher was on, in the language chosen (also kept for the sign-in page)."""
+    lang = str(form.get("lang") or "")
+    response = redirect(login_target(str(form.get("next") or "")))
+    if lang in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, httponly=True, samesite="lax", secure=_secure(request), path="/"
+        )
     return response
 
 
@@ -76,6 +89,23 @@ def register(pages: Pages) -> None:
         response = redirect("/login", notice="signed_out")
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
+
+    @pages.post("/language", roles=PUBLIC)
+    def choose_language(request: Request, form: FormData = Depends(form_of)) -> Response:  # noqa: B008
+        """The switcher before signing in: a cookie (the sign-in form's CSRF token guards it)."""
+        return _language_chosen(request, form)
+
+    @pages.post("/account/language", roles=EVERYONE)
+    def my_language(
+        request: Request,
+        form: FormData = Depends(form_of),  # noqa: B008
+        session: Session = Depends(signed_in),  # noqa: B008
+    ) -> Response:
+        """The switcher once signed in: the account's own setting, which follows it to any browser."""
+        lang = str(form.get("lang") or "")
+        if lang in LANGUAGES:
+            web(request).accounts.set_language(session.account.name, lang)
+        return _language_chosen(request, form)
 
     @pages.get("/", roles=EVERYONE)
     def home(request: Request, session: Session = Depends(signed_in)) -> Response:  # noqa: B008

@@ -26,7 +26,7 @@ from ...log.listing import AWAITING, DECIDED, PAGE_SIZE, Cursor, Filters, counts
 from ...log.logview import Entry
 from ..present import country_names
 from ..routing import Pages, web
-from ..views import render
+from ..views import render, translator
 
 QUEUE_ROLES = ("intake", "board")
 FILTERS = ("outcome", "region", "country", "from", "to", "human")
@@ -112,7 +112,7 @@ def register(pages: Pages) -> None:
                 )
             present_countries = distinct_values(conn, "country")
             present_regions = set(distinct_values(conn, "region"))
-        names = country_names()  # the filter lists countries as people look for them: by name
+        names = country_names(translator(request).lang)  # the filter lists countries by name, in the page's language
         countries = sorted(present_countries, key=lambda c: ((names.get(c) or c).casefold(), c))
         regions = [r for r in w.engine.policy.vocab.regions if r in present_regions]
         return render(

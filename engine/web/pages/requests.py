@@ -23,6 +23,7 @@ from ...log.store import DECISION, decision_draft
 from ..auth import Session
 from ..drafts import FormValues
 from ..forms import FieldErrors
+from ..present import input_message
 from ..releases import recording_engine
 from ..routing import Pages, form_of, signed_in, web
 from ..views import redirect, render, translator
@@ -150,7 +151,7 @@ def register(pages: Pages) -> None:
         try:
             checked = w.engine.check(parsed.request)
         except InvalidRequest as exc:
-            errors = w.form.place(exc.errors)
+            errors = w.form.place(exc.errors, lambda e: input_message(t, e.code))
         if correction is not None and not correction.reason:
             errors.add("correction_reason", t("form.reason_needed"))
         if checked is not None and correction is None:

@@ -30,7 +30,7 @@ from ...evaluation.evaluator import Engine
 from ...log.logview import entries
 from ...policy.documents import Document
 from ...policy.shipped import shipped_dir
-from ..present import condition_view, effect_words, rule_citations
+from ..present import condition_view, effect_words, rule_citations, words
 from ..routing import Pages, form_of, web
 from ..views import render, translator
 from .batch import safe_name
@@ -133,7 +133,7 @@ def register(pages: Pages) -> None:
     def rules(request: Request) -> Response:
         w, t = web(request), translator(request)
         policy = w.engine.policy
-        labels = w.labels
+        labels = w.labels_in(t)
 
         def view(rule: Any) -> dict[str, Any]:
             return {
@@ -142,12 +142,13 @@ def register(pages: Pages) -> None:
                 "effect": effect_words(t, labels.statuses, rule, labels.outcome(rule.outcome) if rule.outcome else None),
                 "cites": rule_citations(policy, rule),
                 "where": in_policy(policy, rule.location.prefix()),
+                "reason": words(t, rule.reason),
             }
 
         groups = [
             {
                 "title": labels.criterion(c.name),
-                "summary": c.summary,
+                "summary": words(t, c.summary),
                 "rules": [view(r) for r in policy.condition_rules.get(c.name, ())],
             }
             for c in policy.criteria
