@@ -16,6 +16,7 @@ from ..errors import EngageError, InputError, Location, RuleConflict
 from ..evaluation.decision import Decision
 from ..evaluation.evaluator import Engine
 from .inputs import Item
+from .seen import SeenIds
 
 
 @dataclass(frozen=True)
@@ -199,3 +200,47 @@ def _unique_run(
 def _repeated(request_id: str, first: Location | Origin, where: Location) -> InputError:
     used = first if isinstance(first, Location) else Location(*first)
     return InputError("duplicate-id", f"the id '{request_id}' was already used by {used.prefix()}", where)
+
+
+def evaluate_chunks(
+    engine: Engine, items: Iterable[Item], as_of: date | None, seen: SeenIds, size: int = 500
+) -> Iterator[list[Result]]:
+    """The results of :func:`evaluate_items`, ``size`` at a time, with ids checked against ``seen`` (on disk).
+
+    The same results in the same order as :func:`evaluate_items` gives, in memory that does not
+    grow with the batch: each chunk's ids are looked up in ``seen`` in one go, then added to it.
+    """
+    when = as_of or date.today()
+    source = "given" if as_of else "today"
+    chunk: list[Result] = []
+    for item in items:
+        chunk.append(decide_item(engine, item, when, source))
+        if len(chunk) >= size:
+            yield _unique_chunk(chunk, seen)
+            chunk = []
+    if chunk:
+        yield _unique_chunk(chunk, seen)
+
+
+def _unique_chunk(chunk: list[Result], seen: SeenIds) -> list[Result]:
+    earlier = seen.first_uses(r.request_id for r in chunk if r.request_id is not None)
+    first: dict[str, Location] = {}
+    out: list[Result] = []
+    for result in chunk:
+        request_id = result.request_id
+        if request_id is None:
+            out.append(result)
+            continue
+        used = earlier.get(request_id) or first.get(request_id)
+        if used is not None:
+            doc = result.item.doc if result.item is not None else None
+            error = _repeated(request_id, used, _id_in_document(result))
+            out.append(
+                Result(result.source, errors=(error,), item=result.item, where=None if doc is not None else result.location)
+            )
+            continue
+        doc = result.item.doc if result.item is not None else None
+        first[request_id] = doc.origin() if doc is not None else result.location
+        out.append(result)
+    seen.add(first)
+    return out

@@ -33,6 +33,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/batch"): ("intake",),
     ("POST", "/batch"): ("intake",),
     ("GET", "/batch/template.xlsx"): ("intake",),
+    ("GET", "/batch/jobs/{job_id}"): ("intake",),
     ("GET", "/queue"): ("intake", "board"),
     ("GET", "/decisions/{seq}"): EVERYONE,
     ("POST", "/decisions/{seq}/human"): ("intake", "board"),
@@ -56,7 +57,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/accounts/{name}/tokens/{token_id}/revoke"): ("admin",),
 }
 # A concrete address for each route (records that do not exist are fine: the role check comes first).
-CONCRETE = {"{draft_id}": "999", "{seq}": "999", "{name}": "nobody", "{token_id}": "999", "{number}": "999"}
+CONCRETE = {"{draft_id}": "999", "{seq}": "999", "{name}": "nobody", "{token_id}": "999", "{number}": "999", "{job_id}": "999"}
 GUARDED = [(m, p, roles) for (m, p), roles in EXPECTED.items() if roles]
 
 
