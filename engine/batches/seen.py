@@ -28,7 +28,7 @@ class SeenIds:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=OFF")  # scratch data: nothing to recover after a crash
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, file TEXT, line INTEGER, col INTEGER, row INTEGER)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, file TEXT, line INT, col INT, row INT)")
         self.count = 0
 
     def first_uses(self, ids: Iterable[str]) -> dict[str, Location]:
@@ -39,7 +39,7 @@ class SeenIds:
             chunk = wanted[start : start + QUERY_IDS]
             marks = ",".join("?" * len(chunk))
             for request_id, file, line, col, row in self._db.execute(
-                f"SELECT id, file, line, col, row FROM seen WHERE id IN ({marks})",  # noqa: S608 - only placeholders
+                f"SELECT id, file, line, col, row FROM seen WHERE id IN ({marks})",  # only placeholders in it
                 chunk,
             ):
                 found[request_id] = Location(file, line, col, row=bool(row))

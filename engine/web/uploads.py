@@ -331,7 +331,7 @@ def _run(
 
 def _items(reads: Iterator[Any], name: str) -> Iterator[Item]:
     for read in reads:
-        yield Item(name, error=read) if isinstance(read, Exception) else Item(name, doc=read)
+        yield Item(name, error=read) if isinstance(read, EngageError) else Item(name, doc=read)
 
 
 def _described(result: Result, name: str, t: Translator, n: int) -> dict[str, Any]:
