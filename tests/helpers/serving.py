@@ -21,7 +21,7 @@ def free_port() -> int:
 @contextmanager
 def engage_serve(db: str, *extra: str) -> Iterator[tuple[str, int]]:
     """``engage serve --db DB`` until the block ends; yields its base address and port once it accepts connections."""
-    with engage_serve_process(db, *extra) as (address, process):
+    with engage_serve_process(db, *extra) as (address, _process):
         yield address, int(address.rsplit(":", 1)[1])
 
 

@@ -38,7 +38,7 @@ def peak_rss_mb(pid: int) -> float:
 def add_user(db: str, name: str, role: str) -> None:
     command = [sys.executable, "-c", "from engine.cli import run; run()", "users", "add", name, "--role", role]
     done = subprocess.run(
-        [*command, "--password-stdin", "--db", db], input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT
+        [*command, "--password-stdin", "--db", db], input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT, check=False
     )
     assert done.returncode == 0, done.stderr
 

@@ -91,5 +91,5 @@ def test_the_progress_page_refreshes_itself_into_a_summary_on_a_phone(browser: A
 def _without_refresh(route: Any) -> None:
     response = route.fetch()
     body = response.text()
-    assert '<meta http-equiv="refresh" content="2">' in body or "p class=\"summary\"" in body
+    assert '<meta http-equiv="refresh" content="2">' in body or 'p class="summary"' in body
     route.fulfill(response=response, body=body.replace('<meta http-equiv="refresh" content="2">', ""))

@@ -110,12 +110,12 @@ def test_a_background_upload_shows_its_progress_to_a_reload_and_to_another_offic
     summary = html.unescape(uploader.get(f"/batch/jobs/{job}").text)
     assert 'http-equiv="refresh"' not in summary
     assert "2098 requests evaluated and recorded." in summary and "2 rows could not be evaluated" in summary
-    problems = html.unescape(uploader.get(f"/batch/jobs/{job}?show=problems").text)
-    assert "the id 'P-00003' was already used by archive.csv:row 5" in problems and "row 1702" in problems
+    listed = html.unescape(uploader.get(f"/batch/jobs/{job}?show=problems").text)
+    assert "the id 'P-00003' was already used by archive.csv:row 5" in listed and "row 1702" in listed
     assert web.store.count() == 2098
     # The batch page lists the upload for everyone with the intake role, with what it did.
-    listed = other.get("/batch").text
-    assert f'<a href="/batch/jobs/{job}">archive.csv</a>' in listed and "Finished" in listed
+    recent = other.get("/batch").text
+    assert f'<a href="/batch/jobs/{job}">archive.csv</a>' in recent and "Finished" in recent
     assert verify(web.store).ok
 
 
