@@ -196,6 +196,8 @@ EN: dict[str, str] = {
     "batch.pages.next": "Next rows",
     "batch.pages.showing": "Rows {first} to {last}",
     "batch.recent": "Recent uploads",
+    "batch.recent.table": "Table of the recent uploads",
+    "batch.rows": "Rows of {file}, one per line of the table",
     "batch.recent.file": "File",
     "batch.recent.by": "Uploaded by",
     "batch.recent.state": "State",
