@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-
 from ..helpers import axe
 from ..helpers.serving import engage_serve
 from .test_browser import PASSWORD, engage
@@ -72,7 +71,7 @@ def test_the_progress_page_refreshes_itself_into_a_summary_on_a_phone(browser: A
         try:
             page.wait_for_event("load", timeout=5_000)
             seen.append(_read(page))
-        except Exception:  # noqa: BLE001 - Playwright's timeout or a reload begun: the summary came between two looks, or a reload began while reading
+        except Exception:  # noqa: BLE001 - Playwright's timeout: the summary came between two looks (or a reload began)
             continue
     assert len({n for n in seen if n >= 0}) >= 2 and seen[-1] <= ROWS, seen  # it counted up as it went
     assert [n for n in seen if n >= 0] == sorted(n for n in seen if n >= 0), seen
