@@ -66,9 +66,9 @@ class Watched(UploadJobs):
 
 
 @pytest.fixture
-def web(tmp_path: Path) -> Iterator[Site]:
+def web(db: str) -> Iterator[Site]:
     # Every upload is a background job here (a real server runs only files over 256 KB so).
-    with site(f"sqlite:///{tmp_path / 'log.sqlite3'}", inline_upload_bytes=0) as found:
+    with site(db, inline_upload_bytes=0) as found:
         found.app.state.web.accounts.add("officer2", ["intake"], PASSWORD, "tests")
         yield found
 
