@@ -69,7 +69,10 @@ def measure_upload(path: Path, db: str, user: str = "ines") -> dict[str, Any]:
         progress: list[dict[str, int]] = []
         while True:
             page = client.get(location)
-            assert page.status_code == 200, page.text[:2000]
+            if page.status_code != 200:  # say why: the server's log has the incident's traceback
+                process.terminate()
+                log = process.stderr.read() if process.stderr else ""
+                raise AssertionError(f"{location} answered {page.status_code}; the server's log:\n{log[-6000:]}")
             counters = {name: int(value) for name, value in COUNTER.findall(page.text)}
             if 'http-equiv="refresh"' not in page.text:
                 break
