@@ -204,10 +204,9 @@ def test_an_upload_of_260001_rows_is_recorded_completely_by_a_server_in_bounded_
 def test_evaluate_record_keeps_its_memory_bounded_over_260001_rows(tmp_path: Path) -> None:
     """The recorder keeps counts, not records; the ids used so far are on disk; the file is read as a stream.
 
-    With the default processes for a file this long (one per core), the recording process only
-    reads, checks ids and records: the evaluating workers hold the engine's caches, bounded at
-    50,000 entries each (with ``--jobs 1`` this one process holds them too: about 230 MB here).
-    Before, the recorder kept every record it made: over a gigabyte for these rows.
+    Measured here: about 220 MB for 260,001 rows (the engine's caches are bounded at 50,000
+    entries each); 101 MB for the recording process of 1,000,000 rows with ``/usr/bin/time``.
+    The bound is the issue's: 300 MB.
     """
     rows = 260_001
     path = csv_file(tmp_path / "big.csv", [f"C-{n:06d}" for n in range(rows)])
@@ -223,6 +222,6 @@ def test_evaluate_record_keeps_its_memory_bounded_over_260001_rows(tmp_path: Pat
     assert f"recorded {rows} decisions in " in done.stderr
     peak_mb = int(re.findall(r"^peak (\d+)$", done.stderr, re.M)[-1]) / 1024
     print(f"engage evaluate --record of {rows} rows: peak RSS {peak_mb:.0f} MB")
-    assert peak_mb < 150, peak_mb
+    assert peak_mb < 300, peak_mb
     with LogStore.open(db) as store:
         assert store.count() == rows
