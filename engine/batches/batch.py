@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import Any, overload
 
 from ..errors import EngageError, InputError, Location, RuleConflict
 from ..evaluation.decision import Decision
 from ..evaluation.evaluator import Engine
 from .inputs import Item
+from .seen import SeenIds
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Result:
         return any(isinstance(e, RuleConflict) for e in self.errors)
 
 
+CHUNK = 500  # results whose ids are checked against those on disk at a time
 Origin = tuple[str | None, int | None, int | None]  # file, line, column: a Location not yet made
 
 
@@ -87,11 +90,26 @@ class Decided:
         return Location(*self.origins[index])
 
 
-def evaluate_items(engine: Engine, items: Iterable[Item], as_of: date | None = None) -> Iterator[Result]:
-    """One result per input document, in order; ``as_of`` defaults to today (recorded as such)."""
+def evaluate_items(
+    engine: Engine, items: Iterable[Item], as_of: date | None = None, seen: SeenIds | None = None
+) -> Iterator[Result]:
+    """One result per input document, in order; ``as_of`` defaults to today (recorded as such).
+
+    ``seen``: keep the ids used so far on disk rather than in memory (a long batch).
+    """
     when = as_of or date.today()
     source = "given" if as_of else "today"
-    return unique_ids(decide_item(engine, item, when, source) for item in items)
+    results = (decide_item(engine, item, when, source) for item in items)
+    return unique_ids(results) if seen is None else unique_ids_on_disk(results, seen)
+
+
+def evaluate_chunks(
+    engine: Engine, items: Iterable[Item], as_of: date | None, seen: SeenIds, size: int = CHUNK
+) -> Iterator[list[Result]]:
+    """The results of :func:`evaluate_items` (ids kept in ``seen``), ``size`` at a time."""
+    results = evaluate_items(engine, items, as_of, seen)
+    while chunk := list(islice(results, size)):
+        yield chunk
 
 
 def decide_item(engine: Engine, item: Item, when: date, source: str) -> Result:
@@ -152,7 +170,14 @@ def unique_ids(
 
     ``locate_id`` finds the ``id`` key of a repeated request (by default in its document).
     """
-    seen: dict[str, Location | Origin] = {}  # id -> where it was first used
+    return _unique(results, {}, locate_id)
+
+
+def _unique(
+    results: Iterable[Result | Decided],
+    seen: dict[str, Location | Origin],  # id -> where it was first used
+    locate_id: Callable[[Result], Location] | None,
+) -> Iterator[Result | Decided]:
     for result in results:
         if isinstance(result, Decided):
             yield from _unique_run(result, seen, locate_id)
@@ -199,3 +224,42 @@ def _unique_run(
 def _repeated(request_id: str, first: Location | Origin, where: Location) -> InputError:
     used = first if isinstance(first, Location) else Location(*first)
     return InputError("duplicate-id", f"the id '{request_id}' was already used by {used.prefix()}", where)
+
+
+@overload
+def unique_ids_on_disk(
+    results: Iterable[Result], seen: SeenIds, locate_id: Callable[[Result], Location] | None = None
+) -> Iterator[Result]: ...
+
+
+@overload
+def unique_ids_on_disk(
+    results: Iterable[Result | Decided], seen: SeenIds, locate_id: Callable[[Result], Location] | None = None
+) -> Iterator[Result | Decided]: ...
+
+
+def unique_ids_on_disk(
+    results: Iterable[Result | Decided], seen: SeenIds, locate_id: Callable[[Result], Location] | None = None
+) -> Iterator[Result | Decided]:
+    """What :func:`unique_ids` gives, with the ids used so far in ``seen`` (on disk), not in memory.
+
+    A chunk of results at a time: its ids are looked up in ``seen`` in one go, the chunk goes
+    through the same check as :func:`unique_ids` against what was found, and the ids it used
+    for the first time are added to ``seen``.
+    """
+    iterator = iter(results)
+    while True:
+        chunk: list[Result | Decided] = []
+        size = 0
+        for result in iterator:
+            chunk.append(result)
+            size += len(result) if isinstance(result, Decided) else 1
+            if size >= CHUNK:
+                break
+        if not chunk:
+            return
+        ids = [i for r in chunk for i in (r.ids if isinstance(r, Decided) else (r.request_id,)) if i is not None]
+        known: dict[str, Location | Origin] = dict(seen.first_uses(ids))
+        before = set(known)
+        yield from _unique(chunk, known, locate_id)
+        seen.add({i: (at if isinstance(at, Location) else Location(*at)) for i, at in known.items() if i not in before})

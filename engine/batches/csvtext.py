@@ -14,6 +14,8 @@ separator is not a comma, a comma in a number can only be its decimal comma
 from __future__ import annotations
 
 import codecs
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +33,16 @@ USUAL_ENCODINGS = ("UTF-8", "UTF-8 with BOM")
 class CsvText:
     """The text of a CSV file, with how it was read."""
 
-    text: str
+    text: str  # empty when the file is read as a stream (``path`` set)
     encoding: str  # as people know it: UTF-8, UTF-8 with BOM, UTF-16, Windows-1252, ...
     separator: str  # ",", ";" or a tab
+    path: Path | None = None  # a UTF-8 file read from disk as it is parsed, not held in memory
+
+    def lines(self) -> Iterable[str]:
+        """The text for :func:`csv.reader`: the file itself as a stream, or the text held."""
+        if self.path is None:
+            return io.StringIO(self.text, newline="")
+        return self.path.open(encoding="utf-8-sig", newline="")
 
     @property
     def decimal_comma(self) -> bool:
@@ -55,10 +64,47 @@ class CsvText:
         return f"read as {self.encoding}, columns separated by {self.separator_name}s{decimal}"
 
 
+STREAM_BLOCK = 1 << 20  # bytes decoded at a time when checking that a file is UTF-8
+STREAM_FROM = 4 << 20  # a UTF-8 file larger than this is read as a stream, not held as one string
+
+
 def read_csv_text(path: Path, name: str, limit: int) -> CsvText:
-    """The text of the CSV file at ``path`` (shown as ``name``), its encoding and separator found."""
+    """The text of the CSV file at ``path`` (shown as ``name``), its encoding and separator found.
+
+    A large UTF-8 file (nearly every large one: ``engage template`` and "CSV UTF-8" write it)
+    is checked in blocks and then read as a stream (:meth:`CsvText.lines`), so that a million
+    rows do not sit in memory as one string; any other file is read whole, as before.
+    """
+    streamed = _utf8_stream(path, limit)
+    if streamed is not None:
+        return streamed
     text, encoding = decode_csv(read_bytes(path, name, limit), name)
     return CsvText(text, encoding, find_separator(text, name))
+
+
+def _utf8_stream(path: Path, limit: int) -> CsvText | None:
+    """The file as a stream if it is large, within ``limit`` and UTF-8 throughout (else None: read it whole)."""
+    try:
+        size = path.stat().st_size
+        if not STREAM_FROM < size <= limit:
+            return None
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with path.open("rb") as handle:
+            first = handle.read(STREAM_BLOCK)
+            if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return None
+            marked = first.startswith(codecs.BOM_UTF8)
+            start = decoder.decode(first[len(codecs.BOM_UTF8) :] if marked else first)
+            while block := handle.read(STREAM_BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except (OSError, UnicodeDecodeError):
+        return None  # read whole: the same errors as ever, from the same place
+    try:
+        separator = find_separator(start, "")
+    except InputError:
+        return None
+    return CsvText("", "UTF-8 with BOM" if marked else "UTF-8", separator, path)
 
 
 def decode_csv(raw: bytes, name: str) -> tuple[str, str]:

@@ -41,10 +41,11 @@ from ..evaluation.evaluator import Engine
 from ..evaluation.render import render_decision
 from ..policy.documents import Document, load_file
 from ..policy.loader import display_path
-from .batch import Decided, Origin, Result, decide_item, unique_ids
+from .batch import Decided, Origin, Result, decide_item, unique_ids, unique_ids_on_disk
 from .columns import Column, request_columns
 from .inputs import Item, file_items, read_requests, request_files
 from .processes import context, end_with_parent
+from .seen import SeenIds
 from .tables import jsonl_empty, jsonl_line
 
 CHUNK = 250  # inputs per unit: large enough to amortise the hand-over, small enough to stream
@@ -237,16 +238,21 @@ def evaluate_parallel(
     render: str = "none",
     keep_documents: bool = False,
     lang: str | None = None,
+    seen: SeenIds | None = None,
 ) -> Iterator[Result | Decided]:
     """Each input's result, in input order, computed by ``jobs`` processes (``Result.rendered`` set).
 
     Runs of decisions whose output was asked for come as :class:`~engine.batches.batch.Decided`.
+    ``seen``: keep the ids used so far on disk rather than in memory (a long batch).
     """
     when = as_of or date.today()
     source = "given" if as_of else "today"
     plan = Plan(engine.policy.rules_dir, engine.policy.criteria_dir, when, source, render, keep_documents, os.getpid(), lang)
     columns = request_columns(engine.policy.request_schema)
-    return unique_ids(_ordered(units(paths, stdin, columns), plan, jobs), locate_id=_locate_id)
+    results = _ordered(units(paths, stdin, columns), plan, jobs)
+    if seen is not None:
+        return unique_ids_on_disk(results, seen, locate_id=_locate_id)
+    return unique_ids(results, locate_id=_locate_id)
 
 
 def _ordered(stream: Iterable[Unit], plan: Plan, jobs: int) -> Iterator[Result | Decided]:

@@ -15,7 +15,6 @@ Readers yield a :class:`~engine.policy.documents.Document` per request, or the
 from __future__ import annotations
 
 import csv
-import io
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -137,7 +136,10 @@ def expected_rows(path: Path) -> int | None:
                 return max((sheet.max_row or 1) - 1, 0)
             finally:
                 workbook.close()
-        count = path.read_bytes().count(b"\n")
+        count = 0
+        with path.open("rb") as handle:  # a block at a time: the file may be large
+            while block := handle.read(1 << 20):
+                count += block.count(b"\n")
         return count if path.suffix.lower() == ".jsonl" else max(count - 1, 0)
     except Exception:  # noqa: BLE001 - only an estimate: the reader reports the real problem
         return None
@@ -274,8 +276,8 @@ class _CSVSyntax(Exception):
         self.error = error
 
 
-def _numbered_csv(text: str, name: str, separator: str = ",") -> Iterator[tuple[int, Sequence[Any]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+def _numbered_csv(lines: Iterable[str], name: str, separator: str = ",") -> Iterator[tuple[int, Sequence[Any]]]:
+    reader = csv.reader(lines, delimiter=separator, strict=True)
     number = 0
     while True:
         try:
@@ -294,8 +296,14 @@ def _csv(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
         empty = InputError(
             "empty-file", "the file is empty: row 1 must name the columns", Location(name, 1, None, None, row=True)
         )
-        rows = _numbered_csv(read.text, name, read.separator)
-        yield from _rows(name, rows, empty, columns, decimal_comma=read.decimal_comma)
+        lines = read.lines()
+        try:
+            rows = _numbered_csv(lines, name, read.separator)
+            yield from _rows(name, rows, empty, columns, decimal_comma=read.decimal_comma)
+        finally:
+            close = getattr(lines, "close", None)
+            if close is not None:
+                close()
     except EngageError as exc:
         yield exc
     except _CSVSyntax as exc:

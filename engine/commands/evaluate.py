@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ..cli import Streams
     from ..evaluation.decision import Decision
     from ..evaluation.evaluator import Engine
-    from ..log.store import Draft, LogRecord, LogStore
+    from ..log.store import Draft, LogStore
 
 # The engine is imported in run(), after a fork server for --jobs is started (engine/batches/processes.py);
 # --out and --record bring in openpyxl and SQLAlchemy: they are imported only when asked for.
@@ -58,6 +58,7 @@ DESCRIPTION = (
 )
 
 RECORD_BATCH = 100  # decisions appended to the log per transaction
+LONG_IDS = 10_000  # from this many requests the ids used so far are kept on disk, not in memory
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
@@ -130,10 +131,12 @@ class _Recorder:
         self.update = update
         self.release = release  # the release whose rules decide; None: unreleased rules, asked for
         self.pending: list[tuple[Draft, str]] = []  # with where the request came from
-        self.recorded: list[LogRecord] = []
-        self.superseded: list[int] = []
-        self.unchanged: list[tuple[str, int]] = []  # request id, its record
-        self.refused: list[str] = []  # the messages, already printed
+        # What the summary says, in counts and ends rather than lists, so that recording a
+        # million requests keeps memory flat (a record holds its request and decision).
+        self.recorded = Tally()
+        self.superseded = Tally()
+        self.unchanged = Tally()
+        self.refused = 0  # their messages are printed as they come
         self.interrupts = _Interrupts()
 
     def add(self, result: Result) -> None:
@@ -161,46 +164,65 @@ class _Recorder:
             outcomes = self.store.record([draft for draft, _ in pending], update=self.update)
             for outcome, (_, source) in zip(outcomes, pending, strict=True):
                 if outcome.record is not None:
-                    self.recorded.append(outcome.record)
+                    self.recorded.add(outcome.record.seq, outcome.record.request_id)
                 if outcome.status == UPDATED and outcome.existing is not None:
-                    self.superseded.append(outcome.existing)
+                    self.superseded.add(outcome.existing, outcome.draft.request_id)
                 elif outcome.status == UNCHANGED and outcome.existing is not None:
-                    self.unchanged.append((outcome.draft.request_id, outcome.existing))
+                    self.unchanged.add(outcome.existing, outcome.draft.request_id)
                 elif outcome.status == REFUSED and outcome.existing is not None:
                     error = already_recorded(outcome.draft.request_id, outcome.existing)
-                    message = f"{source}: {error.code}: {error.message}"
-                    self.refused.append(message)
-                    progress.write(message)
+                    self.refused += 1
+                    progress.write(f"{source}: {error.code}: {error.message}")
 
     def summary(self) -> str:
-        done = [r.seq for r in self.recorded]
-        count = f"{len(done)} decision{'' if len(done) == 1 else 's'}"
-        span = "" if not done else f" (#{done[0]})" if len(done) == 1 else f" (#{done[0]} to #{done[-1]})"
+        done = self.recorded
+        count = f"{done.count} decision{'' if done.count == 1 else 's'}"
+        span = "" if not done.count else f" (#{done.first})" if done.count == 1 else f" (#{done.first} to #{done.last})"
         under = "unreleased rules" if self.release is None else f"release {self.release}"
         line = f"recorded {count} in {self.store.where}{span} under {under}"
-        if self.superseded:
-            n = len(self.superseded)
-            line += f", superseding #{self.superseded[0]}" if n == 1 else f", superseding {n} earlier records"
-        if len(self.unchanged) == 1:
-            request_id, seq = self.unchanged[0]
-            line += f"; {request_id} is already recorded as #{seq} (same request, date and rules): nothing recorded for it"
-        elif self.unchanged:
-            seqs = sorted(seq for _, seq in self.unchanged)
-            line += f"; {len(seqs)} already recorded as they are (#{seqs[0]} to #{seqs[-1]}): nothing recorded for them"
+        if self.superseded.count:
+            n = self.superseded.count
+            line += f", superseding #{self.superseded.first}" if n == 1 else f", superseding {n} earlier records"
+        if self.unchanged.count == 1:
+            line += (
+                f"; {self.unchanged.first_id} is already recorded as #{self.unchanged.first}"
+                " (same request, date and rules): nothing recorded for it"
+            )
+        elif self.unchanged.count:
+            line += (
+                f"; {self.unchanged.count} already recorded as they are (#{self.unchanged.low} to #{self.unchanged.high}):"
+                " nothing recorded for them"
+            )
         if self.refused:
-            line += f"; {len(self.refused)} refused: recorded before with other content, date or rules (--update supersedes)"
+            line += f"; {self.refused} refused: recorded before with other content, date or rules (--update supersedes)"
         return line
 
     def interrupted(self) -> str:
         """What an interrupted run recorded, and how to finish it."""
-        if not self.recorded:
+        done = self.recorded
+        if not done.count:
             return f"interrupted: nothing recorded in {self.store.where}; run the same command again to record the requests"
-        last = self.recorded[-1]
-        count = f"{len(self.recorded)} decision{'' if len(self.recorded) == 1 else 's'}"
+        count = f"{done.count} decision{'' if done.count == 1 else 's'}"
         return (
-            f"interrupted: recorded {count} in {self.store.where}; the last is #{last.seq} ({last.request_id});"
+            f"interrupted: recorded {count} in {self.store.where}; the last is #{done.last} ({done.last_id});"
             " run the same command again to record the rest"
         )
+
+
+class Tally:
+    """Record numbers counted as they come: how many, the first and last (with their request ids), the lowest and highest."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first = self.last = self.low = self.high = 0
+        self.first_id = self.last_id = ""
+
+    def add(self, seq: int, request_id: str) -> None:
+        if not self.count:
+            self.first, self.first_id, self.low, self.high = seq, request_id, seq, seq
+        self.count += 1
+        self.last, self.last_id = seq, request_id
+        self.low, self.high = min(self.low, seq), max(self.high, seq)
 
 
 def _write_encoded(stream: TextIO, data: bytes) -> None:
@@ -345,6 +367,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     from ..batches.parallel import evaluate_parallel
     from ..batches.processes import default_jobs
     from ..batches.progress import open_progress
+    from ..batches.seen import SeenIds
     from ..evaluation.decision import canonical_json
     from ..evaluation.render import render_decision, render_summary
 
@@ -364,17 +387,22 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     outcomes: Counter[str] = Counter()
     inputs = invalid = internal = unread = empty = 0
     collected: list[Decision] = []  # --format json only
-    jobs = args.jobs or default_jobs(expected_count(args.paths))
+    expected = expected_count(args.paths)
+    jobs = args.jobs or default_jobs(expected)
+    # The ids used so far, to refuse a second use: on disk for a long batch (or a recorded one, whose
+    # length is not known from stdin), so that memory does not grow with it (engine/batches/seen.py).
+    scratch = tempfile.TemporaryDirectory(prefix="engage-ids-") if recorder is not None or (expected or 0) >= LONG_IDS else None
+    seen = SeenIds(Path(scratch.name) / "ids.sqlite3") if scratch is not None else None
     results: Iterable[Result | Decided]
     if jobs > 1:
         render = "none" if writer is not None else args.format if args.format in ("jsonl", "text") else "none"
         keep = writer is not None or recorder is not None
         results = evaluate_parallel(
-            engine, args.paths, streams.stdin, args.as_of, jobs, render=render, keep_documents=keep, lang=args.lang
+            engine, args.paths, streams.stdin, args.as_of, jobs, render=render, keep_documents=keep, lang=args.lang, seen=seen
         )
     else:
         columns = request_columns(engine.policy.request_schema)  # tables have the policy's fields
-        results = evaluate_items(engine, read_requests(args.paths, streams.stdin, columns), args.as_of)
+        results = evaluate_items(engine, read_requests(args.paths, streams.stdin, columns), args.as_of, seen)
     try:
         for result in results:
             if isinstance(result, Decided):  # from worker processes: only their output
@@ -427,6 +455,10 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
         raise
     finally:
         progress.close()
+        if seen is not None:
+            seen.close()
+        if scratch is not None:
+            scratch.cleanup()
     summary = render_summary(outcomes, invalid + internal, engine.policy, unread, empty, args.lang)
     from ..batches.inputs import table_notes
 

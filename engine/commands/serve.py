@@ -34,10 +34,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " (repeatable; default: none, so every client is known by its own connection's address)",
     )
     parser.add_argument(
+        "--max-upload-mb",
+        type=_megabytes,
+        default=None,
+        metavar="MB",
+        help="the largest file a batch upload may send, in megabytes (default: 20); a larger file is refused as it arrives",
+    )
+    parser.add_argument(
         "--repo",
         metavar="DIR",
         help="the git repository whose revisions the impact page offers (default: the one holding --rules)",
     )
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of megabytes (1 or more)")
+    return value
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -50,7 +67,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if engine is None:
         return 2
     store = open_store(args)
-    app = create_app(engine, store, WebConfig(repo=Path(args.repo) if args.repo else None))
+    limit = {"max_upload_bytes": args.max_upload_mb * 1024 * 1024} if args.max_upload_mb else {}
+    app = create_app(engine, store, WebConfig(repo=Path(args.repo) if args.repo else None, **limit))
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     streams.stderr.write(f"engage: serving the decision log {store.where} at http://{shown_host}:{args.port}/ (Ctrl+C stops)\n")
     if app.state.web.accounts.count() == 0:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,17 @@ SECURITY_HEADERS = {
 
 def create_app(engine: Engine, store: LogStore, config: WebConfig | None = None) -> FastAPI:
     """The web application over ``engine`` (the rules in force) and ``store`` (the decision log)."""
-    app = FastAPI(title="Engage", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.web = Web(engine, store, config or WebConfig())
+    web = Web(engine, store, config or WebConfig())
+    # Jobs left running by a server that was killed: nothing runs them now (engine/web/uploads.py).
+    web.uploads.interrupt_unfinished()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        web.runner.stop()  # running uploads end after their chunk, marked interrupted
+
+    app = FastAPI(title="Engage", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.web = web
     pages = Pages(app.router)
     for module in PAGE_MODULES:
         module.register(pages)

@@ -23,8 +23,12 @@ from .editing import EditDrafts
 from .forms import RequestForm
 from .i18n import Translator
 from .tokens import ApiTokens
+from .uploads import UploadJobs, UploadRunner
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A file up to this size is evaluated in the request that uploads it (the answer is its summary); a larger
+# one in a background job with a progress page.
+INLINE_UPLOAD_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class WebConfig:
     hasher: PasswordHasher | None = None  # argon2-cffi's defaults
     expiring_days: int = 30  # exceptions ending within this many days are highlighted
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    inline_upload_bytes: int = INLINE_UPLOAD_BYTES
     secure_cookies: bool | None = None  # None: only over https
     api_calls_per_minute: int = 120  # per API token (engine/web/api/access.py)
 
@@ -63,6 +68,8 @@ class Web:
     limiter: LoginLimiter = field(init=False)
     drafts: Drafts = field(init=False)
     edits: EditDrafts = field(init=False, default_factory=EditDrafts)  # the rule editor's drafts, per author
+    uploads: UploadJobs = field(init=False)
+    runner: UploadRunner = field(init=False)
     form: RequestForm = field(init=False)
     labels: Labels = field(init=False)
     repo: Path | None = field(init=False)
@@ -76,6 +83,8 @@ class Web:
         self.tokens = ApiTokens(self.store, self.accounts, self.config.now)
         self.limiter = LoginLimiter(self.store, self.config.now)
         self.drafts = Drafts(self.store, self.config.now)
+        self.uploads = UploadJobs(self.store, self.config.now)
+        self.runner = UploadRunner()
         policy = self.engine.policy
         optional = {g.name: g.only_when for g in policy.fields.groups if g.only_when}
         self.form = RequestForm(policy.request_schema, Translator()("form.leave_blank"), optional)

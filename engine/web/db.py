@@ -1,4 +1,4 @@
-"""The web application's tables in the decision-store database (created by migrations 0002, 0005 and 0009).
+"""The web application's tables in the decision-store database (created by migrations 0002, 0005, 0008 and 0009).
 
 They hold working data (accounts, sessions, failed sign-ins, drafts) that may change; the
 decision log's own tables stay append-only.  Writes take the database's writer lock
@@ -77,6 +77,46 @@ api_tokens = sa.Table(  # migration 0005: the JSON API's bearer tokens (engine/w
     sa.Column("last_used", STAMP, nullable=True),
     sa.Column("revoked_at", STAMP, nullable=True),
     sa.Index("web_api_tokens_user", "user_name"),
+)
+
+upload_jobs = sa.Table(  # migration 0008: batch uploads run as background jobs (engine/web/uploads.py)
+    "web_upload_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("started_by", sa.String(100), nullable=False),
+    sa.Column("started_at", STAMP, nullable=False),
+    sa.Column("updated_at", STAMP, nullable=False),
+    sa.Column("finished_at", STAMP, nullable=True),
+    sa.Column("state", sa.String(20), nullable=False),  # running, done, interrupted, failed
+    sa.Column("rows_read", sa.BigInteger, nullable=False),
+    sa.Column("evaluated", sa.BigInteger, nullable=False),
+    sa.Column("recorded", sa.BigInteger, nullable=False),
+    sa.Column("unchanged", sa.BigInteger, nullable=False),  # already in the log as they are
+    sa.Column("problems", sa.BigInteger, nullable=False),  # rows not recorded, for any reason
+    sa.Column("no_request", sa.BigInteger, nullable=False),  # of them: the file holds no request
+    sa.Column("unread", sa.BigInteger, nullable=False),  # of them: the whole file could not be read
+    sa.Column("first_seq", sa.BigInteger, nullable=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=True),
+    sa.Column("read_as", sa.Text, nullable=True),  # how a CSV file not in UTF-8 with commas was read (JSON)
+    sa.Column("message", sa.Text, nullable=True),  # why a failed job stopped
+    sa.Index("web_upload_jobs_state", "state"),
+)
+upload_rows = sa.Table(
+    "web_upload_rows",
+    metadata,
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("web_upload_jobs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("n", sa.BigInteger, primary_key=True, autoincrement=False),  # the row's place among the file's
+    sa.Column("status", sa.String(20), nullable=False),  # recorded, unchanged, refused, invalid, no-request, unread
+    sa.Column("problem", sa.Boolean, nullable=False),  # not recorded: listed among the problems
+    sa.Column("place", sa.Text, nullable=False),  # row 7, line 12
+    sa.Column("request_id", sa.Text, nullable=True),
+    sa.Column("outcome", sa.String(64), nullable=True),
+    sa.Column("seq", sa.BigInteger, nullable=True),  # its record in the log (the one in force if unchanged)
+    sa.Column("priority", sa.Float, nullable=True),
+    sa.Column("problems", sa.Text, nullable=True),  # JSON list of messages
+    sa.Index("web_upload_rows_problems", "job_id", "problem", "n"),
 )
 
 

@@ -21,6 +21,13 @@ def free_port() -> int:
 @contextmanager
 def engage_serve(db: str, *extra: str) -> Iterator[tuple[str, int]]:
     """``engage serve --db DB`` until the block ends; yields its base address and port once it accepts connections."""
+    with engage_serve_process(db, *extra) as (address, _process):
+        yield address, int(address.rsplit(":", 1)[1])
+
+
+@contextmanager
+def engage_serve_process(db: str, *extra: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``engage serve --db DB`` until the block ends; yields its base address and its process."""
     port = free_port()
     command = [sys.executable, "-c", "from engine.cli import run; run()", "serve", "--port", str(port), "--db", db, *extra]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -33,7 +40,7 @@ def engage_serve(db: str, *extra: str) -> Iterator[tuple[str, int]]:
                     break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", port
+        yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -84,7 +84,18 @@ def site(url: str, engine: Engine | None = None, **config: Any) -> Iterator[Site
     try:
         yield Site(app, store, clock)
     finally:
+        app.state.web.runner.stop()  # as the server does when it stops: jobs end after their chunk
         store.close()
+
+
+def finished_upload(site: Site, client: TestClient, response: Any) -> Any:
+    """The page an upload ends on: its answer, or (for a file run in the background) its job's summary once done."""
+    location = response.headers.get("location", "") if response.status_code == 303 else ""
+    match = re.fullmatch(r"/batch/jobs/(\d+)", location)
+    if match is None:
+        return response
+    site.app.state.web.runner.wait(int(match.group(1)))
+    return client.get(location)
 
 
 def request_form(**fields: str | list[str]) -> dict[str, Any]:

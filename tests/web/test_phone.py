@@ -39,6 +39,8 @@ VISITS = {
     "/requests/new": ["/requests/new", "/requests/new?draft=1", "/requests/new?correct=3"],
     "/drafts": ["/drafts"],
     "/batch": ["/batch"],
+    # 1: the summary of the batch uploaded below (its running state: tests/web/test_upload_browser.py)
+    "/batch/jobs/{job_id}": ["/batch/jobs/1"],
     "/queue": ["/queue"],
     # 1: a departing human decision; 2: corrected; 5 and 6: exceptions; 7: missing information
     "/decisions/{seq}": ["/decisions/1", "/decisions/5", "/decisions/6", "/decisions/7", "/decisions/10"],

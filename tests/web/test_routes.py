@@ -35,6 +35,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/batch"): ("intake",),
     ("POST", "/batch"): ("intake",),
     ("GET", "/batch/template.xlsx"): ("intake",),
+    ("GET", "/batch/jobs/{job_id}"): ("intake",),
     ("GET", "/queue"): ("intake", "board"),
     ("GET", "/decisions/{seq}"): EVERYONE,
     ("POST", "/decisions/{seq}/human"): ("intake", "board"),
@@ -72,6 +73,7 @@ CONCRETE = {
     "{name}": "nobody",
     "{token_id}": "999",
     "{number}": "999",
+    "{job_id}": "999",
 }
 GUARDED = [(m, p, roles) for (m, p), roles in EXPECTED.items() if roles]
 

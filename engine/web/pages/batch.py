@@ -2,50 +2,35 @@
 
 Every row gets a line: its outcome (recorded in the decision log, with a link to its
 decision page) or why it could not be evaluated.  An invalid row never stops the others,
-and a row whose request is already in the log is not recorded twice.
+and a row whose request is already in the log is not recorded twice.  The file is read,
+evaluated and recorded as a stream by an upload job (engine/web/uploads.py): a small one in
+the request, whose answer is its summary; a larger one in the background, with a progress
+page that refreshes itself, then the summary, read a page at a time.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
-from ...batches.batch import evaluate_items
-from ...batches.columns import request_columns
-from ...batches.inputs import Item
-from ...batches.tables import TABLE_SUFFIXES, TableErrors, csv_note, read_table
+from ...batches.tables import TABLE_SUFFIXES
 from ...batches.template import write_template
 from ...batches.workbooks import save_workbook
-from ...errors import EngageError
-from ...evaluation.decision import Decision
-from ...log.store import decision_draft
 from ..auth import Session
-from ..i18n import Translator
-from ..releases import recording_engine
 from ..routing import Pages, form_of, signed_in, web
-from ..views import render, translator
+from ..uploads import PAGE_ROWS, Job, Upload, run_upload
+from ..views import redirect, render, translator
 
 INTAKE = ("intake",)
-# A file read whole that holds no request: the page says so instead of showing a table of its problems.
-NO_REQUESTS = ("no-requests", "empty-file")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass
-class Row:
-    where: str  # file:row N (or file:line:col)
-    request_id: str | None
-    outcome: str | None = None
-    seq: int | None = None
-    priority: float | None = None
-    problems: list[str] = field(default_factory=list)
-    no_request: bool = False  # the file was read and holds no request (blank, empty, a header alone)
-    whole_file: bool = False  # its header or its syntax stopped the whole table: no row of it was read
+REFRESH_SECONDS = 2  # how often a running job's page reloads itself
+SPOOL_BLOCK = 1 << 20  # bytes copied at a time from the parsed form to the job's own file
 
 
 def safe_name(filename: str) -> str:
@@ -55,72 +40,58 @@ def safe_name(filename: str) -> str:
     return base[:120]
 
 
-def _problem(text: str, name: str) -> str:
-    """A reader's message without the file name the page already shows."""
-    return text[len(name) + 1 :] if text.startswith(name + ":") else text
+def _spool(upload: UploadFile, path: Path, limit: int) -> int | None:
+    """Copy the uploaded file to ``path`` a block at a time; its size, or None past ``limit`` bytes."""
+    size = 0
+    with path.open("wb") as out:
+        while block := upload.file.read(SPOOL_BLOCK):
+            size += len(block)
+            if size > limit:
+                return None
+            out.write(block)
+    return size
 
 
-def _message(error: EngageError, t: Translator) -> str:
-    """One problem of a row in words: the column (or field) it is about and what is wrong, without the code."""
-    path = error.location.path
-    if path and error.location.row:
-        return f"{t('batch.column', column=path)}: {error.message}"
-    return f"{path}: {error.message}" if path else error.message
-
-
-def _where(where: str, name: str, t: Translator) -> str:
-    """``intake.csv:row 7`` -> ``row 7``; ``batch.jsonl:12:1`` -> ``line 12``."""
-    rest = _problem(where, name).strip()
-    line = re.match(r"^(\d+)(:\d+)?$", rest)
-    return t("batch.line", number=line.group(1)) if line else rest or name
-
-
-def evaluate_upload(request: Request, path: Path, name: str, user: str) -> list[Row]:
-    """Evaluate every request of the table at ``path``; record the valid ones; one row per input."""
-    w = web(request)
-    columns = request_columns(w.engine.policy.request_schema)
-    items = [
-        Item(name, doc=read) if not isinstance(read, Exception) else Item(name, error=read)
-        for read in read_table(path, name, columns)
-    ]
-    if not items:
-        return []
-    engine, release = recording_engine(w.engine, w.store, w.config.today(), user)
-    results = list(evaluate_items(engine, items, w.config.today()))
-    rows: list[Row] = []
-    drafts = []
-    pending: list[tuple[Row, Decision]] = []
+def _read_as(request: Request, job: Job) -> str | None:
+    how = job.how_read
+    if how is None:
+        return None
     t = translator(request)
-    for item, result in zip(items, results, strict=True):
-        row = Row(_where(item.where, name, t), item.request_id)
-        if result.decision is None:
-            every = [one for error in result.errors for one in getattr(error, "errors", [error])]
-            row.problems.extend(_message(one, t) for one in every)
-            row.no_request = bool(every) and all(one.code in NO_REQUESTS for one in every)
-            row.whole_file = not row.no_request and any(isinstance(error, TableErrors) for error in result.errors)
-        else:
-            received = item.doc.data if item.doc is not None else result.record
-            drafts.append(decision_draft(received, result.decision, user, f"web upload {name}", release, release is None))
-            pending.append((row, result.decision))
-        rows.append(row)
-    if drafts:
-        w.store.save_ruleset(engine.policy, user)
-        # One transaction under the log's lock: of uploads racing with the same rows, each row is
-        # recorded by exactly one of them, and the others say it is already in the log.
-        for (row, decision), outcome in zip(pending, w.store.record(drafts), strict=True):
-            if outcome.record is None:
-                row.problems.append(t("batch.already_recorded", seq=outcome.existing))
-                continue
-            row.outcome = decision.outcome
-            row.priority = decision.priority_score
-            row.seq = outcome.record.seq
-    return rows
+    key = "batch.read_as_decimal" if how.get("decimal_comma") else "batch.read_as"
+    return t(key, encoding=how["encoding"], separator=t(f"batch.separator.{how['separator']}"))
+
+
+def _summary(request: Request, job: Job, status: int = 200) -> Response:
+    """A finished job: its counts and its rows, a page at a time (all rows, or only those with problems)."""
+    only = request.query_params.get("show") == "problems"
+    try:
+        start = max(int(request.query_params.get("from", "0")), 0)
+    except ValueError:
+        start = 0
+    jobs = web(request).uploads
+    rows = jobs.rows(job.id, start, only, PAGE_ROWS + 1)
+    following = rows[PAGE_ROWS].n if len(rows) > PAGE_ROWS else None
+    rows = rows[:PAGE_ROWS]
+    context = {
+        "rows": rows,
+        "job": job,
+        "error": None,
+        "filename": job.filename,
+        "read_as": _read_as(request, job),
+        "only_problems": only,
+        "following": following,
+        "previous": jobs.page_before(job.id, start, only, PAGE_ROWS) if start > 0 else None,
+        "start": start,
+        "recent": None,
+    }
+    return render(request, "batch.html", context, status)
 
 
 def register(pages: Pages) -> None:
     @pages.get("/batch", roles=INTAKE)
     def batch_form(request: Request) -> Response:
-        return render(request, "batch.html", {"rows": None, "error": None, "filename": None})
+        recent = web(request).uploads.recent()
+        return render(request, "batch.html", {"rows": None, "error": None, "filename": None, "recent": recent})
 
     @pages.post("/batch", roles=INTAKE)
     def upload(
@@ -135,21 +106,37 @@ def register(pages: Pages) -> None:
         name = safe_name(upload.filename)
         if Path(name).suffix.lower() not in TABLE_SUFFIXES:
             return render(request, "batch.html", {"rows": None, "error": t("batch.wrong_kind"), "filename": name}, 422)
-        data = upload.file.read(w.config.max_upload_bytes + 1)
-        if len(data) > w.config.max_upload_bytes:
+        # The job's own folder: the file (Starlette spooled it to disk as it arrived, under the body's
+        # limit) and the ids seen so far; removed when the job ends.
+        folder = Path(tempfile.mkdtemp(prefix="engage-upload-"))
+        path = folder / name
+        size = _spool(upload, path, w.config.max_upload_bytes)
+        if size is None:
+            shutil.rmtree(folder, ignore_errors=True)
             limit = w.config.max_upload_bytes // (1024 * 1024)
             return render(request, "batch.html", {"rows": None, "error": t("batch.too_large", mb=limit), "filename": name}, 413)
-        with tempfile.TemporaryDirectory(prefix="engage-upload-") as folder:
-            path = Path(folder) / name
-            path.write_bytes(data)
-            rows = evaluate_upload(request, path, name, session.account.name)
-            note = csv_note(path)
-        status = 200 if all(r.outcome for r in rows) else 422
-        read_as = None
-        if note is not None:  # a CSV file not in UTF-8 with commas: say how it was read
-            key = "batch.read_as_decimal" if note.decimal_comma else "batch.read_as"
-            read_as = t(key, encoding=note.encoding, separator=t(f"batch.separator.{note.separator_name}"))
-        return render(request, "batch.html", {"rows": rows, "error": None, "filename": name, "read_as": read_as}, status)
+        user = session.account.name
+        job = w.uploads.create(name, size, user)
+        work = Upload(job, path, name, user, t)
+        today = w.config.today()
+        if size > w.config.inline_upload_bytes:
+            w.runner.start(job, lambda stop: run_upload(w.uploads, w.engine, w.store, today, work, stop))
+            return redirect(f"/batch/jobs/{job}")
+        run_upload(w.uploads, w.engine, w.store, today, work)
+        done = w.uploads.get(job)
+        assert done is not None
+        return _summary(request, done, 200 if done.problems == 0 and done.state == "done" else 422)
+
+    @pages.get("/batch/jobs/{job_id}", roles=INTAKE)
+    def job_page(request: Request, job_id: int) -> Response:
+        job = web(request).uploads.get(job_id)
+        if job is None:
+            raise HTTPException(404)
+        if job.running:
+            return render(request, "batch_job.html", {"job": job, "refresh": REFRESH_SECONDS})
+        if job.state != "done":  # interrupted or failed: what it did, and how to finish
+            return render(request, "batch_job.html", {"job": job, "refresh": None})
+        return _summary(request, job)
 
     @pages.get("/batch/template.xlsx", roles=INTAKE)
     def template(request: Request) -> Response:

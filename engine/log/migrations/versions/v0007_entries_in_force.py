@@ -17,7 +17,7 @@ that keeps it: the table's meaning is that code's, and a later change to it come
 migration that rebuilds it again.
 
 Revision ID: 0007
-Revises: 0005 (re-chained at merge time)
+Revises: 0005 (the API tokens)
 """
 
 from __future__ import annotations

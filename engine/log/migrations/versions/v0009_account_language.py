@@ -4,7 +4,7 @@
 itself with the switcher in every page's frame, or by an administrator on the Accounts page.
 
 Revision ID: 0009
-Revises: 0007 (the decisions in force kept beside the chain)
+Revises: 0008 (the upload jobs)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
