@@ -6,7 +6,7 @@ import copy
 import gc
 import os
 import threading
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +243,115 @@ def test_a_factor_outside_the_priority_group_is_scored_too(tmp_path: Path) -> No
     points = {i.factor: i.points for i in decision.score_breakdown}
     assert points["nhri_involved"] == 5 and points["least_developed_country"] == 10
     assert decision.priority_score == 75
+
+
+def test_exception_rules_that_disagree_are_reported_with_the_rules_named(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    # An exception that ends on the evaluation day is then both valid and expired.
+    edit(rules / "exception.yaml", "when: {field: exception.expires, lt: as_of}", "when: {field: exception.expires, le: as_of}")
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = copy.deepcopy(example("05-exception-applied.yaml"))
+    request["exception"]["expires"] = AS_OF.isoformat()
+    try:
+        with pytest.raises(RuleConflict) as info:
+            engine.evaluate(request, AS_OF)
+        assert info.value.code == "rule-conflict"
+        assert info.value.message == (
+            "rules disagree on the exception for this request: exception.valid (valid), exception.expired (invalid)"
+        )
+        assert info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_a_request_no_line_of_the_outcome_table_applies_to_is_a_rule_gap(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    table = rules / "outcome.yaml"
+    text = table.read_text("utf-8")
+    table.write_text(text[: text.index("  - id: outcome.consider_in_strategy\n")], "utf-8")  # line 9, "anything else", gone
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        with pytest.raises(RuleConflict) as info:
+            engine.evaluate(example("04-strategy-in-development.yaml"), AS_OF)
+        assert info.value.code == "rule-gap"
+        assert info.value.message == "no line of the outcome table applies to this request"
+        assert info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_an_expired_exception_names_each_evaluation_date_with_the_default_cache() -> None:
+    # The exception stage sees only "before the evaluation date", so both days share its part;
+    # the reason quotes the date itself and must not be reused from the first day.
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria")
+    request = copy.deepcopy(example("05-exception-applied.yaml"))
+    request["exception"]["expires"] = "2026-01-31"
+    try:
+        for day in (date(2026, 11, 24), date(2026, 11, 25)):
+            (exception,) = engine.evaluate(request, day).exceptions
+            expired = [r.message for r in exception.reasons if r.rule == "exception.expired"]
+            assert expired == [f"The exception expired on 2026-01-31, before the evaluation date {day.isoformat()}."]
+    finally:
+        engine.close()
+
+
+def test_an_outcome_line_may_compare_a_date_with_the_evaluation_date(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(
+        rules / "outcome.yaml",
+        "        - {field: status.partnership, equals: met}\n    outcome: engage\n",
+        "        - {field: status.partnership, equals: met}\n        - {field: received, le: as_of}\n    outcome: engage\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        request = example("01-engage-nhri-programme.yaml")
+        assert engine.evaluate(request, AS_OF).outcome == "engage"
+        assert engine.evaluate(request, date.fromisoformat(request["received"]) - timedelta(days=1)).outcome != "engage"
+    finally:
+        engine.close()
+
+
+def test_a_line_durable_rules_fires_against_the_reference_logic_is_reported_not_decided() -> None:
+    # The outcome table's key of one request (line 5 fires) with another request's record and
+    # statuses (line 5 is false there): what a durable-rules defect would look like.
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria", cache_size=0)
+    try:
+        table = engine.compiled.outcome
+        engaged, other = (
+            engine.check(example(name)) for name in ("01-engage-nhri-programme.yaml", "04-strategy-in-development.yaml")
+        )
+        statuses = {c.name: c.status for c in engine.decide(engaged, AS_OF).criteria}
+        key = table.key(engaged.record, AS_OF, {"status": {**statuses, "exception": "absent"}, "covers": {}})
+        overlay = {"status": {n: "unknown" for n in statuses} | {"exception": "absent"}, "covers": {n: False for n in statuses}}
+        with pytest.raises(RuleConflict) as info:
+            engine.stages.outcome(table, key, other.record, overlay, AS_OF, other)
+        assert info.value.code == "matcher-disagreement"
+        assert info.value.message == ("durable-rules fired outcome.engage but its condition is False here; please report this")
+        assert info.value.location.file.endswith("04-strategy-in-development.yaml") or info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_the_reasons_follow_the_order_of_the_outcome_line_that_decided(tmp_path: Path) -> None:
+    # Line 6 written with the exception's state last: the exception's reasons come where its
+    # first test (covers the presence) stands, between the strategy's and the partnership's.
+    rules, criteria = copy_policy(tmp_path)
+    edit(rules / "outcome.yaml", "        - {field: status.exception, equals: valid}\n        - any:\n", "        - any:\n")
+    edit(
+        rules / "outcome.yaml",
+        "            - {field: covers.partnership, equals: true}\n",
+        "            - {field: covers.partnership, equals: true}\n        - {field: status.exception, equals: valid}\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        decision = engine.evaluate(example("05-exception-applied.yaml"), AS_OF)
+        assert decision.decisive_rule == "outcome.engage_with_exception"
+        assert [r.rule for r in decision.reasons] == [
+            "outcome.engage_with_exception",
+            "strategy.adopted_and_fits",
+            "exception.valid",
+            "exception.covers_presence",
+            "partnership.full",
+        ]
+    finally:
+        engine.close()
