@@ -133,6 +133,7 @@ def test_rules_that_disagree_are_reported_not_resolved(tmp_path: Path) -> None:
         with pytest.raises(RuleConflict) as info:
             engine.evaluate(example("01-engage-nhri-programme.yaml"), AS_OF)
         assert info.value.code == "rule-conflict"
+        assert info.value.message.startswith("rules disagree on partnership for this request: ")
         assert "partnership.full (met)" in info.value.message and "partnership.civil_society_only (partial)" in info.value.message
     finally:
         engine.close()
@@ -353,5 +354,40 @@ def test_the_reasons_follow_the_order_of_the_outcome_line_that_decided(tmp_path:
             "exception.covers_presence",
             "partnership.full",
         ]
+    finally:
+        engine.close()
+
+
+def test_a_rule_of_unknown_status_may_compare_with_the_evaluation_date(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(
+        rules / "country_engagement_strategy.yaml",
+        "        - {field: strategy.request_in_strategy, is: unknown}\n    status: unknown\n",
+        "        - {field: strategy.request_in_strategy, is: unknown}\n        - {field: received, le: as_of}\n    status: unknown\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = copy.deepcopy(example("01-engage-nhri-programme.yaml"))
+    del request["strategy"]["request_in_strategy"]
+    try:
+        decision = engine.evaluate(request, AS_OF)
+        strategy = decision.condition("country_engagement_strategy")
+        assert (strategy.status, strategy.missing) == ("unknown", ("strategy.request_in_strategy",))
+    finally:
+        engine.close()
+
+
+def test_a_request_no_rule_of_a_condition_applies_to_is_a_rule_gap(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    path = rules / "partnership.yaml"
+    text = path.read_text("utf-8")
+    start = text.index("  - id: partnership.full\n")
+    path.write_text(text[:start] + text[text.index("  - id: ", start + 1) :], "utf-8")  # "both take part" gone
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        with pytest.raises(RuleConflict) as info:
+            engine.evaluate(example("01-engage-nhri-programme.yaml"), AS_OF)
+        assert info.value.code == "rule-gap"
+        assert info.value.message == "no rule gives partnership a status for this request"
+        assert info.value.location.file == "<request>"
     finally:
         engine.close()

@@ -6,6 +6,8 @@ import copy
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from engine.evaluation.evaluator import Engine
 from engine.policy.documents import load_file
 
@@ -45,18 +47,33 @@ def test_a_reason_quoting_lists_and_text_shows_vocabulary_words_and_free_text_as
     assert reason.message.endswith("funding only (nhri, transitional justice; UNDP, UN_Women; Ministry_of_Justice).")
 
 
-def test_an_outcome_line_quoting_the_evaluation_date_shows_it(tmp_path: Path) -> None:
+ENGAGE = "reason: All the conditions for technical cooperation engagement are met"
+FUNDING = "is not a request for funding only"
+
+
+@pytest.mark.parametrize("quoting", ["condition", "outcome line"])
+def test_a_reason_quoting_the_evaluation_date_shows_each_day_with_and_without_the_cache(tmp_path: Path, quoting: str) -> None:
+    # One reason quotes {as_of} (a condition's, or the outcome line's) and nothing else does;
+    # neither stage compares with the date, so both days share their parts, and the cached
+    # engine must still show each day.
     rules, criteria = copy_policy(tmp_path / "policy")
-    edit(
-        rules / "outcome.yaml",
-        "reason: All the conditions for technical cooperation engagement are met.\n",
-        "reason: All the conditions for technical cooperation engagement are met on {as_of}.\n",
-    )
-    engine = Engine.load(rules, criteria, cache_size=0)
+    if quoting == "outcome line":
+        edit(rules / "outcome.yaml", f"{ENGAGE}.\n", f"{ENGAGE} on {{as_of}}.\n")
+    else:
+        edit(rules / "mandate_integrity.yaml", f"{FUNDING}.\n", f"{FUNDING} ({{as_of}}).\n")
     request = load_file(ROOT / "tests" / "golden" / "requests" / "complete.yaml")[0].data
-    decision = engine.evaluate(request, date(2026, 11, 24))
-    assert decision.outcome == "engage"
-    assert decision.reasons[0].message == "All the conditions for technical cooperation engagement are met on 2026-11-24."
+    for engine in (Engine.load(rules, criteria, cache_size=0), Engine.load(rules, criteria)):
+        try:
+            for day in (date(2026, 11, 24), date(2026, 11, 25)):
+                decision = engine.evaluate(request, day)
+                assert decision.outcome == "engage"
+                (reason,) = decision.condition("mandate_integrity").reasons
+                if quoting == "outcome line":
+                    assert decision.reasons[0].message == f"{ENGAGE[len('reason: ') :]} on {day}."
+                else:
+                    assert reason.message.endswith(f"funding only ({day}).")
+        finally:
+            engine.close()
 
 
 def test_an_engine_of_its_own_names_what_is_missing_in_the_order_of_the_form() -> None:
