@@ -363,7 +363,8 @@ def test_a_rule_of_unknown_status_may_compare_with_the_evaluation_date(tmp_path:
     edit(
         rules / "country_engagement_strategy.yaml",
         "        - {field: strategy.request_in_strategy, is: unknown}\n    status: unknown\n",
-        "        - {field: strategy.request_in_strategy, is: unknown}\n        - {field: received, le: as_of}\n    status: unknown\n",
+        "        - {field: strategy.request_in_strategy, is: unknown}\n"
+        "        - {field: received, le: as_of}\n    status: unknown\n",
     )
     engine = Engine.load(rules, criteria, cache_size=0)
     request = copy.deepcopy(example("01-engage-nhri-programme.yaml"))
@@ -389,5 +390,31 @@ def test_a_request_no_rule_of_a_condition_applies_to_is_a_rule_gap(tmp_path: Pat
         assert info.value.code == "rule-gap"
         assert info.value.message == "no rule gives partnership a status for this request"
         assert info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_a_not_around_is_known_or_unknown_compiles_to_the_other_test(tmp_path: Path) -> None:
+    # The same exception rules written with "not": durable-rules must fire them as before.
+    rules, criteria = copy_policy(tmp_path)
+    edit(
+        rules / "exception.yaml",
+        "        - {field: exception.justification, is: known}\n",
+        "        - not: {field: exception.justification, is: unknown}\n",
+    )
+    edit(
+        rules / "exception.yaml",
+        "        - {field: exception.justification, is: unknown}\n",
+        "        - not: {field: exception.justification, is: known}\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    unjustified = copy.deepcopy(example("05-exception-applied.yaml"))
+    del unjustified["exception"]["justification"]
+    try:
+        applied = engine.evaluate(example("05-exception-applied.yaml"), AS_OF)
+        assert (applied.outcome, applied.exceptions[0].decision) == ("engage", "applied")
+        refused = engine.evaluate(unjustified, AS_OF)
+        assert refused.outcome == "exception_review"
+        assert "exception.no_justification" in refused.rules_fired
     finally:
         engine.close()

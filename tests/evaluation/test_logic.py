@@ -83,6 +83,7 @@ ATOMS = [
     Test("presence.type", "in", ("country_office", None)),
     Test("strategy.status", "not_in", ("adopted",)),
     Test("strategy.status", "is", "unknown"),
+    Test("presence.type", "is", "known"),
     Test("exception.waives", "contains", "partnership"),
     Test("request.duration_months", "lt", 12),
     Test("request.duration_months", "ge", 3),
@@ -119,3 +120,13 @@ def test_pushing_not_down_keeps_the_meaning(cond: object, values: dict[str, obje
         return isinstance(c, (All, AnyOf)) and any(has_not(i) for i in c.items)
 
     assert not has_not(normal)
+
+
+@pytest.mark.parametrize("value", ["known", "unknown"])
+@pytest.mark.parametrize("rec", [REC, {}], ids=["given", "absent"])
+def test_not_of_is_known_or_unknown_is_the_other_test(value: str, rec: dict[str, object]) -> None:
+    test = Test("presence.type", "is", value)
+    negated = nnf(Not(test))
+    assert isinstance(negated, Test) and negated.op == "is"
+    assert negated.value == ("unknown" if value == "known" else "known")
+    assert evaluate(negated, rec, DAY) is (not evaluate(test, rec, DAY))
