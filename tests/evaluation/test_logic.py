@@ -130,3 +130,18 @@ def test_not_of_is_known_or_unknown_is_the_other_test(value: str, rec: dict[str,
     assert isinstance(negated, Test) and negated.op == "is"
     assert negated.value == ("unknown" if value == "known" else "known")
     assert evaluate(negated, rec, DAY) is (not evaluate(test, rec, DAY))
+
+
+@pytest.mark.parametrize(
+    ("cond", "value"),
+    [
+        (All((Test("exception.expires", "ge", AS_OF), Test("presence.type", "equals", "none"))), True),
+        (AnyOf((Test("exception.expires", "lt", AS_OF), Test("presence.type", "equals", "country_office"))), False),
+        (Not(Test("exception.expires", "gt", AS_OF)), True),
+    ],
+    ids=["all", "any", "not"],
+)
+def test_a_comparison_with_the_evaluation_date_inside_all_any_and_not(cond: object, value: bool) -> None:
+    # REC's exception ends on DAY itself.
+    assert evaluate(cond, REC, DAY) is value  # type: ignore[arg-type]
+    assert trace(cond, REC, DAY).value is value  # type: ignore[arg-type]
