@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.evaluation.logic import evaluate, lookup, nnf, trace
+from engine.evaluation.logic import evaluate, getter, lookup, nnf, trace
 from engine.policy.model import AS_OF, All, Always, AnyOf, Not, Test
 
 DAY = date(2026, 11, 24)
@@ -64,6 +64,9 @@ def test_trace_keeps_what_each_test_saw_and_the_true_path() -> None:
     assert node.value is True
     assert [t.field for t in node.true_tests()] == ["presence.type", "exception.waives"]
     assert node.children[0].seen == "none" and node.children[0].value is False
+    # The kinds are what `engage explain --format json` prints for each node.
+    assert (node.kind, node.children[0].kind, node.children[1].kind) == ("any", "test", "all")
+    assert (trace(Not(T), REC, DAY).kind, trace(Always(), REC, DAY).kind) == ("not", "always")
 
 
 def test_lookup_treats_absent_and_non_mapping_as_unknown() -> None:
@@ -145,3 +148,21 @@ def test_a_comparison_with_the_evaluation_date_inside_all_any_and_not(cond: obje
     # REC's exception ends on DAY itself.
     assert evaluate(cond, REC, DAY) is value  # type: ignore[arg-type]
     assert trace(cond, REC, DAY).value is value  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "path", ["presence", "presence.type", "exception.waives", "nothing.here", "presence.type.deeper", "a.b.c", "x"]
+)
+@pytest.mark.parametrize(
+    "rec",
+    [REC, {}, {"presence": None}, {"presence": "text"}, {"a": {"b": {"c": 7}}}],
+    ids=["rec", "empty", "null", "text", "deep"],
+)
+def test_a_getter_reads_what_lookup_reads(path: str, rec: dict[str, object]) -> None:
+    # The compiler and the scorer read fields with getter; the reasons and the trace with lookup.
+    assert getter(path)(rec) == lookup(rec, path)
+
+
+def test_a_getter_reads_one_two_and_three_levels() -> None:
+    rec = {"a": {"b": {"c": 7}}, "x": 1}
+    assert (getter("x")(rec), getter("a.b")(rec), getter("a.b.c")(rec)) == (1, {"c": 7}, 7)
