@@ -147,7 +147,10 @@ def test_not_of_is_known_or_unknown_is_the_other_test(value: str, rec: dict[str,
 def test_a_comparison_with_the_evaluation_date_inside_all_any_and_not(cond: object, value: bool) -> None:
     # REC's exception ends on DAY itself.
     assert evaluate(cond, REC, DAY) is value  # type: ignore[arg-type]
-    assert trace(cond, REC, DAY).value is value  # type: ignore[arg-type]
+    node = trace(cond, REC, DAY)  # type: ignore[arg-type]
+    assert node.value is value
+    assert len(node.children) == len(getattr(cond, "items", (None,)))
+    assert [t.field for t in node.true_tests()] == (["exception.expires", "presence.type"] if isinstance(cond, All) else [])
 
 
 @pytest.mark.parametrize(
