@@ -35,6 +35,8 @@ REC = {"presence": {"type": "none"}, "exception": {"waives": [], "expires": "202
         (Test("exception.expires", "ge", AS_OF), True),
         (Test("exception.expires", "lt", AS_OF), False),
         (Test("exception.expires", "gt", date(2026, 11, 23)), True),
+        (Test("exception.expires", "le", AS_OF), True),
+        (Test("exception.expires", "le", date(2026, 11, 23)), False),
         (Test("exception", "is", "known"), True),
         (Test("request.budget_usd", "lt", 10), None),
     ],
