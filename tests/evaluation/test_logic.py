@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -171,3 +172,10 @@ def test_a_getter_reads_what_lookup_reads(path: str, rec: dict[str, object]) -> 
 def test_a_getter_reads_one_two_and_three_levels() -> None:
     rec = {"a": {"b": {"c": 7}}, "x": 1}
     assert (getter("x")(rec), getter("a.b")(rec), getter("a.b.c")(rec)) == (1, {"c": 7}, 7)
+
+
+def test_the_first_lookup_of_a_path_reads_it() -> None:
+    # lookup keeps each path's parts once seen; a path never looked up before must be read too.
+    name = f"group_{uuid.uuid4().hex}"
+    assert lookup({name: {"x": 1}}, f"{name}.x") == 1
+    assert lookup({name: 2}, name) == 2
