@@ -70,6 +70,8 @@ def test_trace_keeps_what_each_test_saw_and_the_true_path() -> None:
     # The kinds are what `engage explain --format json` prints for each node.
     assert (node.kind, node.children[0].kind, node.children[1].kind) == ("any", "test", "all")
     assert (trace(Not(T), REC, DAY).kind, trace(Always(), REC, DAY).kind) == ("not", "always")
+    # Not leaves unknown alone in the trace too (U's field is unknown in REC).
+    assert (trace(Not(U), REC, DAY).value, trace(Not(T), REC, DAY).value) == (None, False)
 
 
 def test_lookup_treats_absent_and_non_mapping_as_unknown() -> None:
