@@ -418,3 +418,10 @@ def test_a_not_around_is_known_or_unknown_compiles_to_the_other_test(tmp_path: P
         assert "exception.no_justification" in refused.rules_fired
     finally:
         engine.close()
+
+
+def test_a_reason_lists_its_citations_as_a_batch_file_shows_them() -> None:
+    decision = shipped_engine().evaluate(example("01-engage-nhri-programme.yaml"), AS_OF)
+    assert decision.reasons[0].cites() == "E/CN.4/2006/104 paras 18-20; E/CN.4/2006/104 para 24"
+    with pytest.raises(KeyError, match="no_such_condition"):
+        decision.condition("no_such_condition")
