@@ -425,3 +425,18 @@ def test_a_reason_lists_its_citations_as_a_batch_file_shows_them() -> None:
     assert decision.reasons[0].cites() == "E/CN.4/2006/104 paras 18-20; E/CN.4/2006/104 para 24"
     with pytest.raises(KeyError, match="no_such_condition"):
         decision.condition("no_such_condition")
+
+
+def test_decision_json_keeps_text_outside_ascii_as_written() -> None:
+    request = copy.deepcopy(example("05-exception-applied.yaml"))
+    request["exception"]["justification"] = "Le bureau régional gère le projet — à titre provisoire."
+    decision = shipped_engine().evaluate(request, AS_OF)
+    for text in (decision.to_json(), decision.to_json(indent=None)):
+        assert "Le bureau régional gère le projet — à titre provisoire." in text
+
+
+def test_canonical_json_is_sorted_and_indented_by_two_as_the_api_and_lint_print_it() -> None:
+    from engine.evaluation.decision import canonical_json
+
+    assert canonical_json({"b": "é", "a": [1]}) == '{\n  "a": [\n    1\n  ],\n  "b": "é"\n}'
+    assert canonical_json({"b": "é", "a": [1]}, indent=None) == '{"a":[1],"b":"é"}'
