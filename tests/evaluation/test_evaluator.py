@@ -440,3 +440,10 @@ def test_canonical_json_is_sorted_and_indented_by_two_as_the_api_and_lint_print_
 
     assert canonical_json({"b": "é", "a": [1]}) == '{\n  "a": [\n    1\n  ],\n  "b": "é"\n}'
     assert canonical_json({"b": "é", "a": [1]}, indent=None) == '{"a":[1],"b":"é"}'
+
+
+def test_a_decision_built_without_all_its_fields_names_them() -> None:
+    from engine.evaluation.decision import Decision
+
+    with pytest.raises(TypeError, match=r"Decision.build needs exactly the fields request_id, outcome, priority_score, "):
+        Decision.build(request_id="R-1")
