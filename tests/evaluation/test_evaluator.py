@@ -6,7 +6,7 @@ import copy
 import gc
 import os
 import threading
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,7 @@ def test_rules_that_disagree_are_reported_not_resolved(tmp_path: Path) -> None:
         with pytest.raises(RuleConflict) as info:
             engine.evaluate(example("01-engage-nhri-programme.yaml"), AS_OF)
         assert info.value.code == "rule-conflict"
+        assert info.value.message.startswith("rules disagree on partnership for this request: ")
         assert "partnership.full (met)" in info.value.message and "partnership.civil_society_only (partial)" in info.value.message
     finally:
         engine.close()
@@ -243,3 +244,206 @@ def test_a_factor_outside_the_priority_group_is_scored_too(tmp_path: Path) -> No
     points = {i.factor: i.points for i in decision.score_breakdown}
     assert points["nhri_involved"] == 5 and points["least_developed_country"] == 10
     assert decision.priority_score == 75
+
+
+def test_exception_rules_that_disagree_are_reported_with_the_rules_named(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    # An exception that ends on the evaluation day is then both valid and expired.
+    edit(rules / "exception.yaml", "when: {field: exception.expires, lt: as_of}", "when: {field: exception.expires, le: as_of}")
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = copy.deepcopy(example("05-exception-applied.yaml"))
+    request["exception"]["expires"] = AS_OF.isoformat()
+    try:
+        with pytest.raises(RuleConflict) as info:
+            engine.evaluate(request, AS_OF)
+        assert info.value.code == "rule-conflict"
+        assert info.value.message == (
+            "rules disagree on the exception for this request: exception.valid (valid), exception.expired (invalid)"
+        )
+        assert info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_a_request_no_line_of_the_outcome_table_applies_to_is_a_rule_gap(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    table = rules / "outcome.yaml"
+    text = table.read_text("utf-8")
+    table.write_text(text[: text.index("  - id: outcome.consider_in_strategy\n")], "utf-8")  # line 9, "anything else", gone
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        with pytest.raises(RuleConflict) as info:
+            engine.evaluate(example("04-strategy-in-development.yaml"), AS_OF)
+        assert info.value.code == "rule-gap"
+        assert info.value.message == "no line of the outcome table applies to this request"
+        assert info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_an_expired_exception_names_each_evaluation_date_with_the_default_cache() -> None:
+    # The exception stage sees only "before the evaluation date", so both days share its part;
+    # the reason quotes the date itself and must not be reused from the first day.
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria")
+    request = copy.deepcopy(example("05-exception-applied.yaml"))
+    request["exception"]["expires"] = "2026-01-31"
+    try:
+        for day in (date(2026, 11, 24), date(2026, 11, 25)):
+            (exception,) = engine.evaluate(request, day).exceptions
+            expired = [r.message for r in exception.reasons if r.rule == "exception.expired"]
+            assert expired == [f"The exception expired on 2026-01-31, before the evaluation date {day.isoformat()}."]
+    finally:
+        engine.close()
+
+
+def test_an_outcome_line_may_compare_a_date_with_the_evaluation_date(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(
+        rules / "outcome.yaml",
+        "        - {field: status.partnership, equals: met}\n    outcome: engage\n",
+        "        - {field: status.partnership, equals: met}\n        - {field: received, le: as_of}\n    outcome: engage\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        request = example("01-engage-nhri-programme.yaml")
+        assert engine.evaluate(request, AS_OF).outcome == "engage"
+        assert engine.evaluate(request, date.fromisoformat(request["received"]) - timedelta(days=1)).outcome != "engage"
+    finally:
+        engine.close()
+
+
+def test_a_line_durable_rules_fires_against_the_reference_logic_is_reported_not_decided() -> None:
+    # The outcome table's key of one request (line 5 fires) with another request's record and
+    # statuses (line 5 is false there): what a durable-rules defect would look like.
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria", cache_size=0)
+    try:
+        table = engine.compiled.outcome
+        engaged, other = (
+            engine.check(example(name)) for name in ("01-engage-nhri-programme.yaml", "04-strategy-in-development.yaml")
+        )
+        statuses = {c.name: c.status for c in engine.decide(engaged, AS_OF).criteria}
+        key = table.key(engaged.record, AS_OF, {"status": {**statuses, "exception": "absent"}, "covers": {}})
+        overlay = {"status": {n: "unknown" for n in statuses} | {"exception": "absent"}, "covers": {n: False for n in statuses}}
+        with pytest.raises(RuleConflict) as info:
+            engine.stages.outcome(table, key, other.record, overlay, AS_OF, other)
+        assert info.value.code == "matcher-disagreement"
+        assert info.value.message == ("durable-rules fired outcome.engage but its condition is False here; please report this")
+        assert info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_the_reasons_follow_the_order_of_the_outcome_line_that_decided(tmp_path: Path) -> None:
+    # Line 6 written with the exception's state last: the exception's reasons come where its
+    # first test (covers the presence) stands, between the strategy's and the partnership's.
+    rules, criteria = copy_policy(tmp_path)
+    edit(rules / "outcome.yaml", "        - {field: status.exception, equals: valid}\n        - any:\n", "        - any:\n")
+    edit(
+        rules / "outcome.yaml",
+        "            - {field: covers.partnership, equals: true}\n",
+        "            - {field: covers.partnership, equals: true}\n        - {field: status.exception, equals: valid}\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        decision = engine.evaluate(example("05-exception-applied.yaml"), AS_OF)
+        assert decision.decisive_rule == "outcome.engage_with_exception"
+        assert [r.rule for r in decision.reasons] == [
+            "outcome.engage_with_exception",
+            "strategy.adopted_and_fits",
+            "exception.valid",
+            "exception.covers_presence",
+            "partnership.full",
+        ]
+    finally:
+        engine.close()
+
+
+def test_a_rule_of_unknown_status_may_compare_with_the_evaluation_date(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    edit(
+        rules / "country_engagement_strategy.yaml",
+        "        - {field: strategy.request_in_strategy, is: unknown}\n    status: unknown\n",
+        "        - {field: strategy.request_in_strategy, is: unknown}\n"
+        "        - {field: received, le: as_of}\n    status: unknown\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    request = copy.deepcopy(example("01-engage-nhri-programme.yaml"))
+    del request["strategy"]["request_in_strategy"]
+    try:
+        decision = engine.evaluate(request, AS_OF)
+        strategy = decision.condition("country_engagement_strategy")
+        assert (strategy.status, strategy.missing) == ("unknown", ("strategy.request_in_strategy",))
+    finally:
+        engine.close()
+
+
+def test_a_request_no_rule_of_a_condition_applies_to_is_a_rule_gap(tmp_path: Path) -> None:
+    rules, criteria = copy_policy(tmp_path)
+    path = rules / "partnership.yaml"
+    text = path.read_text("utf-8")
+    start = text.index("  - id: partnership.full\n")
+    path.write_text(text[:start] + text[text.index("  - id: ", start + 1) :], "utf-8")  # "both take part" gone
+    engine = Engine.load(rules, criteria, cache_size=0)
+    try:
+        with pytest.raises(RuleConflict) as info:
+            engine.evaluate(example("01-engage-nhri-programme.yaml"), AS_OF)
+        assert info.value.code == "rule-gap"
+        assert info.value.message == "no rule gives partnership a status for this request"
+        assert info.value.location.file == "<request>"
+    finally:
+        engine.close()
+
+
+def test_a_not_around_is_known_or_unknown_compiles_to_the_other_test(tmp_path: Path) -> None:
+    # The same exception rules written with "not": durable-rules must fire them as before.
+    rules, criteria = copy_policy(tmp_path)
+    edit(
+        rules / "exception.yaml",
+        "        - {field: exception.justification, is: known}\n",
+        "        - not: {field: exception.justification, is: unknown}\n",
+    )
+    edit(
+        rules / "exception.yaml",
+        "        - {field: exception.justification, is: unknown}\n",
+        "        - not: {field: exception.justification, is: known}\n",
+    )
+    engine = Engine.load(rules, criteria, cache_size=0)
+    unjustified = copy.deepcopy(example("05-exception-applied.yaml"))
+    del unjustified["exception"]["justification"]
+    try:
+        applied = engine.evaluate(example("05-exception-applied.yaml"), AS_OF)
+        assert (applied.outcome, applied.exceptions[0].decision) == ("engage", "applied")
+        refused = engine.evaluate(unjustified, AS_OF)
+        assert refused.outcome == "exception_review"
+        assert "exception.no_justification" in refused.rules_fired
+    finally:
+        engine.close()
+
+
+def test_a_reason_lists_its_citations_as_a_batch_file_shows_them() -> None:
+    decision = shipped_engine().evaluate(example("01-engage-nhri-programme.yaml"), AS_OF)
+    assert decision.reasons[0].cites() == "E/CN.4/2006/104 paras 18-20; E/CN.4/2006/104 para 24"
+    with pytest.raises(KeyError, match="no_such_condition"):
+        decision.condition("no_such_condition")
+
+
+def test_decision_json_keeps_text_outside_ascii_as_written() -> None:
+    request = copy.deepcopy(example("05-exception-applied.yaml"))
+    request["exception"]["justification"] = "Le bureau régional gère le projet — à titre provisoire."
+    decision = shipped_engine().evaluate(request, AS_OF)
+    for text in (decision.to_json(), decision.to_json(indent=None)):
+        assert "Le bureau régional gère le projet — à titre provisoire." in text
+
+
+def test_canonical_json_is_sorted_and_indented_by_two_as_the_api_and_lint_print_it() -> None:
+    from engine.evaluation.decision import canonical_json
+
+    assert canonical_json({"b": "é", "a": [1]}) == '{\n  "a": [\n    1\n  ],\n  "b": "é"\n}'
+    assert canonical_json({"b": "é", "a": [1]}, indent=None) == '{"a":[1],"b":"é"}'
+
+
+def test_a_decision_built_without_all_its_fields_names_them() -> None:
+    from engine.evaluation.decision import Decision
+
+    with pytest.raises(TypeError, match=r"Decision.build needs exactly the fields request_id, outcome, priority_score, "):
+        Decision.build(request_id="R-1")
