@@ -452,8 +452,7 @@ class LogStore:
             prev = digest
         if added:
             conn.execute(sa.insert(records), [asdict(r) for r in added])
-        for record in added:
-            self.keep_in_force(conn, record)
+        self.keep_all_in_force(conn, added)
         return added
 
     def _check_tail(self, conn: Connection) -> None:
@@ -497,6 +496,22 @@ class LogStore:
             f" with `engage log verify --db {self.where}`, then{recover}",
             Location(self.where),
         )
+
+    @classmethod
+    def keep_all_in_force(cls, conn: Connection, added: Sequence[LogRecord]) -> None:
+        """:meth:`keep_in_force` for each of ``added`` in order, new decisions inserted many at a time."""
+        run: list[dict[str, Any]] = []
+        for record in added:
+            if record.kind == DECISION and record.role == DECISION:
+                mark = fingerprint(record.request, record.as_of, record.ruleset_hash)
+                run.append({"request_id": record.request_id, "seq": record.seq, "fingerprint": mark})
+                continue
+            if run:
+                conn.execute(sa.insert(in_force), run)
+                run = []
+            cls.keep_in_force(conn, record)
+        if run:
+            conn.execute(sa.insert(in_force), run)
 
     @staticmethod
     def keep_in_force(conn: Connection, record: LogRecord) -> None:
