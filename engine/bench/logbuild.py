@@ -55,9 +55,7 @@ def _as(draft: Draft, old_id: str, new_id: str) -> Draft:
     """``draft`` for the same request under ``new_id``: the id's JSON string replaced where it is stored."""
     old, new = json.dumps(old_id), json.dumps(new_id)
     assert draft.request is not None and draft.decision is not None
-    return replace(
-        draft, request_id=new_id, request=draft.request.replace(old, new), decision=draft.decision.replace(old, new)
-    )
+    return replace(draft, request_id=new_id, request=draft.request.replace(old, new), decision=draft.decision.replace(old, new))
 
 
 def _human(seq: int, draft: Draft, i: int) -> Draft:
