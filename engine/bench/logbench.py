@@ -130,6 +130,13 @@ def _peak_rss_mb(pid: int) -> float | None:
     return round(int(found.group(1)) / 1024, 1) if found else None
 
 
+SERVER_MEMORY = 8 * 2**30  # a page that would take more fails instead of starving the machine
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (SERVER_MEMORY, SERVER_MEMORY))
+
+
 @contextmanager
 def _server(db: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     port = _free_port()
@@ -138,6 +145,7 @@ def _server(db: str, env: dict[str, str]) -> Iterator[tuple[int, subprocess.Pope
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
+        preexec_fn=_limit_memory,  # noqa: PLW1509 - only setrlimit, before exec
     )
     try:
         for _ in range(1200):
@@ -202,37 +210,48 @@ class _Browser:
             connection.close()
 
 
-def _pages(port: int, password: str, head: int, deep_path: str, timeout: float) -> list[Row]:
+def _sign_in(port: int, password: str, timeout: float) -> _Browser:
     browser = _Browser(port, timeout)
     _, form = browser.request("GET", "/login")
     token = CSRF.search(form.decode(errors="replace"))
     if token is None:
         raise RuntimeError("the sign-in page has no form")
-    status, _ = browser.request(
-        "POST", "/login", {"name": ACCOUNT, "password": password, "csrf_token": token.group(1), "next": "/"}
-    )
+    fields = {"name": ACCOUNT, "password": password, "csrf_token": token.group(1), "next": "/"}
+    status, _ = browser.request("POST", "/login", fields)
     if status != 303:
         raise RuntimeError(f"signing in failed (HTTP {status})")
-    pages = [
-        ("page: home", "/"),
-        ("page: queue, first page", "/queue"),
-        ("page: queue, a deep page", deep_path),
-        ("page: audit", "/audit"),
-        ("page: a decision", f"/decisions/{max(1, head // 2)}"),
-    ]
+    return browser
+
+
+def _pages(
+    db: str, env: dict[str, str], password: str, paths: Sequence[tuple[str, str]], timeout: float
+) -> tuple[list[Row], float | None]:
+    """Each page fetched once from ``engage serve``, and the server's peak RSS.
+
+    A page that does not answer within ``timeout`` stops its server (it would go on working
+    on it, and slow what is measured next); the next page gets a new one.
+    """
     rows: list[Row] = []
-    for name, path in pages:
-        started = time.perf_counter()
-        try:
-            status, content = browser.request("GET", path)
-        except TimeoutError:
-            rows.append(Row(name, None, status="timeout", note=f"no answer within {timeout:.0f} s ({path})"))
-            continue
-        seconds = time.perf_counter() - started
-        ok = status == 200
-        note = f"{path}, {len(content):,} bytes" if ok else f"{path}: HTTP {status}"
-        rows.append(Row(name, round(seconds, 3), status="ok" if ok else "failed", note=note))
-    return rows
+    peak: float | None = None
+    remaining = list(paths)
+    while remaining:
+        with _server(db, env) as (port, process):
+            browser = _sign_in(port, password, timeout)
+            while remaining:
+                name, path = remaining.pop(0)
+                started = time.perf_counter()
+                try:
+                    status, content = browser.request("GET", path)
+                except TimeoutError:
+                    rows.append(Row(name, None, status="timeout", note=f"no answer within {timeout:.0f} s ({path})"))
+                    break
+                seconds = time.perf_counter() - started
+                ok = status == 200
+                note = f"{path}, {len(content):,} bytes" if ok else f"{path}: HTTP {status}"
+                rows.append(Row(name, round(seconds, 3), status="ok" if ok else "failed", note=note))
+            found = _peak_rss_mb(process.pid)
+            peak = found if peak is None or (found is not None and found > peak) else peak
+    return rows, peak
 
 
 def _empty_target(import_db: str | None, work: Path, backend: str) -> str:
@@ -245,7 +264,8 @@ def measure(
     *,
     seed: int = 7,
     import_db: str | None = None,
-    timeout: float = 300.0,
+    timeout: float = 600.0,
+    page_timeout: float = 120.0,
     report: Callable[[str], None] = lambda line: None,
 ) -> LogFigures:
     """Build a log of ``n`` decisions in ``db`` (an empty log; by default a new SQLite file) and measure it."""
@@ -280,10 +300,15 @@ def measure(
             Accounts(store).add(ACCOUNT, ["admin", "board", "intake"], password, "engage bench --log")
 
         report("pages, from engage serve on loopback")
-        server_rss: float | None = None
-        with _server(target, env) as (port, process):
-            rows.extend(_pages(port, password, built.head, _deep_queue_path(target, built.head), timeout))
-            server_rss = _peak_rss_mb(process.pid)
+        paths = [
+            ("page: home", "/"),
+            ("page: queue, first page", "/queue"),
+            ("page: queue, a deep page", _deep_queue_path(target, built.head)),
+            ("page: audit", "/audit"),
+            ("page: a decision", f"/decisions/{max(1, built.head // 2)}"),
+        ]
+        page_rows, server_rss = _pages(target, env, password, paths, page_timeout)
+        rows.extend(page_rows)
 
         commands: list[tuple[str, list[str]]] = [
             ("engage report", ["report", "--db", target, "--out", str(work / "report.html")]),

@@ -47,7 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=float,
         default=600.0,
-        help="--log: seconds a page or command may take before it is stopped (default 600)",
+        help="--log: seconds a command may take before it is stopped (default 600)",
+    )
+    parser.add_argument(
+        "--page-timeout", type=float, default=120.0, help="--log: seconds a page may take before it is stopped (default 120)"
     )
 
 
@@ -65,7 +68,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             streams.stderr.write("engage bench: --decisions must be 1 or more\n")
             return 2
         figures = logbench.measure(
-            args.decisions, args.db, seed=args.seed, import_db=args.import_db, timeout=args.timeout, report=report
+            args.decisions,
+            args.db,
+            seed=args.seed,
+            import_db=args.import_db,
+            timeout=args.timeout,
+            page_timeout=args.page_timeout,
+            report=report,
         )
         if args.format == "json":
             streams.stdout.write(json.dumps(figures.to_dict(), sort_keys=True, indent=2) + "\n")
