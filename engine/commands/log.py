@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..batches.inputs import read_requests
-from ..batches.processes import default_jobs
+from ..batches.processes import default_jobs, worker_pool
 from ..batches.progress import Progress, open_progress
 from ..errors import EngageError, Location
 from ..evaluation.decision import canonical_json
@@ -360,7 +360,13 @@ def run_verify(args: argparse.Namespace, streams: Streams) -> int:
 
         try:
             result = verify(
-                store, replay=not args.no_replay, anchors=tuple(anchors), progress=advance, start=args.start, jobs=jobs
+                store,
+                replay=not args.no_replay,
+                anchors=tuple(anchors),
+                progress=advance,
+                start=args.start,
+                jobs=jobs,
+                pool=worker_pool,
             )
         finally:
             bar.close()

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import EngageError, Location
-from .checking import UNIT, check_units, units
+from .checking import UNIT, WorkerPool, check_units, units
 from .database import trigger_problems
 from .logview import latest_decisions, superseded
 from .releases import chain, chain_problems, decision_release_problem, read_releases
@@ -101,6 +101,7 @@ def verify(
     progress: Callable[[int], None] | None = None,
     start: int = 1,
     jobs: int = 1,
+    pool: WorkerPool | None = None,
     unit: int = UNIT,
 ) -> AuditResult:
     """Walk the chain and (unless ``replay`` is false) replay every decision; collect every problem.
@@ -108,8 +109,9 @@ def verify(
     ``start``: check records ``start`` to the head only, the chain joined to record
     ``start - 1``'s stored hash (which is trusted: a full verify, or an anchor, checks it).
     ``log_in_force`` is checked against the chain only by a full verify, since it follows
-    from every record.  ``jobs``: hash and replay in that many worker processes
-    (:mod:`engine.log.checking`), ``unit`` records at a time; the walk of the chain itself runs
+    from every record.  ``jobs``: hash and replay in that many worker processes of
+    ``pool`` (:func:`engine.batches.processes.worker_pool`; :mod:`engine.log.checking`), ``unit``
+    records at a time; the walk of the chain itself runs
     here, on short columns.
     ``progress`` is called with the number of records checked so far.
     """
@@ -131,7 +133,7 @@ def verify(
         last = store.head(conn)[0]
         bad: set[int] = set()
         announced: set[str] = set()
-        for checked in check_units(store, conn, units(start, last, unit), replay=replay, jobs=jobs, progress=advance):
+        for checked in check_units(store, conn, units(start, last, unit), replay=replay, jobs=jobs, pool=pool, progress=advance):
             bad.update(checked.bad_hash)
             result.replayed += checked.replayed
             result.other_engine += checked.other_engine

@@ -18,8 +18,9 @@ Three things keep the cost per record low:
   that differs is parsed and compared field by field.  A replay of the same request text, with
   the same ruleset and date, is not evaluated again (a bounded cache of its bytes).
 
-Workers are forked from the fork server of :mod:`engine.batches.processes` and end with the
-command, as ``engage evaluate --jobs`` workers do.  Each reads only records up to the head
+Workers come from the caller's ``pool`` (:func:`engine.batches.processes.worker_pool`: forked
+from the fork server, ending with the command, as ``engage evaluate --jobs`` workers do; this
+layer may not start processes of its own kind).  Each reads only records up to the head
 the command read at its start: the log is append-only, so those rows are the ones it sees.
 """
 
@@ -27,11 +28,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
@@ -51,6 +51,8 @@ REPLAY_CACHE = 4_096  # replays kept by request text, ruleset and date
 _COLUMNS = [records.c[name] for name in (f.name for f in LogRecord.__dataclass_fields__.values())]
 _ORDER = sorted(range(len(CONTENT)), key=lambda i: CONTENT[i])  # the canonical JSON's key order
 _KEYS = [encode_basestring_ascii(CONTENT[i]) + ":" for i in _ORDER]
+# (jobs, initializer, its arguments) -> an executor of that many worker processes.
+WorkerPool = Callable[[int, Callable[..., None], tuple[Any, ...]], Executor]
 _SOURCE = re.compile(r'"as_of_source":"([a-z_]+)"')
 
 
@@ -240,10 +242,11 @@ def check_units(
     *,
     replay: bool,
     jobs: int = 1,
+    pool: WorkerPool | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Checked]:
-    """Every unit checked, in order: in this process on ``conn``, or in ``jobs`` worker processes."""
-    if jobs <= 1 or len(todo) <= 1:
+    """Every unit checked, in order: in this process on ``conn``, or in ``jobs`` workers of ``pool``."""
+    if jobs <= 1 or len(todo) <= 1 or pool is None:
         checker = Checker(store, replay)
         try:
             for unit in todo:
@@ -254,12 +257,8 @@ def check_units(
         finally:
             checker.close()
         return
-    from ..batches.processes import context
-
     url = store.engine.url.render_as_string(hide_password=False)
-    executor = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context(), initializer=_start_worker, initargs=(url, replay, os.getpid())
-    )
+    executor = pool(jobs, _start_worker, (url, replay))
     try:
         pending: deque[Future[Checked]] = deque()
         queued = iter(todo)
@@ -282,10 +281,7 @@ def check_units(
 _WORKER: dict[str, Checker] = {}  # in a worker process: its checker
 
 
-def _start_worker(url: str, replay: bool, parent: int) -> None:
-    from ..batches.processes import end_with_parent
-
-    end_with_parent(parent)
+def _start_worker(url: str, replay: bool) -> None:
     # The command's own URL: the driver it chose, and for a read-only SQLite file its immutable URI.
     store = LogStore(sa.create_engine(sa.engine.make_url(url)), url)
     _WORKER["checker"] = Checker(store, replay)

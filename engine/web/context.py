@@ -22,6 +22,7 @@ from .drafts import Drafts
 from .forms import RequestForm
 from .i18n import Translator
 from .tokens import ApiTokens
+from .verifying import Verifications
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -61,6 +62,7 @@ class Web:
     tokens: ApiTokens = field(init=False)
     limiter: LoginLimiter = field(init=False)
     drafts: Drafts = field(init=False)
+    verifications: Verifications = field(init=False)
     form: RequestForm = field(init=False)
     labels: Labels = field(init=False)
     repo: Path | None = field(init=False)
@@ -73,6 +75,7 @@ class Web:
         self.tokens = ApiTokens(self.store, self.accounts, self.config.now)
         self.limiter = LoginLimiter(self.store, self.config.now)
         self.drafts = Drafts(self.store, self.config.now)
+        self.verifications = Verifications(self.store, self.config.now)
         policy = self.engine.policy
         optional = {g.name: g.only_when for g in policy.fields.groups if g.only_when}
         self.form = RequestForm(policy.request_schema, Translator()("form.leave_blank"), optional)

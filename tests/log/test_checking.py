@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.batches.processes import worker_pool
 from engine.log.audit import verify
 from engine.log.checking import fast_hash
 from engine.log.store import LogRecord, LogStore, record_hash
@@ -38,7 +39,7 @@ TAMPERINGS: dict[str, list[str]] = {
 
 def problems(db: str, **options: int) -> list[str]:
     with LogStore.open(db) as store:
-        result = verify(store, **options)  # type: ignore[arg-type]
+        result = verify(store, pool=worker_pool, **options)  # type: ignore[arg-type]
         assert result.records > 0
         return [str(p) for p in result.problems] + [f"replayed {result.replayed}", f"rulesets {len(result.rulesets)}"]
 
