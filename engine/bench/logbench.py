@@ -60,6 +60,8 @@ class LogFigures:
     rows: list[Row]
     server_peak_rss_mb: float | None
     cli_peak_rss_mb: float | None
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 15-minute load average at the start and at the end
+    cores: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,8 @@ class LogFigures:
             "server_peak_rss_mb": self.server_peak_rss_mb,
             "cli_peak_rss_mb": self.cli_peak_rss_mb,
             "rows": [asdict(r) for r in self.rows],
+            "load_average_15min": list(self.load),
+            "cores": self.cores,
         }
 
 
@@ -286,6 +290,7 @@ def measure(
         env.pop("ENGAGE_POLICY", None)
         rows: list[Row] = []
 
+        load_before = os.getloadavg()[2]
         report(f"recording {n:,} decisions in {backend}")
         started = time.perf_counter()
         built = build_log(
@@ -326,7 +331,8 @@ def measure(
             note = "" if status == "ok" else (f"stopped after {timeout:.0f} s" if status == "timeout" else last)
             rows.append(Row(name, round(took, 2) if status != "timeout" else None, rss_mb=rss, status=status, note=note))
         cli = [r.rss_mb for r in rows if r.rss_mb is not None]
-        return LogFigures(backend, n, built.head, rows, server_rss, max(cli) if cli else None)
+        load = (round(load_before, 1), round(os.getloadavg()[2], 1))
+        return LogFigures(backend, n, built.head, rows, server_rss, max(cli) if cli else None, load, os.cpu_count() or 0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -351,6 +357,8 @@ def render_text(f: LogFigures) -> str:
     server = "?" if f.server_peak_rss_mb is None else f"{f.server_peak_rss_mb:,.0f} MB"
     cli = "?" if f.cli_peak_rss_mb is None else f"{f.cli_peak_rss_mb:,.0f} MB"
     lines += ["", f"  peak RSS: engage serve {server}, the commands at most {cli}"]
+    if f.cores:
+        lines.append(f"  machine: {f.cores} cores, 15-minute load average {f.load[0]} at the start, {f.load[1]} at the end")
     return "\n".join(lines)
 
 

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         if args.decisions < 1:
             streams.stderr.write("engage bench: --decisions must be 1 or more\n")
             return 2
-        figures = logbench.measure(
+        built = logbench.measure(
             args.decisions,
             args.db,
             seed=args.seed,
@@ -77,10 +77,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             report=report,
         )
         if args.format == "json":
-            streams.stdout.write(json.dumps(figures.to_dict(), sort_keys=True, indent=2) + "\n")
+            streams.stdout.write(json.dumps(built.to_dict(), sort_keys=True, indent=2) + "\n")
         else:
-            streams.stdout.write(logbench.render_text(figures) + "\n")
-        return 0 if all(r.status == "ok" for r in figures.rows) else 1
+            streams.stdout.write(logbench.render_text(built) + "\n")
+        return 0 if all(r.status == "ok" for r in built.rows) else 1
 
     if args.authoring:
         from ..bench import authoring
