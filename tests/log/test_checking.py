@@ -80,3 +80,15 @@ def test_the_fast_hash_is_the_stored_formula(db: str) -> None:
         values = tuple(record.__dict__.values())
         assert fast_hash(values) == record_hash(record.content(), record.prev_hash)
     assert all(fast_hash(tuple(r.__dict__.values())) == r.hash for r in rows)
+
+
+def test_log_verify_jobs_prints_what_one_process_prints(db: str) -> None:
+    from ..helpers.logsupport import run
+
+    record_examples(db)
+    execute_bypassing_triggers(db, TAMPERINGS["edited"])
+    alone = run("log", "verify", "--db", db, "--jobs", "1")
+    assert alone[0] == 1 and "#8 (REQ-2026-0108): edited" in alone[1]
+    assert run("log", "verify", "--db", db, "--jobs", "2") == alone
+    status, _, err = run("log", "verify", "--db", db, "--jobs", "0")
+    assert status == 2 and "'0' is not a number of processes" in err
