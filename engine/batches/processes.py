@@ -29,7 +29,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.context import BaseContext
+from typing import Any
 
 WORKER_MODULE = "engine.batches.parallel"  # what a worker runs: the fork server imports it once
 AUTO_JOBS_FROM = 5_000  # below this many requests, starting processes costs more than it gains
@@ -59,6 +62,21 @@ def prestart() -> None:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+def worker_pool(jobs: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> ProcessPoolExecutor:
+    """``jobs`` worker processes from the fork server, each ending with this process, each set up by ``initializer``.
+
+    For the parts that may not import this one (the decision log's verify): they are given it.
+    """
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context(), initializer=_start_worker, initargs=(os.getpid(), initializer, initargs)
+    )
+
+
+def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    end_with_parent(parent)
+    initializer(*initargs)
 
 
 def end_with_parent(parent: int) -> None:

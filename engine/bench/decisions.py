@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -73,8 +73,12 @@ def generate(n: int, seed: int = 7) -> list[dict[str, Any]]:
     Most are complete, as intake staff send them; some leave a field unknown; one in ten
     asks for an exception, with its own free text.
     """
+    return list(iter_requests(n, seed))
+
+
+def iter_requests(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """The requests of :func:`generate`, one at a time (a million of them do not fit in memory at once)."""
     rng = random.Random(seed)
-    out = []
     for i in range(n):
         kind = _pick(rng, [("programme", 5), ("advisory", 2), ("needs_assessment", 2), ("training", 2)])
         presence = _pick(
@@ -147,8 +151,7 @@ def generate(n: int, seed: int = 7) -> list[dict[str, Any]]:
                 "approved_by": _maybe(rng, f"Director {rng.randrange(5)}", 0.2),
                 "expires": (AS_OF + timedelta(days=rng.randint(-60, 300))).isoformat(),
             }
-        out.append(request)
-    return out
+        yield request
 
 
 # --- policy v1 by hand ------------------------------------------------------------------------

@@ -32,6 +32,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " and on policies grown to 2, 5 and 10 times its rules, time and peak memory (takes a few minutes)",
     )
     parser.add_argument("--requests", type=int, default=20, help="--authoring: requests explained per policy (default 20)")
+    parser.add_argument(
+        "--log",
+        action="store_true",
+        help="measure the decision log instead: build a log of --decisions decisions and time recording, the web pages"
+        " (engage serve on loopback), report, verify, backup, export and import, with peak RSS (about 20 minutes for a million)",
+    )
+    parser.add_argument("--decisions", type=int, default=1_000_000, help="--log: decisions in the log (default 1,000,000)")
+    parser.add_argument("--db", metavar="URL", help="--log: an empty database to build the log in (default: a new SQLite file)")
+    parser.add_argument(
+        "--import-db", metavar="URL", help="--log: the empty database 'engage log import' fills (default: a new SQLite file)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="--log: seconds a command may take before it is stopped (default 600)",
+    )
+    parser.add_argument(
+        "--page-timeout", type=float, default=120.0, help="--log: seconds a page may take before it is stopped (default 120)"
+    )
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -40,6 +60,27 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     def report(line: str) -> None:
         if args.format == "text":
             streams.stderr.write(f"... {line}\n")
+
+    if args.log:
+        from ..bench import logbench
+
+        if args.decisions < 1:
+            streams.stderr.write("engage bench: --decisions must be 1 or more\n")
+            return 2
+        built = logbench.measure(
+            args.decisions,
+            args.db,
+            seed=args.seed,
+            import_db=args.import_db,
+            timeout=args.timeout,
+            page_timeout=args.page_timeout,
+            report=report,
+        )
+        if args.format == "json":
+            streams.stdout.write(json.dumps(built.to_dict(), sort_keys=True, indent=2) + "\n")
+        else:
+            streams.stdout.write(logbench.render_text(built) + "\n")
+        return 0 if all(r.status == "ok" for r in built.rows) else 1
 
     if args.authoring:
         from ..bench import authoring

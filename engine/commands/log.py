@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 import yaml
 
 from ..batches.inputs import read_requests
+from ..batches.processes import default_jobs, worker_pool
 from ..batches.progress import Progress, open_progress
 from ..errors import EngageError, Location
 from ..evaluation.decision import canonical_json
@@ -71,6 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="check records N to the head only, joined to record N-1's stored hash (log_in_force is checked by a full verify)",
     )
     check.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
+    check.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="hash and replay in N worker processes (default: every core for 5,000 records or more)",
+    )
     check.add_argument(
         "--anchor",
         action="append",
@@ -346,8 +353,13 @@ def run_verify(args: argparse.Namespace, streams: Streams) -> int:
             anchors.append(Anchor.parse(text))
         except ValueError:
             raise EngageError("bad-anchor", f"'{text}' is not N:sha256:HEX", Location("--anchor")) from None
+    if args.jobs is not None and args.jobs > 1:
+        from ..batches.processes import prestart
+
+        prestart()  # the fork server imports the engine for the workers while this process opens the log
     with open_store(args, read_only=True) as store:
         bar = _verify_bar(store, args, streams)
+        jobs = args.jobs or default_jobs(_count_from(store, args.start))
         done = 0
 
         def advance(count: int) -> None:
@@ -356,7 +368,15 @@ def run_verify(args: argparse.Namespace, streams: Streams) -> int:
             done = count
 
         try:
-            result = verify(store, replay=not args.no_replay, anchors=tuple(anchors), progress=advance, start=args.start)
+            result = verify(
+                store,
+                replay=not args.no_replay,
+                anchors=tuple(anchors),
+                progress=advance,
+                start=args.start,
+                jobs=jobs,
+                pool=worker_pool,
+            )
         finally:
             bar.close()
         where = store.where
@@ -376,16 +396,20 @@ def _record_number(text: str) -> int:
     return int(number)
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
+    return int(text)
+
+
+def _count_from(store: LogStore, start: int) -> int:
+    """How many records a verify from ``start`` checks: the head's number less those before (no count of every row)."""
+    return max(0, store.head()[0] - start + 1)
+
+
 def _verify_bar(store: LogStore, args: argparse.Namespace, streams: Streams) -> Progress:
     """A bar of records checked, on standard error when a person watches it (as for batches)."""
-    from ..log.store import records
-
-    def count() -> int:
-        with store.reading() as conn:
-            query = sa.select(sa.func.count()).select_from(records).where(records.c.seq >= args.start)
-            return int(conn.execute(query).scalar_one())
-
-    return open_progress(streams.stderr, quiet=args.quiet, count=count, unit=" records")
+    return open_progress(streams.stderr, quiet=args.quiet, count=lambda: _count_from(store, args.start), unit=" records")
 
 
 def _problems(n: int) -> str:

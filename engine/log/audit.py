@@ -24,19 +24,19 @@ rewritten: check the head (number and hash) against one kept elsewhere with ``an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import EngageError, Location
+from .checking import UNIT, WorkerPool, check_units, units
 from .database import trigger_problems
 from .logview import latest_decisions, superseded
 from .releases import chain, chain_problems, decision_release_problem, read_releases
-from .rulesets import RulesetCache
 from .store import (
     CORRECTION,
     DECISION,
@@ -112,40 +112,108 @@ def verify(
     anchors: tuple[Anchor, ...] = (),
     progress: Callable[[int], None] | None = None,
     start: int = 1,
+    jobs: int = 1,
+    pool: WorkerPool | None = None,
+    unit: int = UNIT,
 ) -> AuditResult:
     """Walk the chain and (unless ``replay`` is false) replay every decision; collect every problem.
 
     ``start``: check records ``start`` to the head only, the chain joined to record
     ``start - 1``'s stored hash (which is trusted: a full verify, or an anchor, checks it).
     ``log_in_force`` is checked against the chain only by a full verify, since it follows
-    from every record.
+    from every record.  ``jobs``: hash and replay in that many worker processes of
+    ``pool`` (:func:`engine.batches.processes.worker_pool`; :mod:`engine.log.checking`), ``unit``
+    records at a time; the walk of the chain itself runs
+    here, on short columns.
+    ``progress`` is called with the number of records checked so far.
     """
     result = AuditResult()
-    cache = RulesetCache(store)
-    try:
-        with store.reading() as conn:
-            # The chain shows what was changed; without the triggers nothing stops the next change.
-            result.guards = [Problem(None, "triggers-missing", text) for text in trigger_problems(conn)]
-            walker = _Walker(store, conn, result)
-            if start > 1:
-                walker.join(start)
-            for record in store.walk(conn, start=start):
-                walker.step(record)
-                if replay and record.role == DECISION:
-                    _replay(record, cache, conn, result)
-                if progress and result.records % 1000 == 0:
-                    progress(result.records)
-            if progress:
-                progress(result.records)
-            for anchor in anchors:
-                _check_anchor(store, conn, anchor, result)
-            if not result.chain and start == 1:  # a changed chain is named already, and the table follows the chain
-                result.guards.extend(_in_force_problems(conn))
-            result.chain.extend(_release_problems(store, conn, start))
-            result.release_records = len(chain(conn))
-    finally:
-        cache.close()
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done)
+
+    with store.reading() as conn:
+        # The chain shows what was changed; without the triggers nothing stops the next change.
+        result.guards = [Problem(None, "triggers-missing", text) for text in trigger_problems(conn)]
+        walker = _Walker(store, conn, result)
+        if start > 1:
+            walker.join(start)
+        last = store.head(conn)[0]
+        bad: set[int] = set()
+        announced: set[str] = set()
+        for checked in check_units(store, conn, units(start, last, unit), replay=replay, jobs=jobs, pool=pool, progress=advance):
+            bad.update(checked.bad_hash)
+            result.replayed += checked.replayed
+            result.other_engine += checked.other_engine
+            for seq, code, message, request_id, ruleset in checked.problems:
+                if ruleset is None or ruleset not in announced:
+                    result.replay.append(Problem(seq, code, message, request_id))
+            announced.update(checked.rulesets)
+            result.rulesets.update(checked.rulesets)
+        for record in _light_walk(conn, start, last):
+            if record.seq in bad:
+                full = store.get(record.seq, conn)
+                assert full is not None
+                walker.step(full, hash_ok=False)
+            else:
+                walker.step(record, hash_ok=True)
+        if progress:
+            progress(done)
+        for anchor in anchors:
+            _check_anchor(store, conn, anchor, result)
+        if not result.chain and start == 1:  # a changed chain is named already, and the table follows the chain
+            result.guards.extend(_in_force_problems(conn))
+        result.chain.extend(_release_problems(store, conn, start))
+        result.release_records = len(chain(conn))
     return result
+
+
+_LIGHT = (
+    records.c.seq,
+    records.c.kind,
+    records.c.request_id,
+    records.c.supersedes,
+    records.c.decides,
+    records.c.outcome,
+    records.c.decision.is_not(None),
+    records.c.prev_hash,
+    records.c.hash,
+)
+
+
+def _light_walk(conn: Connection, start: int, last: int, batch: int = 10_000) -> Iterator[LogRecord]:
+    """Every record from ``start`` to ``last`` in order, with only what the walk reads (not the request, decision, details)."""
+    after = start - 1
+    while True:
+        query = sa.select(*_LIGHT).where(records.c.seq > after, records.c.seq <= last).order_by(records.c.seq).limit(batch)
+        rows = conn.execute(query).all()
+        for seq, kind, request_id, supersedes, decides, outcome, has_decision, prev_hash, digest in rows:
+            yield LogRecord(
+                int(seq),
+                kind,
+                request_id,
+                None if supersedes is None else int(supersedes),
+                None if decides is None else int(decides),
+                "",
+                "",
+                None,
+                outcome,
+                None,
+                None,
+                None,
+                None,
+                "" if has_decision else None,
+                None,
+                prev_hash,
+                digest,
+            )
+        if len(rows) < batch:
+            return
+        after = int(rows[-1][0])
 
 
 class _Walker:
@@ -189,7 +257,8 @@ class _Walker:
     def problem(self, record: LogRecord, code: str, message: str) -> None:
         self.result.chain.append(Problem(record.seq, code, message, record.request_id))
 
-    def step(self, record: LogRecord) -> None:
+    def step(self, record: LogRecord, hash_ok: bool | None = None) -> None:
+        """The next record; ``hash_ok``: whether its content gives its hash, when that was checked already."""
         result = self.result
         result.records += 1
         gap = record.seq != self.prev_seq + 1
@@ -198,7 +267,7 @@ class _Walker:
             span = f"#{self.prev_seq + 1}" if lost == 1 else f"#{self.prev_seq + 1} to #{record.seq - 1}"
             self.problem(record, "missing", f"{span} {'is' if lost == 1 else 'are'} missing: the row was deleted")
         reported = False
-        if record.computed_hash() != record.hash:
+        if not (record.computed_hash() == record.hash if hash_ok is None else hash_ok):
             original = self._original_seq(record, 0)
             if original is not None and original != record.seq:
                 self.moved.add(record.hash)
@@ -293,66 +362,31 @@ def _release_problems(store: LogStore, conn: Connection, start: int = 1) -> list
     if problems:  # the releases as read are not the releases as written
         return problems
     found = read_releases(conn)
-    # Walked in batches, not selected at once: every decision names its release, and a list of them all
-    # held 630 MB for 100,000 records.
-    for record in store.walk(conn, start=start):
-        if record.decision is None or '"release":' not in (record.details or ""):
+    # Only the short columns, streamed (a server-side cursor on PostgreSQL): every decision recorded on
+    # the web names its release, and a list of them all held 630 MB for 100,000 records.
+    query = (
+        sa.select(records.c.seq, records.c.request_id, records.c.ruleset_hash, records.c.details)
+        .where(records.c.seq >= start, records.c.decision.is_not(None), records.c.details.like('%"release":%'))
+        .order_by(records.c.seq)
+        .execution_options(yield_per=10_000)
+    )
+    for seq, request_id, ruleset_hash, details in conn.execute(query):
+        if '"release":' not in (details or ""):  # LIKE ignores case on SQLite
             continue
-        why = decision_release_problem(found, record.info, record.ruleset_hash)
+        data = json.loads(details)
+        why = decision_release_problem(found, data if isinstance(data, dict) else {}, ruleset_hash)
         if why is not None:
-            problems.append(Problem(int(record.seq), "decision-release", why, record.request_id))
+            problems.append(Problem(int(seq), "decision-release", why, request_id))
     return problems
 
 
-def _replay(record: LogRecord, cache: RulesetCache, conn: Connection, result: AuditResult) -> None:
-    def fail(code: str, message: str) -> None:
-        result.replay.append(Problem(record.seq, code, message, record.request_id))
-
-    try:
-        stored = record.decision_data()
-    except ValueError:
-        fail("replay-differs", "the stored decision is not JSON")
-        return
-    ruleset_hash = record.ruleset_hash or ""
-    first_time = ruleset_hash not in result.rulesets
-    result.rulesets.add(ruleset_hash)
-    loaded = cache.get(ruleset_hash, conn)
-    if first_time:
-        for text in loaded.problems:
-            result.replay.append(Problem(None, "ruleset-changed", f"ruleset {ruleset_hash}: {text}"))
-    if loaded.engine is None:
-        fail("not-replayable", loaded.error or "the ruleset cannot be loaded")
-        return
-    for name, column in (("request_id", record.request_id), ("outcome", record.outcome), ("as_of", record.as_of)):
-        if stored.get(name) != column:
-            fail("edited", f"the record says {name} {column!r} but its decision says {stored.get(name)!r}")
-    if (stored.get("ruleset") or {}).get("hash") != ruleset_hash:
-        fail("edited", f"the record names ruleset {ruleset_hash} but its decision was made by another")
-    try:
-        checked = loaded.engine.check(record.request_data())
-        as_of = date.fromisoformat(str(stored.get("as_of")))
-        replayed = loaded.engine.decide(checked, as_of, str(stored.get("as_of_source"))).to_dict()
-    except (EngageError, ValueError, TypeError) as exc:
-        fail("not-replayable", f"the stored request cannot be evaluated again: {exc}")
-        return
-    result.replayed += 1
-    recorded_version = (stored.get("ruleset") or {}).get("engine_version")
-    if replayed["ruleset"]["engine_version"] != recorded_version:
-        replayed["ruleset"]["engine_version"] = recorded_version
-        result.other_engine += 1
-    if store_json(replayed) != record.decision:
-        diffs = list(_differences(stored, replayed))
-        shown = "; ".join(diffs[:4]) + (f" (and {len(diffs) - 4} more)" if len(diffs) > 4 else "")
-        fail("replay-differs", f"replaying with ruleset {ruleset_hash} gives another decision: {shown or 'different bytes'}")
-
-
-def _differences(recorded: Any, replayed: Any, path: str = "") -> Iterator[str]:
+def differences(recorded: Any, replayed: Any, path: str = "") -> Iterator[str]:
     if isinstance(recorded, dict) and isinstance(replayed, dict):
         for key in sorted(set(recorded) | set(replayed)):
-            yield from _differences(recorded.get(key), replayed.get(key), f"{path}.{key}" if path else key)
+            yield from differences(recorded.get(key), replayed.get(key), f"{path}.{key}" if path else key)
     elif isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
         for i, (a, b) in enumerate(zip(recorded, replayed, strict=True)):
-            yield from _differences(a, b, f"{path}[{i}]")
+            yield from differences(a, b, f"{path}[{i}]")
     elif recorded != replayed:
         yield f"{path or 'decision'}: recorded {_short(recorded)}, replay {_short(replayed)}"
 

@@ -24,6 +24,7 @@ from .forms import RequestForm
 from .i18n import Translator
 from .tokens import ApiTokens
 from .uploads import UploadJobs, UploadRunner
+from .verifying import Verifications
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # A file up to this size is evaluated in the request that uploads it (the answer is its summary); a larger
@@ -70,6 +71,7 @@ class Web:
     edits: EditDrafts = field(init=False, default_factory=EditDrafts)  # the rule editor's drafts, per author
     uploads: UploadJobs = field(init=False)
     runner: UploadRunner = field(init=False)
+    verifications: Verifications = field(init=False)
     form: RequestForm = field(init=False)
     labels: Labels = field(init=False)
     repo: Path | None = field(init=False)
@@ -85,6 +87,7 @@ class Web:
         self.drafts = Drafts(self.store, self.config.now)
         self.uploads = UploadJobs(self.store, self.config.now)
         self.runner = UploadRunner()
+        self.verifications = Verifications(self.store, self.config.now)
         policy = self.engine.policy
         optional = {g.name: g.only_when for g in policy.fields.groups if g.only_when}
         self.form = RequestForm(policy.request_schema, Translator()("form.leave_blank"), optional)

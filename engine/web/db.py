@@ -1,4 +1,4 @@
-"""The web application's tables in the decision-store database (created by migrations 0002, 0005, 0008 and 0009).
+"""The web application's tables in the decision-store database (created by migrations 0002, 0005, 0008, 0009 and 0010).
 
 They hold working data (accounts, sessions, failed sign-ins, drafts) that may change; the
 decision log's own tables stay append-only.  Writes take the database's writer lock

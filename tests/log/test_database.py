@@ -72,9 +72,11 @@ def every_table() -> sa.MetaData:
     """The decision log's tables (the chain's and those kept beside it) and the web application's."""
     from engine.log.kept import metadata as kept_metadata
     from engine.web.db import metadata as web_metadata
+    from engine.web.verifying import metadata as verify_metadata
 
     combined = sa.MetaData()
-    for table in [*metadata.tables.values(), *kept_metadata.tables.values(), *web_metadata.tables.values()]:
+    declared = (metadata, kept_metadata, web_metadata, verify_metadata)
+    for table in [table for each in declared for table in each.tables.values()]:
         table.to_metadata(combined)
     return combined
 

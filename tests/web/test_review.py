@@ -227,10 +227,15 @@ def test_the_audit_verifies_the_chain_and_names_a_changed_record(web: Site, db: 
     record(web, 2)
     board = web.client("board")
     token = token_of(board, "/audit")
-    page = board.post("/audit/verify", data={"csrf_token": token}).text
+    started = board.post("/audit/verify", data={"csrf_token": token})
+    assert started.status_code == 303 and started.headers["location"] == "/audit#verify"
+    web.app.state.web.verifications.wait()
+    page = board.get("/audit").text
     assert "The decision log is intact" in page and "2 records checked; 2 decisions evaluated again." in page
     execute_bypassing_triggers(db, ["UPDATE log_records SET outcome = 'decline' WHERE seq = 1"])
-    page = board.post("/audit/verify", data={"csrf_token": token}).text
+    board.post("/audit/verify", data={"csrf_token": token})
+    web.app.state.web.verifications.wait()
+    page = board.get("/audit").text
     assert "problem" in page and "#1 (REQ-Q-1): edited" in page
 
 

@@ -2,7 +2,8 @@
 chain verification, and the decisions as CSV or as the whole report.
 
 Figures and charts are those of ``engage report`` (:mod:`engine.report.figures`, :mod:`engine.report.charts`);
-the verification is ``engage log verify`` (:func:`engine.log.audit.verify`), chain and replay.
+the verification is ``engage log verify`` (:func:`engine.log.audit.verify`), chain and replay, run in
+the background (:mod:`engine.web.verifying`): the page shows the run going on, and the last result kept.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from fastapi import Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
 from markupsafe import Markup
 
-from ...log.audit import AuditResult, verify
 from ...log.register import RegisterEntry
 from ...report.charts import Series, stacked_bars, stacked_columns
 from ...report.document import (
@@ -28,8 +28,9 @@ from ...report.document import (
     report_html,
 )
 from ...report.figures import Figures, Labels
+from ..auth import Session
 from ..i18n import DEFAULT
-from ..routing import Pages, web
+from ..routing import Pages, signed_in, web
 from ..views import render, translator
 
 AUDIT_ROLES = ("board", "admin")
@@ -107,7 +108,7 @@ def charts(figures: Figures, labels: Labels, t_title: Mapping[str, str]) -> dict
     return {k: Markup(v) for k, v in out.items()}
 
 
-def _page(request: Request, result: AuditResult | None = None) -> Response:
+def _page(request: Request) -> Response:
     w, t = web(request), translator(request)
     start, end = _period(request)
     soon = _plus(w.config.today(), w.config.expiring_days)
@@ -142,7 +143,8 @@ def _page(request: Request, result: AuditResult | None = None) -> Response:
             "register_total": data.register_total if data.register_total is not None else len(lines),
             "within": w.config.expiring_days,
             "today": today,
-            "result": result,
+            "running": w.verifications.current(),
+            "result": w.verifications.last(),
             "raw_from": request.query_params.get("from", ""),
             "raw_to": request.query_params.get("to", ""),
             "query": ("?" + query) if query else "",
@@ -156,8 +158,11 @@ def register(pages: Pages) -> None:
         return _page(request)
 
     @pages.post("/audit/verify", roles=AUDIT_ROLES)
-    def verify_log(request: Request) -> Response:
-        return _page(request, verify(web(request).store, replay=True))
+    def verify_log(request: Request, session: Session = Depends(signed_in)) -> Response:  # noqa: B008
+        # In the background: a large log takes minutes; a second click finds the run going on.
+        web(request).verifications.start(session.account.name)
+        query = request.url.query
+        return RedirectResponse(f"/audit{'?' + query if query else ''}#verify", status_code=303)
 
     @pages.get("/audit/decisions.csv", roles=AUDIT_ROLES)
     def export_csv(request: Request) -> Response:
