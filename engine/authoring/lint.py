@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import EngageError
 from ..policy.loader import load_policy
 from ..policy.model import Policy
-from .findings import CHECKS, ERROR, MANDATE, WARNING, Check, Finding, LintReport, Witness, sorted_findings
-from .lint_letters import letter_findings
+from .findings import CHECKS, ERROR, MANDATE, WARNING, Check, Finding, LintReport, Witness
 from .lint_solved import lint_by_solver
 
 if TYPE_CHECKING:
@@ -62,9 +60,7 @@ def _loader_finding(error: EngageError) -> Finding:
 
 def lint_policy(policy: Policy, engine: Engine | None = None) -> LintReport:
     """The semantic checks of a policy that loaded (``engine``: the policy compiled, to confirm witnesses)."""
-    report = lint_by_solver(policy, engine)
-    letters = letter_findings(policy)
-    return replace(report, findings=sorted_findings([*report.findings, *letters])) if letters else report
+    return lint_by_solver(policy, engine)
 
 
 # -- output -----------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .findings import (
     unwaivable,
     version_findings,
 )
+from .lint_letters import letter_findings
 
 
 def lint_by_enumeration(policy: Policy) -> LintReport:
@@ -50,6 +51,7 @@ class _Checker:
     def run(self) -> None:
         self.findings.extend(version_findings(self.policy))
         self.findings.extend(translation_findings(self.policy))
+        self.findings.extend(letter_findings(self.policy))
         self.findings.extend(mandate_flag_findings(self.policy))
         for stage in self.space.conditions:
             self.stage(stage, list(stage.rules))

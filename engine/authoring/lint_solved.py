@@ -44,6 +44,7 @@ from .findings import (
     unwaivable,
     version_findings,
 )
+from .lint_letters import letter_findings
 
 COUNT_CAP = 100  # combinations counted for a gap's "(and N more combinations)": each costs a query
 
@@ -124,6 +125,7 @@ class _Checker:
     def run(self) -> None:
         self.findings.extend(version_findings(self.policy))
         self.findings.extend(translation_findings(self.policy))
+        self.findings.extend(letter_findings(self.policy))
         self.findings.extend(mandate_flag_findings(self.policy))
         for stage in self.space.conditions:
             self.stage(stage, list(stage.rules))

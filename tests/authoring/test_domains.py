@@ -95,7 +95,7 @@ def test_numbers_dates_and_text_get_their_boundaries(tmp_path: Path) -> None:
     # requester is read as a whole: its leaves that rules read, and one stand-in for the others.
     outcome_fields = space.outcome.fields
     assert "requester.type" in outcome_fields and "requester.government_endorsed" in outcome_fields
-    assert space.stand_ins == {"requester.type": ("requester.type",)}
+    assert space.stand_ins == {"requester.type": ("requester.type", "requester.language")}
 
 
 def test_witness_requests_are_valid() -> None:

@@ -10,6 +10,7 @@ the frame, with the keyboard, which stores it in each account.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from engine.web import catalogues
 
 from ..helpers import axe
 from ..helpers.support import shipped_engine
-from .test_browser import PASSWORD
+from .test_browser import GOOD_ROW, HEADER, PASSWORD
 
 # browser and phone_server are the phone test's fixtures: the same server, log and accounts.
 from .test_phone import DOWNLOADS, OVERFLOW, USERS, VISITS, browser, declared_routes, phone_server  # noqa: F401
@@ -142,11 +143,23 @@ def shots_folder(tmp_path: Path) -> Path:
     return folder
 
 
+def upload_a_batch(intake: Any) -> None:
+    """A two-row upload through the batch page, found by its parts rather than its words (any language)."""
+    with tempfile.TemporaryDirectory() as folder:
+        batch = Path(folder) / "lang.csv"
+        batch.write_text("\n".join([HEADER, GOOD_ROW.format(n=2), GOOD_ROW.format(n=3)]) + "\n")
+        intake.goto("/batch")
+        intake.locator("input[type=file]").set_input_files(str(batch))
+        intake.locator("form:has(input[type=file]) button[type=submit]").click()
+        intake.locator("p.summary").wait_for()
+
+
 def visit_every_page(pages: dict[str, Any], lang: str) -> tuple[list[str], int]:
     routes = {path: roles for (method, path), roles in declared_routes().items() if method == "GET"}
     assert set(routes) - DOWNLOADS == set(VISITS), "a page was added: list it in test_phone.VISITS"
     english = english_left(lang)
     problems: list[str] = []
+    upload_a_batch(pages["intake"])  # so that the summary page VISITS names exists on this server too
     visited = 0
     for path, addresses in VISITS.items():
         role = next((r for r in USERS if r in routes[path]), "intake")

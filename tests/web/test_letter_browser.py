@@ -58,7 +58,7 @@ def test_an_officer_prepares_a_spanish_letter_prints_it_and_copies_the_email(use
     page.emulate_media(media="screen")
 
     # Switching the language shows the letter again, and records nothing more.
-    page.get_by_label("Language", exact=True).select_option("fr")
+    page.get_by_label("Language of the letter", exact=True).select_option("fr")
     page.get_by_role("button", name="Show").click()
     page.locator(".letter-sheet", has_text="Madame, Monsieur,").wait_for()
     page.goto("/decisions/7")

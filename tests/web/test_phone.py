@@ -44,6 +44,8 @@ VISITS = {
     "/queue": ["/queue"],
     # 1: a departing human decision; 2: corrected; 5 and 6: exceptions; 7: missing information
     "/decisions/{seq}": ["/decisions/1", "/decisions/5", "/decisions/6", "/decisions/7", "/decisions/10"],
+    # 7 asks the requester about civil society: its letter
+    "/decisions/{seq}/letter": ["/decisions/7/letter"],
     "/audit": ["/audit"],
     "/rules": ["/rules"],
     "/rules/impact": ["/rules/impact"],
