@@ -166,3 +166,18 @@ def open_store(args: argparse.Namespace, read_only: bool = False) -> LogStore:
 def day(text: str) -> date:
     """argparse type for --from and --to."""
     return as_of_date(text)
+
+
+def at_least_one(what: str) -> Callable[[str], int]:
+    """An argparse type for a whole number of ``what`` (processes, megabytes), 1 or more."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number of {what} (1 or more)")
+        return value
+
+    return parse

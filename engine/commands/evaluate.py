@@ -28,6 +28,7 @@ from .common import (
     add_lang_argument,
     add_policy_arguments,
     add_user_argument,
+    at_least_one,
     current_user,
     load_engine,
     open_store,
@@ -78,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lang_argument(parser, "the text output and the workbook (--format json is the same in every language)")
     parser.add_argument(
         "--jobs",
-        type=_jobs,
+        type=at_least_one("processes"),
         metavar="N",
         help="evaluate in N processes (default: all cores for batches of 5,000 requests or more, else 1);"
         " the output is the same, in input order",
@@ -110,16 +111,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _json(decision: Decision | None) -> str:
     return decision.to_json(indent=None) if decision is not None else ""
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
-    return value
 
 
 class _Recorder:

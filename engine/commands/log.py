@@ -27,6 +27,7 @@ from .common import (
     add_as_of_argument,
     add_policy_arguments,
     add_user_argument,
+    at_least_one,
     current_user,
     day,
     load_engine,
@@ -73,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--quiet", action="store_true", help="no progress bar on a terminal")
     check.add_argument(
         "--jobs",
-        type=_jobs,
+        type=at_least_one("processes"),
         default=None,
         metavar="N",
         help="hash and replay in N worker processes (default: every core for 5,000 records or more)",
@@ -394,12 +395,6 @@ def _record_number(text: str) -> int:
     if not number.isdigit() or int(number) < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is not a record number (1 or more)")
     return int(number)
-
-
-def _jobs(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
-    return int(text)
 
 
 def _count_from(store: LogStore, start: int) -> int:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import add_db_argument, add_policy_arguments, load_engine, open_store
+from .common import add_db_argument, add_policy_arguments, at_least_one, load_engine, open_store
 
 if TYPE_CHECKING:
     from ..cli import Streams
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-upload-mb",
-        type=_megabytes,
+        type=at_least_one("megabytes"),
         default=None,
         metavar="MB",
         help="the largest file a batch upload may send, in megabytes (default: 20); a larger file is refused as it arrives",
@@ -45,16 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the git repository whose revisions the impact page offers (default: the one holding --rules)",
     )
-
-
-def _megabytes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of megabytes (1 or more)")
-    return value
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:

@@ -8,18 +8,15 @@ Screenshots of the editor with its messages (1280 px and 390 px) go to ``/tmp/h1
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ..helpers import axe
-from ..helpers.logsupport import AS_OF, EXAMPLES
-from ..helpers.serving import engage_serve
 from ..helpers.support import ROOT
 from .test_browser import PASSWORD, User, browser, engage  # noqa: F401  (browser is a fixture)
-from .test_release_browser import NEW, OLD
+from .test_release_browser import NEW, OLD, served  # noqa: F401  (served is a fixture: the examples' log behind engage serve)
 
 pytestmark = pytest.mark.browser
 # The new condition with its list left open: the YAML parser stops at the end of the line.
@@ -34,22 +31,9 @@ CARET_LINE = """() => { const t = document.getElementById('text');
   return t.value.slice(0, t.selectionStart).split('\\n').length; }"""
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    folder = tmp_path_factory.mktemp("editor-e2e")
-    db = f"sqlite:///{folder / 'log.sqlite3'}"
-    for name, role in (("ines", "intake"), ("boris", "board"), ("aline", "author")):
-        done = engage("users", "add", name, "--role", role, "--password-stdin", "--db", db, stdin=PASSWORD + "\n")
-        assert done.returncode == 0, done.stderr
-    recorded = engage("evaluate", str(EXAMPLES), "--as-of", AS_OF, "--record", "--db", db, "--user", "seed", "--quiet")
-    assert recorded.returncode == 0, recorded.stderr
-    with engage_serve(db) as (address, _):
-        yield address, db
-
-
 def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_the_board_approves_it(
     browser: Any,  # noqa: F811
-    served: tuple[str, str],
+    served: tuple[str, str],  # noqa: F811
     tmp_path: Path,
 ) -> None:
     address, db = served
