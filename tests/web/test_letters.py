@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -157,3 +158,18 @@ def _asked_at(web: Site, seq: int) -> str:
     with web.store.reading() as conn:
         found = web.store.select(conn, records.c.decides == seq, records.c.kind == INFORMATION_REQUEST)
     return found[0].recorded_at
+
+
+def test_the_letter_page_keeps_the_frames_language_switcher(web: Site) -> None:
+    """The letter's own language list must not stand in for the frame's (it once gave buttons "n", "r", "s")."""
+    seq = record(web)
+    client = web.client("intake")
+    prepare(client, seq, "fr")
+    page = html.unescape(client.get(f"/decisions/{seq}/letter?lang=es").text)
+    frame = page[page.index('<form class="lang"') :]
+    frame = frame[: frame.index("</form>")]
+    assert '<span class="lang-current" lang="en" aria-current="true">English</span>' in frame
+    for code, name in (("fr", "Français"), ("es", "Español")):
+        assert f'name="lang" value="{code}" lang="{code}">{name}</button>' in frame
+    decision = client.get(f"/decisions/{seq}/letter?lang=es", headers={"accept-language": "fr"}).text
+    assert re.search(r"Informations demandées le \d{1,2} [a-zéû.]+ 20\d\d, \d\d:\d\d UTC", html.unescape(decision))

@@ -117,7 +117,7 @@ def register(pages: Pages) -> None:
         context: dict[str, Any] = {
             "record": record,
             "letter": letter,
-            "languages": names,
+            "letter_languages": names,
             "asked": asked,
         }
         return render(request, "letter.html", context)
