@@ -60,6 +60,18 @@ class Translator:
         """``1,234.5`` / ``1 234,5``: as the language writes it (an int stays without decimals)."""
         return formats.format_decimal(value, self.lang)
 
+    def percent(self, fraction: float) -> str:
+        """``15.4%`` in English (as the report writes it), ``15,4 %`` / ``15,4 %`` by Babel else."""
+        if self.lang == DEFAULT:
+            return f"{fraction * 100:.1f}%"
+        return formats.format_percent(fraction, self.lang, decimals=1)
+
+    def decimal(self, value: float | None) -> str:
+        """A figure with one decimal (``45.0`` / ``45,0``); ``-`` when there is none."""
+        if value is None:
+            return "-"
+        return f"{value:.1f}" if self.lang == DEFAULT else formats.format_decimal(value, self.lang, decimals=1)
+
     def day(self, value: dt.date | str | None) -> str:
         """A day: ISO 8601 in English (as the log and the office's English documents write it), Babel's medium form else.
 

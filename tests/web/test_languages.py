@@ -198,3 +198,16 @@ def test_the_forms_input_errors_are_in_the_pages_language_and_the_engines_own_wo
     assert "Cette réponse n'a pas la forme attendue" in french and "got 'two years'" not in french
     english = html.unescape(client.post("/requests/new", data=data).text)
     assert "There is 1 problem with this request" in english and "'two years'" in english
+
+
+def test_the_audit_figures_are_written_as_the_pages_language_writes_numbers(web: Site) -> None:
+    assert submit(web.client("intake"), request_form(id="REQ-LANG-AUDIT")).status_code == 303
+    admin = web.client("admin")
+    reset = {"csrf_token": token_of(admin, "/accounts"), "action": "language", "language": ""}
+    assert admin.post("/accounts/board", data=reset).status_code == 303  # the browser's language, whatever came before
+    board = web.client("board")
+    english = html.unescape(board.get("/audit").text)
+    french = html.unescape(board.get("/audit", headers={"accept-language": "fr"}).text)
+    assert re.search(r"\b\d+\.\d%", english) and re.search(r"Mean \d+\.\d; median \d+\.\d\.", english)
+    assert re.search(r"\b\d+,\d\u00a0%", french) and not re.search(r"\b\d+\.\d%", french)
+    assert re.search(r"Moyenne \d+,\d", french)
