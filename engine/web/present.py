@@ -130,6 +130,10 @@ def option_label(t: Translator, policy: Policy, path: str, code: str) -> str:
     if plain == "country":
         name = country_names(t.lang).get(code)
         return f"{name} ({code})" if name else code
+    if plain == "status.exception":  # the exception part's states (the rules' status.exception)
+        return t.maybe(f"rules.exception_state.{code}", code.replace("_", " "))
+    if plain.startswith("status.") and code in vocab.status_labels:  # a condition's status: met, partial, unknown...
+        return words(t, vocab.status_labels[code], f"status.{code}")
     declared = policy.fields.get(plain)
     if declared is not None and code in declared.labels:
         return words(t, declared.labels[code], f"value.{plain}.{code}")  # the policy's own words (criteria/fields.yaml)

@@ -211,3 +211,14 @@ def test_the_audit_figures_are_written_as_the_pages_language_writes_numbers(web:
     assert re.search(r"\b\d+\.\d%", english) and re.search(r"Mean \d+\.\d; median \d+\.\d\.", english)
     assert re.search(r"\b\d+,\d\u00a0%", french) and not re.search(r"\b\d+\.\d%", french)
     assert re.search(r"Moyenne \d+,\d", french)
+
+
+def test_the_rules_page_says_the_statuses_the_rules_read_in_the_pages_language(web: Site) -> None:
+    author = web.client("author")
+    french = html.unescape(author.get("/rules", headers={"accept-language": "fr"}).text)
+    english = html.unescape(author.get("/rules").text)
+    assert "status.mandate_integrity est unknown" not in french and "status.in_country_presence est partial" not in french
+    policy = web.app.state.web.engine.policy
+    assert f"status.mandate_integrity est {policy.vocab.status_labels['unknown'].translations['fr']}" in french
+    assert "status.exception est aucune exception" in french or "aucune exception" in french
+    assert "status.mandate_integrity is" in english
