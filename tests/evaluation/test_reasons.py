@@ -47,7 +47,7 @@ def test_a_reason_quoting_lists_and_text_shows_vocabulary_words_and_free_text_as
     assert reason.message.endswith("funding only (nhri, transitional justice; UNDP, UN_Women; Ministry_of_Justice).")
 
 
-ENGAGE = "reason: All the conditions for technical cooperation engagement are met"
+ENGAGE = "en: All the conditions for technical cooperation engagement are met"  # the English of the reason
 FUNDING = "is not a request for funding only"
 
 
@@ -69,7 +69,7 @@ def test_a_reason_quoting_the_evaluation_date_shows_each_day_with_and_without_th
                 assert decision.outcome == "engage"
                 (reason,) = decision.condition("mandate_integrity").reasons
                 if quoting == "outcome line":
-                    assert decision.reasons[0].message == f"{ENGAGE[len('reason: ') :]} on {day}."
+                    assert decision.reasons[0].message == f"{ENGAGE[len('en: ') :]} on {day}."
                 else:
                     assert reason.message.endswith(f"funding only ({day}).")
         finally:

@@ -76,7 +76,7 @@ def test_the_progress_page_refreshes_itself_into_a_summary_on_a_phone(browser: A
     assert len({n for n in seen if n >= 0}) >= 2 and seen[-1] <= ROWS, seen  # it counted up as it went
     assert [n for n in seen if n >= 0] == sorted(n for n in seen if n >= 0), seen
     summary = page.locator("p.summary").inner_text()
-    assert f"{ROWS - 3} requests evaluated and recorded." in summary and "3 rows could not be evaluated" in summary
+    assert f"{ROWS - 3:,} requests evaluated and recorded." in summary and "3 rows could not be evaluated" in summary
     checker.goto(page.url)
     problems += problems_of(checker, "the summary")
     problems += [f"the summary: {line}" for line in axe.summary(axe.violations(checker))]
