@@ -169,7 +169,9 @@ def query(url: str, sql: str, **params: Any) -> list[Any]:
 def concurrent_writer(url: str, worker: int, rounds: int, barrier: Any = None) -> int:
     """One process: evaluate the examples under new ids and append each decision in its own transaction.
 
-    ``barrier`` (a multiprocessing barrier) makes every writer start appending at the same moment.
+    ``barrier`` (a multiprocessing barrier) makes every writer start each round at the same moment, so
+    the writers' records interleave even when the scheduler would let one worker finish its rounds first
+    (seen on a 2-core machine: four workers, five rounds, three runs).
     """
     from engine.evaluation.evaluator import Engine
     from engine.log.store import LogStore, decision_draft
@@ -186,6 +188,8 @@ def concurrent_writer(url: str, worker: int, rounds: int, barrier: Any = None) -
         barrier.wait(timeout=120)
     try:
         for round_ in range(rounds):
+            if barrier is not None and round_:
+                barrier.wait(timeout=120)
             for example in requests:
                 request = dict(example, id=f"W{worker}-{round_}-{example['id']}")
                 decision = engine.evaluate(request, date.fromisoformat(AS_OF))
