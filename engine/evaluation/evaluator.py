@@ -162,6 +162,10 @@ class Engine:
     def cache_entries(self) -> int:
         return self.stages.entries() if isinstance(self.stages, ReusedStages) else 0
 
+    def pieces_entries(self) -> int:
+        """How many decisions' reasons and citations the cache holds: one per combination of parts and quoted values."""
+        return self.reasons.pieces_entries() if isinstance(self.reasons, ReusedReasons) else 0
+
     def ordered(self, fields: Iterable[str]) -> tuple[str, ...]:
         """Field paths in the order of the request form."""
         return self.stages.ordered(fields)

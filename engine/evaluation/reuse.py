@@ -320,6 +320,9 @@ class ReusedReasons(Reasons):
         self._pieces = BoundedCache(min(cache_size, PIECES_CACHE_SIZE))  # what decisions take from their parts
         self._fixed: dict[Rule, Reason] = {}  # the reasons that quote nothing, one per rule
 
+    def pieces_entries(self) -> int:
+        return len(self._pieces)
+
     def pieces(
         self,
         conditions: Mapping[str, ConditionPart],

@@ -296,6 +296,27 @@ def test_an_expired_exception_names_each_evaluation_date_with_the_default_cache(
         engine.close()
 
 
+def test_reasons_that_quote_no_date_are_reused_across_days_and_those_that_do_are_not() -> None:
+    # The cache of a decision's reasons is keyed by the date only when a reason quotes it
+    # (stages._dated): the same request on another day reuses them, or the cache would grow
+    # with every evaluation day of a batch re-run over years.
+    engine = Engine.load(ROOT / "rules", ROOT / "criteria")
+    try:
+        for name in ("01-engage-nhri-programme.yaml", "07-missing-information.yaml"):
+            engine.evaluate(example(name), date(2026, 11, 24))
+            before = engine.pieces_entries()
+            engine.evaluate(example(name), date(2026, 11, 25))
+            assert engine.pieces_entries() == before, name
+        expired = copy.deepcopy(example("05-exception-applied.yaml"))
+        expired["exception"]["expires"] = "2026-01-31"  # its reason quotes the evaluation date
+        engine.evaluate(expired, date(2026, 11, 24))
+        before = engine.pieces_entries()
+        engine.evaluate(expired, date(2026, 11, 25))
+        assert engine.pieces_entries() == before + 1
+    finally:
+        engine.close()
+
+
 def test_an_outcome_line_may_compare_a_date_with_the_evaluation_date(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
     edit(
