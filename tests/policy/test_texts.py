@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 from engine.errors import Location
 from engine.policy.documents import parse
@@ -40,3 +41,54 @@ def test_a_language_the_policy_does_not_declare_is_reported_at_its_key() -> None
     ((code, message, where),) = reported
     assert code == "undeclared-language" and "'de' is not a language of the policy (en, fr)" in message
     assert (where.file, where.line, where.col) == ("v.yaml", 3, 3)
+
+
+# The terms of the UN's own French and Spanish documents for what the policy names in English
+# (E/CN.4/2006/104 and the Office's reports in each language): a translation that names the
+# thing names it this way.  Plurals are allowed.
+UN_TERMS = {
+    r"technical cooperation": (r"coopération technique", r"cooperación técnica"),
+    r"high commissioner": (r"haut-commissaire", r"alto comisionado"),
+    r"civil society": (r"société civile", r"sociedad civil"),
+    r"national human rights institutions?": (
+        r"institutions? nationales? des droits de l'homme",
+        r"instituci(ón|ones) nacional(es)? de derechos humanos",
+    ),
+    r"board of trustees": (r"conseil d'administration", r"junta de síndicos"),
+    r"engagement strategy": (r"stratégie d'engagement", r"estrategia de participación"),
+}
+
+
+def _written_in_three(value: object) -> list[dict[str, str]]:
+    """Every text of a policy file written as a map of languages (en, fr, es)."""
+    if isinstance(value, dict):
+        if {"en", "fr", "es"} <= set(value) and all(isinstance(value[k], str) for k in ("en", "fr", "es")):
+            return [value]
+        return [t for v in value.values() for t in _written_in_three(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _written_in_three(v)]
+    return []
+
+
+def test_the_shipped_policy_uses_the_uns_french_and_spanish_terms() -> None:
+    import yaml
+
+    from ..helpers.support import ROOT
+
+    texts = [
+        t
+        for folder in ("rules", "criteria")
+        for path in sorted((ROOT / folder).glob("*.yaml"))
+        for t in _written_in_three(yaml.safe_load(path.read_text("utf-8")))
+    ]
+    assert len(texts) > 200  # every text the policy shows, in three languages
+    checked, wrong = 0, []
+    for text in texts:
+        english = one_line(text["en"]).lower()
+        for term, (fr, es) in UN_TERMS.items():
+            if re.search(term, english):
+                checked += 1
+                for lang, expected in (("fr", fr), ("es", es)):
+                    if not re.search(expected, one_line(text[lang]).lower()):
+                        wrong.append(f"{lang}: {term!r} not as {expected!r}: {text[lang]}")
+    assert checked >= 20 and not wrong, wrong
