@@ -5,9 +5,13 @@ from __future__ import annotations
 import pickle
 import re
 
+import yaml
+
 from engine.errors import Location
 from engine.policy.documents import parse
 from engine.policy.texts import Text, TextReader, in_language, one_line
+
+from ..helpers.support import ROOT
 
 
 def test_a_text_is_its_first_language_and_carries_the_others() -> None:
@@ -71,10 +75,6 @@ def _written_in_three(value: object) -> list[dict[str, str]]:
 
 
 def test_the_shipped_policy_uses_the_uns_french_and_spanish_terms() -> None:
-    import yaml
-
-    from ..helpers.support import ROOT
-
     texts = [
         t
         for folder in ("rules", "criteria")
