@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..errors import EngageError, InputError, Location
+from ..i18n.said import say
 from ..policy.documents import Document
 from ..policy.model import Criterion
 from ..policy.schema import schema_errors
@@ -83,8 +84,12 @@ def check_request(
                 errors.append(
                     InputError(
                         "waiver-not-allowed",
-                        f"'{name}' can never be waived: condition ({crit.letter}), {crit.title},"
-                        " is never set aside by an exception",
+                        say(
+                            "'{name}' can never be waived: condition ({letter}), {title}, is never set aside by an exception",
+                            name=name,
+                            letter=crit.letter,
+                            title=crit.title,
+                        ),
                         doc.locate(("exception", "waives", i)),
                     )
                 )
