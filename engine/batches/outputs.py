@@ -32,6 +32,7 @@ from .. import __version__
 from ..errors import EngageError, InputError, Location
 from ..evaluation.render import could_change_lines, missing_lines, spreadsheet_text
 from ..evaluation.words import Words
+from ..i18n.said import say
 from ..policy.model import Policy
 from .batch import Result
 from .workbooks import save_workbook
@@ -169,7 +170,9 @@ class DecisionWriter:
     def _open_text(self) -> None:
         directory = self.path.parent if str(self.path.parent) else Path(".")
         if not directory.is_dir():
-            raise InputError("cannot-write", f"the folder {directory} does not exist", Location(str(self.path)))
+            raise InputError(
+                "cannot-write", say("the folder {folder} does not exist", folder=str(directory)), Location(str(self.path))
+            )
         try:
             fd, self._temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
         except OSError as exc:
@@ -388,12 +391,12 @@ def check_out_path(text: str, inputs: Sequence[str] = ()) -> Path:
     path = Path(text)
     if any(raw != "-" and Path(raw).resolve() == path.resolve() for raw in inputs):
         raise InputError(
-            "would-overwrite-input", "this is one of the inputs; write the decisions to another file", Location(text)
+            "would-overwrite-input", say("this is one of the inputs; write the decisions to another file"), Location(text)
         )
     if path.suffix.lower() not in OUT_FORMATS:
         raise InputError(
             "unsupported-format",
-            "decisions are written to a .xlsx, .csv or .jsonl file; name the file with one of those",
+            say("decisions are written to a .xlsx, .csv or .jsonl file; name the file with one of those"),
             Location(text),
         )
     return path

@@ -62,16 +62,16 @@ def check_request(
         if record is not None:
             return record, []
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"
+        kind = say("a list") if isinstance(data, list) else say("a single value ({value})", value=repr(data))
         return None, [
             InputError(
                 "wrong-type",
-                f"a request must be a mapping of fields (field: value), not {kind}; put one request per document",
+                say("a request must be a mapping of fields (field: value), not {kind}; put one request per document", kind=kind),
                 doc.locate(()),
             )
         ]
     errors: list[EngageError] = [
-        InputError("not-a-number", "is not a finite number", doc.locate(path)) for path in _non_finite(data)
+        InputError("not-a-number", say("is not a finite number"), doc.locate(path)) for path in _non_finite(data)
     ]
     never = {c.name: c for c in criteria if not c.waivable}
     waives = (data.get("exception") or {}).get("waives") if isinstance(data.get("exception"), dict) else None
