@@ -219,3 +219,18 @@ def test_evaluate_says_a_tables_row_problems_and_how_it_was_read_in_french_also_
         english.stderr.splitlines()[-1]
         == f"{table}: read as Windows-1252, columns separated by semicolons, decimal commas accepted"
     )
+
+
+def test_the_decisions_workbook_in_spanish_says_why_a_request_was_not_evaluated_in_spanish(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_REQUEST, "utf-8")
+    out, csv_out = tmp_path / "decisiones.xlsx", tmp_path / "decisions.csv"
+    assert engage("evaluate", str(bad), *AS_OF, "--out", str(out), "--lang", "es").status == 2
+    cells = [str(v) for row in load_workbook(out)["Decisions"].iter_rows(values_only=True) for v in row if v is not None]
+    why = [c for c in cells if "not-in-vocabulary" in c]
+    assert len(why) == 1 and "requester.type: 'goverment' no es uno de los valores admitidos: " in why[0]
+    assert "wrong-type: request.duration_months: debe ser un número entero" in why[0] and "is not one of" not in why[0]
+    assert engage("evaluate", str(bad), *AS_OF, "--out", str(csv_out), "--lang", "es").status == 2
+    assert "'goverment' is not one of: " in csv_out.read_text("utf-8-sig")  # the CSV is for tools: English
