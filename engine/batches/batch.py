@@ -16,6 +16,7 @@ from typing import Any, overload
 from ..errors import EngageError, InputError, Location, RuleConflict
 from ..evaluation.decision import Decision
 from ..evaluation.evaluator import Engine
+from ..i18n.said import say
 from .inputs import Item
 from .seen import SeenIds
 
@@ -223,7 +224,7 @@ def _unique_run(
 
 def _repeated(request_id: str, first: Location | Origin, where: Location) -> InputError:
     used = first if isinstance(first, Location) else Location(*first)
-    return InputError("duplicate-id", f"the id '{request_id}' was already used by {used.prefix()}", where)
+    return InputError("duplicate-id", say("the id '{id}' was already used by {place}", id=request_id, place=used.prefix()), where)
 
 
 @overload

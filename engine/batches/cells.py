@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from ..i18n.said import say
 from ..policy.documents import refused_character
 from ..policy.schema import describe
 from .columns import LIST_SEPARATOR, RECORD_SEPARATOR, Column
@@ -87,12 +88,12 @@ def _bool(raw: Any) -> bool:
         return raw
     if isinstance(raw, str) and raw.lower() in _TRUE | _FALSE:
         return raw.lower() in _TRUE
-    raise CellError("not-yes-no", f"{describe(_text(raw))} is not yes or no (leave the cell blank when unknown)")
+    raise CellError("not-yes-no", say("{value} is not yes or no (leave the cell blank when unknown)", value=describe(_text(raw))))
 
 
 def _number(raw: Any, decimal_comma: bool = False) -> int | float:
     if isinstance(raw, (bool, date, time)):
-        raise CellError("not-a-number", f"{describe(_text(raw))} is not a number")
+        raise CellError("not-a-number", say("{value} is not a number", value=describe(_text(raw))))
     if isinstance(raw, int):
         return raw
     if isinstance(raw, float):
@@ -106,7 +107,9 @@ def _number(raw: Any, decimal_comma: bool = False) -> int | float:
             return found
     if _DECIMAL.fullmatch(text) and math.isfinite(float(text)):
         return float(text)
-    raise CellError("not-a-number", f"{describe(text)} is not a number; write digits only, e.g. 250000 or 1250.50")
+    raise CellError(
+        "not-a-number", say("{value} is not a number; write digits only, e.g. 250000 or 1250.50", value=describe(text))
+    )
 
 
 def _decimal_comma(text: str) -> int | float | None:
@@ -115,8 +118,14 @@ def _decimal_comma(text: str) -> int | float | None:
         point = text.replace(".", ",")
         raise CellError(
             "ambiguous-number",
-            f"{describe(text)} could be {text.replace('.', '')} (with a thousands dot) or {float(text):g} (with a"
-            f" decimal point): in a file with decimal commas, write {text.replace('.', '')}, or {point} for the decimal",
+            say(
+                "{value} could be {thousands} (with a thousands dot) or {decimal} (with a decimal point):"
+                " in a file with decimal commas, write {thousands}, or {point} for the decimal",
+                value=describe(text),
+                thousands=text.replace(".", ""),
+                decimal=f"{float(text):g}",
+                point=point,
+            ),
         )
     if not (_DECIMAL_COMMA.fullmatch(text) or _GROUPED.fullmatch(text)):
         return None
@@ -129,12 +138,14 @@ def _decimal_comma(text: str) -> int | float | None:
 def _date(raw: Any) -> str:
     if isinstance(raw, datetime):
         if raw.time() != time(0):
-            raise CellError("bad-date", f"{raw.isoformat(sep=' ')} has a time of day; enter only the date")
+            raise CellError("bad-date", say("{value} has a time of day; enter only the date", value=raw.isoformat(sep=" ")))
         return raw.date().isoformat()
     if isinstance(raw, date):
         return raw.isoformat()
     if isinstance(raw, (int, float)):
-        raise CellError("bad-date", f"{_text(raw)} is a number, not a date: format the cell as a date or write YYYY-MM-DD")
+        raise CellError(
+            "bad-date", say("{value} is a number, not a date: format the cell as a date or write YYYY-MM-DD", value=_text(raw))
+        )
     return str(raw)  # the schema checks the form YYYY-MM-DD
 
 
@@ -151,8 +162,12 @@ def _list(raw: Any) -> list[str] | None:
             )
             raise CellError(
                 "list-separator",
-                f"{describe(_text(raw))} holds a comma: the entries of a list are separated by"
-                f" '{LIST_SEPARATOR}' (write {describe(joined)})",
+                say(
+                    "{value} holds a comma: the entries of a list are separated by '{separator}' (write {joined})",
+                    value=describe(_text(raw)),
+                    separator=LIST_SEPARATOR,
+                    joined=describe(joined),
+                ),
             )
     return items or None
 
@@ -163,7 +178,7 @@ def _records(column: Column, raw: Any) -> list[dict[str, str]] | None:
         head, _, tail = item.partition(RECORD_SEPARATOR)
         head, tail = head.strip(), tail.strip()
         if not head:
-            raise CellError("bad-entry", f"the entry {describe(item)} has no {column.key} before ':'")
+            raise CellError("bad-entry", say("the entry {value} has no {key} before ':'", value=describe(item), key=column.key))
         entry = {str(column.key): head}
         if tail:
             entry[str(column.tail)] = tail

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Location
+from ..i18n.said import say, say_n
 from ..policy.documents import decode, read_bytes
 
 SEPARATORS = (",", ";", "\t")
@@ -60,8 +61,13 @@ class CsvText:
 
     def describe(self) -> str:
         """``read as Windows-1252, columns separated by semicolons, decimal commas accepted``."""
-        decimal = ", decimal commas accepted" if self.decimal_comma else ""
-        return f"read as {self.encoding}, columns separated by {self.separator_name}s{decimal}"
+        decimal = say(", decimal commas accepted") if self.decimal_comma else ""
+        return say(
+            "read as {encoding}, columns separated by {separators}{decimal}",
+            encoding=self.encoding,
+            separators=_plural(self.separator),
+            decimal=decimal,
+        )
 
 
 STREAM_BLOCK = 1 << 20  # bytes decoded at a time when checking that a file is UTF-8
@@ -115,7 +121,7 @@ def decode_csv(raw: bytes, name: str) -> tuple[str, str]:
         try:
             return raw.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError:
-            raise InputError("not-utf16", "the file starts as UTF-16 but is not UTF-16 text", _row1(name)) from None
+            raise InputError("not-utf16", say("the file starts as UTF-16 but is not UTF-16 text"), _row1(name)) from None
     try:
         return raw.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -126,7 +132,10 @@ def decode_csv(raw: bytes, name: str) -> tuple[str, str]:
     if best is None or best.encoding not in CANDIDATES:
         raise InputError(
             "unknown-encoding",
-            "the file is not UTF-8 and not in an encoding Excel uses for Western languages (Windows-1252): save it as CSV UTF-8",
+            say(
+                "the file is not UTF-8 and not in an encoding Excel uses for Western languages (Windows-1252):"
+                " save it as CSV UTF-8"
+            ),
             _row1(name),
         )
     return str(best), CANDIDATES[best.encoding]
@@ -145,14 +154,37 @@ def find_separator(text: str, name: str) -> str:
             counts[char] += 1
     found = [s for s in SEPARATORS if counts[s]]
     if len(found) > 1:
-        shown = " and ".join(f"{counts[s]} {SEPARATOR_NAMES[s]}{'s' if counts[s] != 1 else ''}" for s in found)
+        shown = _counted(found[0], counts[found[0]])
+        for separator in found[1:]:
+            shown = say("{first} and {second}", first=shown, second=_counted(separator, counts[separator]))
         raise InputError(
             "ambiguous-separator",
-            f"row 1 holds {shown} between the column names, so the columns could be cut either way:"
-            " save the file again with one separator (or as .xlsx)",
+            say(
+                "row 1 holds {separators} between the column names, so the columns could be cut either way:"
+                " save the file again with one separator (or as .xlsx)",
+                separators=shown,
+            ),
             _row1(name),
         )
     return found[0] if found else ","
+
+
+def _plural(separator: str) -> str:
+    """``semicolons``: the separator of a file's columns, said in the plural."""
+    if separator == ";":
+        return say("semicolons")
+    if separator == "\t":
+        return say("tabs")
+    return say("commas")
+
+
+def _counted(separator: str, count: int) -> str:
+    """``2 semicolons``: how many of a separator row 1 holds."""
+    if separator == ";":
+        return say_n("{count} semicolon", "{count} semicolons", count)
+    if separator == "\t":
+        return say_n("{count} tab", "{count} tabs", count)
+    return say_n("{count} comma", "{count} commas", count)
 
 
 def _row1(name: str) -> Location:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import EngageError, InputError, Location
+from ..i18n.languages import DEFAULT
+from ..i18n.said import in_language, say
 from ..policy.documents import MAX_DOCUMENT_BYTES, Document, parse, read_text, too_large
 from ..policy.loader import display_path
 from .columns import Column
@@ -65,7 +67,7 @@ def read_requests(paths: Sequence[str], stdin: TextIO | None = None, columns: Se
             files = request_files(path)
             if not files:
                 yield Item(
-                    raw, error=InputError("no-requests", "the directory holds no .yaml, .yml or .json file", Location(raw))
+                    raw, error=InputError("no-requests", say("the directory holds no .yaml, .yml or .json file"), Location(raw))
                 )
             for file in files:
                 yield from file_items(file)
@@ -78,7 +80,7 @@ def read_requests(paths: Sequence[str], stdin: TextIO | None = None, columns: Se
                 raw,
                 error=InputError(
                     "unsupported-format",
-                    "engage reads .yaml, .yml and .json request files and .csv, .xlsx and .jsonl batches",
+                    say("engage reads .yaml, .yml and .json request files and .csv, .xlsx and .jsonl batches"),
                     Location(raw),
                 ),
             )
@@ -120,7 +122,7 @@ def file_items(path: Path) -> Iterator[Item]:
 def _stdin(stdin: TextIO | None) -> Iterator[Item]:
     name = "<stdin>"
     if stdin is None:
-        yield Item(name, error=InputError("no-input", "standard input is not available", Location(name)))
+        yield Item(name, error=InputError("no-input", say("standard input is not available"), Location(name)))
         return
     text = stdin.read(MAX_DOCUMENT_BYTES + 1)
     if len(text) > MAX_DOCUMENT_BYTES:
@@ -139,8 +141,8 @@ def _stdin(stdin: TextIO | None) -> Iterator[Item]:
         yield Item(name, doc=doc)
 
 
-def table_notes(paths: Sequence[str]) -> list[str]:
-    """One line for each CSV file that is not read as UTF-8 with commas: how it was read.
+def table_notes(paths: Sequence[str], lang: str = DEFAULT) -> list[str]:
+    """One line for each CSV file that is not read as UTF-8 with commas: how it was read (said in ``lang``).
 
     ``intake.csv: read as Windows-1252, columns separated by semicolons, decimal commas accepted``
     """
@@ -149,5 +151,5 @@ def table_notes(paths: Sequence[str]) -> list[str]:
         path = Path(raw)
         note = csv_note(path) if raw != "-" else None
         if note is not None:
-            lines.append(f"{display_path(path)}: {note.describe()}")
+            lines.append(f"{display_path(path)}: {in_language(note.describe(), lang)}")
     return lines

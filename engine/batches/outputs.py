@@ -32,6 +32,8 @@ from .. import __version__
 from ..errors import EngageError, InputError, Location
 from ..evaluation.render import could_change_lines, missing_lines, spreadsheet_text
 from ..evaluation.words import Words
+from ..i18n.problems import error_in_language
+from ..i18n.said import say
 from ..policy.model import Policy
 from .batch import Result
 from .workbooks import save_workbook
@@ -102,9 +104,9 @@ def _score(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def _problem(error: EngageError) -> str:
-    """An error without its file and row, which the Source column gives."""
-    text = str(error)
+def _problem(error: EngageError, lang: str) -> str:
+    """An error without its file and row, which the Source column gives; its message said in ``lang``."""
+    text = error_in_language(error, lang)
     prefix = error.location.prefix() + ": "
     return text[len(prefix) :] if text.startswith(prefix) else text
 
@@ -120,7 +122,7 @@ def out_values(result: Result, policy: Policy, request_id: str | None = None, wo
     if decision is None:
         problems = [e for error in result.errors for e in getattr(error, "errors", [error])]
         blanks: list[Any] = [None] * (1 + len(policy.criteria) + 4)
-        why = "\n".join(_problem(p) for p in problems) or words("out.unreadable")
+        why = "\n".join(_problem(p, words.lang) for p in problems) or words("out.unreadable")
         return [request_id, words("out.not_evaluated"), NOT_EVALUATED, *blanks, why, None, source]
     exception = ""
     for exc in decision.exceptions:
@@ -169,7 +171,9 @@ class DecisionWriter:
     def _open_text(self) -> None:
         directory = self.path.parent if str(self.path.parent) else Path(".")
         if not directory.is_dir():
-            raise InputError("cannot-write", f"the folder {directory} does not exist", Location(str(self.path)))
+            raise InputError(
+                "cannot-write", say("the folder {folder} does not exist", folder=str(directory)), Location(str(self.path))
+            )
         try:
             fd, self._temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
         except OSError as exc:
@@ -388,12 +392,12 @@ def check_out_path(text: str, inputs: Sequence[str] = ()) -> Path:
     path = Path(text)
     if any(raw != "-" and Path(raw).resolve() == path.resolve() for raw in inputs):
         raise InputError(
-            "would-overwrite-input", "this is one of the inputs; write the decisions to another file", Location(text)
+            "would-overwrite-input", say("this is one of the inputs; write the decisions to another file"), Location(text)
         )
     if path.suffix.lower() not in OUT_FORMATS:
         raise InputError(
             "unsupported-format",
-            "decisions are written to a .xlsx, .csv or .jsonl file; name the file with one of those",
+            say("decisions are written to a .xlsx, .csv or .jsonl file; name the file with one of those"),
             Location(text),
         )
     return path

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngageError, InputError, Location, ManyErrors
+from ..i18n.said import say
 from ..policy.documents import MAX_DOCUMENT_BYTES, Document, Path_, decode, dotted, parse, read_text, size_text
 from ..policy.schema import did_you_mean, load_schema
 from .cells import CellError, cell_value
@@ -167,12 +168,18 @@ def _header(name: str, cells: Sequence[Any], columns: Sequence[Column]) -> tuple
         if column is None:
             hint = did_you_mean(text, known)
             errors.append(
-                InputError("unknown-column", f"not a request field{hint}; row 1 names the fields of the template", where)
+                InputError(
+                    "unknown-column", say("not a request field{hint}; row 1 names the fields of the template", hint=hint), where
+                )
             )
         elif text in seen:
             first = column_letter(seen[text])
             errors.append(
-                InputError("duplicate-column", f"the column appears twice (columns {first} and {column_letter(index)})", where)
+                InputError(
+                    "duplicate-column",
+                    say("the column appears twice (columns {first} and {second})", first=first, second=column_letter(index)),
+                    where,
+                )
             )
         else:
             seen[text] = index
@@ -183,7 +190,7 @@ def _header(name: str, cells: Sequence[Any], columns: Sequence[Column]) -> tuple
                 errors.append(
                     InputError(
                         "missing-column",
-                        f"row 1 has no column '{column.name}', which every request needs",
+                        say("row 1 has no column '{column}', which every request needs", column=column.name),
                         Location(name, 1, None, None, row=True),
                     )
                 )
@@ -236,7 +243,7 @@ def _rows(
                     problems.append(
                         InputError(
                             "unnamed-column",
-                            "this cell has a value but row 1 gives its column no name",
+                            say("this cell has a value but row 1 gives its column no name"),
                             Location(name, number, index, column_letter(index), row=True),
                         )
                     )
@@ -245,8 +252,10 @@ def _rows(
                 problems.append(
                     InputError(
                         "formula-without-value",
-                        "the cell holds a formula that was never calculated, so it has no value:"
-                        " open and save the file in a spreadsheet program, or type the value",
+                        say(
+                            "the cell holds a formula that was never calculated, so it has no value:"
+                            " open and save the file in a spreadsheet program, or type the value"
+                        ),
                         Location(name, number, index, column.name, row=True),
                     )
                 )
@@ -263,7 +272,9 @@ def _rows(
         yield RowDocument(data, name, row=number, columns=positions, problems=tuple(problems))
     if not found:
         yield InputError(
-            "no-requests", "row 1 names the columns, but no row below it holds a request", Location(name, 1, None, None, row=True)
+            "no-requests",
+            say("row 1 names the columns, but no row below it holds a request"),
+            Location(name, 1, None, None, row=True),
         )
 
 
@@ -294,7 +305,7 @@ def _csv(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
     try:
         read = read_csv_text(path, name, MAX_CSV_BYTES)  # its encoding and separator found (engine/batches/csvtext.py)
         empty = InputError(
-            "empty-file", "the file is empty: row 1 must name the columns", Location(name, 1, None, None, row=True)
+            "empty-file", say("the file is empty: row 1 must name the columns"), Location(name, 1, None, None, row=True)
         )
         lines = read.lines()
         try:
@@ -341,7 +352,7 @@ def _request_sheet(workbook: Any) -> Any:
 
 def _xlsx(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
     if not path.is_file():
-        yield InputError("file-not-found", "no such file", Location(name))
+        yield InputError("file-not-found", say("no such file"), Location(name))
         return
     too_large = check_workbook(path, name)
     if too_large is not None:
@@ -351,7 +362,9 @@ def _xlsx(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
         workbook = _open_workbook(path)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
         yield InputError(
-            "unreadable-workbook", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})", Location(name)
+            "unreadable-workbook",
+            say("cannot be read as an .xlsx workbook ({kind}: {detail})", kind=type(exc).__name__, detail=str(exc)),
+            Location(name),
         )
         return
     try:
@@ -361,14 +374,18 @@ def _xlsx(path: Path, name: str, columns: Sequence[Column]) -> Iterator[Read]:
         uncalculated = frozenset(uncalculated_formulas(path, sheet._worksheet_path))
         rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
         empty = InputError(
-            "no-requests", f"the sheet '{sheet.title}' holds no requests: it is blank", Location(name, 1, None, None, row=True)
+            "no-requests",
+            say("the sheet '{sheet}' holds no requests: it is blank", sheet=sheet.title),
+            Location(name, 1, None, None, row=True),
         )
         yield from _rows(name, rows, empty, columns, uncalculated)
     except EngageError as exc:
         yield exc
     except Exception as exc:  # noqa: BLE001 - a damaged sheet: report it as the file's problem
         yield InputError(
-            "unreadable-workbook", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})", Location(name)
+            "unreadable-workbook",
+            say("cannot be read as an .xlsx workbook ({kind}: {detail})", kind=type(exc).__name__, detail=str(exc)),
+            Location(name),
         )
     finally:
         workbook.close()
@@ -415,7 +432,7 @@ def _skip_line(handle: Any) -> int:
 def _line_too_long(name: str, number: int, size: int) -> InputError:
     return InputError(
         "line-too-long",
-        f"the line holds {size_text(size)}; one request may hold at most {size_text(MAX_LINE_BYTES)}",
+        say("the line holds {size}; one request may hold at most {limit}", size=size_text(size), limit=size_text(MAX_LINE_BYTES)),
         Location(name, number, 1),
     )
 
@@ -438,7 +455,7 @@ def jsonl_line(raw: bytes, name: str, number: int) -> Read | None:
     except InputError as exc:
         message = exc.message
         if exc.code == "json-syntax" and _ends_early(exc.location, line, message):
-            message += " (the line ends before the request does: was it cut off?)"
+            message = say("{message} (the line ends before the request does: was it cut off?)", message=message)
         return InputError(exc.code, message, _shift(exc.location, number))
     return LineDocument(doc.data, name, doc.text, positions_pending=doc.positions_pending, line=number)
 
@@ -448,4 +465,6 @@ def _ends_early(location: Location, line: str, message: str) -> bool:
 
 
 def jsonl_empty(name: str) -> InputError:
-    return InputError("empty-file", "the file is empty: it holds no request (one JSON object per line)", Location(name, 1, 1))
+    return InputError(
+        "empty-file", say("the file is empty: it holds no request (one JSON object per line)"), Location(name, 1, 1)
+    )

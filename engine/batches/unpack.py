@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import InputError, Location
+from ..i18n.said import say
 from ..policy.documents import size_text
 
 MAX_UNPACKED_BYTES = 256 << 20  # the whole workbook, unpacked: about 250,000 rows of an intake sheet
@@ -35,25 +36,36 @@ def check_workbook(path: Path, name: str) -> InputError | None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        return InputError("unreadable-workbook", f"cannot be read as an .xlsx workbook ({exc})", Location(name))
+        return InputError(
+            "unreadable-workbook", say("cannot be read as an .xlsx workbook ({detail})", detail=str(exc)), Location(name)
+        )
     if len(members) > MAX_PARTS:
         return InputError(
-            "workbook-too-large", f"the workbook has {len(members)} parts; the limit is {MAX_PARTS}", Location(name)
+            "workbook-too-large",
+            say("the workbook has {parts} parts; the limit is {limit}", parts=len(members), limit=MAX_PARTS),
+            Location(name),
         )
     total = sum(m.file_size for m in members)
     if total > MAX_UNPACKED_BYTES:
         return InputError(
             "workbook-too-large",
-            f"the workbook unpacks to {total:,} bytes; the limit is {size_text(MAX_UNPACKED_BYTES)}:"
-            " split the requests into several workbooks",
+            say(
+                "the workbook unpacks to {size} bytes; the limit is {limit}: split the requests into several workbooks",
+                size=f"{total:,}",
+                limit=size_text(MAX_UNPACKED_BYTES),
+            ),
             Location(name),
         )
     for member in members:
         if member.file_size > MAX_PART_BYTES and not _SHEET_PART.fullmatch(member.filename):
             return InputError(
                 "workbook-too-large",
-                f"the part {member.filename} unpacks to {member.file_size:,} bytes;"
-                f" the limit for a part other than a sheet is {size_text(MAX_PART_BYTES)}",
+                say(
+                    "the part {part} unpacks to {size} bytes; the limit for a part other than a sheet is {limit}",
+                    part=member.filename,
+                    size=f"{member.file_size:,}",
+                    limit=size_text(MAX_PART_BYTES),
+                ),
                 Location(name),
             )
     return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Location
+from ..i18n.said import say
 
 FIXED_TIME = datetime(1980, 1, 1)  # the earliest time a zip archive can record
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -48,7 +49,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file beside it, so a reader never sees half a file."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise InputError("cannot-write", f"the folder {directory} does not exist", Location(str(path)))
+        raise InputError("cannot-write", say("the folder {folder} does not exist", folder=str(directory)), Location(str(path)))
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
         try:

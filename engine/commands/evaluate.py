@@ -361,7 +361,11 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     from ..batches.seen import SeenIds
     from ..evaluation.decision import canonical_json
     from ..evaluation.render import render_decision, render_summary
+    from ..i18n.languages import DEFAULT
+    from ..i18n.problems import error_in_language
 
+    # The problems on standard error are said in --lang with the text format; tools reading json keep English.
+    problems_lang = args.lang if args.format == "text" and args.lang not in (None, DEFAULT) else None
     progress = open_progress(
         streams.stderr,
         quiet=args.quiet,
@@ -408,7 +412,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
                 continue
             inputs += 1
             for error in result.errors:
-                progress.write(str(error))
+                progress.write(error_in_language(error, problems_lang) if problems_lang else str(error))
             progress.advance()
             if writer is not None:
                 writer.add(result, result.item.request_id if result.item is not None else None)
@@ -453,7 +457,7 @@ def _evaluate(args: argparse.Namespace, streams: Streams, engine: Engine, out: P
     summary = render_summary(outcomes, invalid + internal, engine.policy, unread, empty, args.lang)
     from ..batches.inputs import table_notes
 
-    for note in table_notes(args.paths):  # a CSV file not in UTF-8 with commas: say how it was read
+    for note in table_notes(args.paths, problems_lang or DEFAULT):  # a CSV file not in UTF-8 with commas: say how it was read
         streams.stderr.write(note + "\n")
     if writer is not None:
         try:

@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..errors import EngageError, InputError, Location
+from ..i18n.said import say
 from ..policy.documents import Document
 from ..policy.model import Criterion
 from ..policy.schema import schema_errors
@@ -61,16 +62,16 @@ def check_request(
         if record is not None:
             return record, []
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"
+        kind = say("a list") if isinstance(data, list) else say("a single value ({value})", value=repr(data))
         return None, [
             InputError(
                 "wrong-type",
-                f"a request must be a mapping of fields (field: value), not {kind}; put one request per document",
+                say("a request must be a mapping of fields (field: value), not {kind}; put one request per document", kind=kind),
                 doc.locate(()),
             )
         ]
     errors: list[EngageError] = [
-        InputError("not-a-number", "is not a finite number", doc.locate(path)) for path in _non_finite(data)
+        InputError("not-a-number", say("is not a finite number"), doc.locate(path)) for path in _non_finite(data)
     ]
     never = {c.name: c for c in criteria if not c.waivable}
     waives = (data.get("exception") or {}).get("waives") if isinstance(data.get("exception"), dict) else None
@@ -83,8 +84,12 @@ def check_request(
                 errors.append(
                     InputError(
                         "waiver-not-allowed",
-                        f"'{name}' can never be waived: condition ({crit.letter}), {crit.title},"
-                        " is never set aside by an exception",
+                        say(
+                            "'{name}' can never be waived: condition ({letter}), {title}, is never set aside by an exception",
+                            name=name,
+                            letter=crit.letter,
+                            title=crit.title,
+                        ),
                         doc.locate(("exception", "waives", i)),
                     )
                 )

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from ..errors import EngageError, InputError, Location, hidden_character
+from ..i18n.said import say, say_n
 from .documents import MAX_DIGITS, Document, dotted
 from .model import EXCEPTION_STATES, STATUSES
 
@@ -130,39 +131,43 @@ class FieldCatalog:
 
 # --- schema errors in plain words --------------------------------------------
 
+# Said once, at import: each is an English phrase a message names as a value, said again in the reader's language.
 _TYPE_WORDS = {
-    "boolean": "true or false",
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "array": "a list",
-    "object": "a mapping (field: value)",
-    "null": "empty",
+    "boolean": say("true or false"),
+    "string": say("text"),
+    "integer": say("a whole number"),
+    "number": say("a number"),
+    "array": say("a list"),
+    "object": say("a mapping (field: value)"),
+    "null": say("empty"),
 }
+LEAVE_OUT = say("(or leave it out when unknown)")  # a form says it its own way (engine.web.forms)
 
 
 def describe(value: Any) -> str:
     if value is None:
-        return "empty (null)"
+        return say("empty (null)")
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "true" if value else "false"  # as it is written in YAML and JSON, in every language
     if isinstance(value, dict):
-        return "a mapping"
+        return say("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return say("a list")
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
     if isinstance(value, int) and len(text := str(abs(value))) > MAX_DIGITS:
-        return f"a number of {len(text)} digits"
+        return say("a number of {digits} digits", digits=len(text))
     return repr(value)
 
 
 def _expected(types: Any) -> str:
     names = [types] if isinstance(types, str) else list(types)
     words = [_TYPE_WORDS.get(t, t) for t in names if t != "null"]
-    text = " or ".join(words) if words else "empty"
+    text: str = words[0] if words else say("empty")
+    for word in words[1:]:
+        text = say("{first} or {second}", first=text, second=word)
     if "null" in names:
-        text += " (or leave it out when unknown)"
+        text = say("{expected} {leave_out}", expected=text, leave_out=LEAVE_OUT)
     return text
 
 
@@ -176,7 +181,20 @@ def did_you_mean(value: Any, options: Iterable[Any]) -> str:
         lowered = {t.lower(): t for t in texts}
         if value.lower() in lowered:
             close = [lowered[value.lower()]]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return say(" (did you mean '{option}'?)", option=close[0]) if close else ""
+
+
+def _not_a_field(what: str, hint: str) -> str:
+    """``not a request field``: one message for each kind of file, so that each is said whole in a language."""
+    if what == "request":
+        return say("not a request field{hint}", hint=hint)
+    if what == "rule file":
+        return say("not a rule file field{hint}", hint=hint)
+    if what == "criteria file":
+        return say("not a criteria file field{hint}", hint=hint)
+    if what == "case file":
+        return say("not a case file field{hint}", hint=hint)
+    return say("not a {what} field{hint}", what=what, hint=hint)
 
 
 def _types_of(schema: Mapping[str, Any]) -> list[str]:
@@ -213,11 +231,17 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
         chosen = [e for e in error.context or () if e.relative_schema_path and e.relative_schema_path[0] == branch]
         if chosen:
             return [m for e in chosen for m in _messages(e, doc, what)]
-        forms = "a text, or a map of languages to texts ({en: ..., fr: ...})"
-        return [at("wrong-type", f"must be {forms}, got {describe(instance)}")]
+        return [
+            at(
+                "wrong-type",
+                say("must be a text, or a map of languages to texts ({en: ..., fr: ...}), got {value}", value=describe(instance)),
+            )
+        ]
     if validator == "pattern" and expected == LANGUAGE_CODE:
         # A language of a text (a key of its map, checked by propertyNames) or of the policy's languages list.
-        message = f"{describe(instance)} is not a language code: write it in two or three small letters (en, fr, es)"
+        message = say(
+            "{value} is not a language code: write it in two or three small letters (en, fr, es)", value=describe(instance)
+        )
         if path and isinstance(path[-1], int):
             return [at("bad-language", message)]
         return [at("bad-language", message, path + (instance,), key=True)]
@@ -228,75 +252,101 @@ def _messages(error: ValidationError, doc: Document, what: str) -> list[EngageEr
             if extra in allowed:
                 continue
             hint = did_you_mean(extra, allowed)
-            out.append(at("unknown-field", f"not a {what} field{hint}", path + (extra,), key=True))
+            out.append(at("unknown-field", _not_a_field(what, hint), path + (extra,), key=True))
         return out
     if validator == "required" and isinstance(instance, dict):
         out = []
         for name in expected:
             if name not in instance:
                 full = dotted(path + (name,))
-                out.append(at("missing-field", f"the required field '{full}' is missing", path, key=True))
+                out.append(at("missing-field", say("the required field '{field}' is missing", field=full), path, key=True))
         return out
     if validator == "type":
-        return [at("wrong-type", f"must be {_expected(error.validator_value)}, got {describe(instance)}")]
+        expected_words = _expected(error.validator_value)
+        return [at("wrong-type", say("must be {expected}, got {value}", expected=expected_words, value=describe(instance)))]
     if validator in ("enum", "const"):
         options = list(expected) if validator == "enum" else [expected]
         shown = [o for o in options if o is not None]
         hint = did_you_mean(instance, shown)
         if len(shown) <= 12:
             listing = ", ".join(str(o) for o in shown)
-            message = f"{describe(instance)} is not one of: {listing}{hint}"
+            message = say("{value} is not one of: {listing}{hint}", value=describe(instance), listing=listing, hint=hint)
         else:
-            message = f"{describe(instance)} is not an allowed value{hint}"
+            message = say("{value} is not an allowed value{hint}", value=describe(instance), hint=hint)
         return [at("not-in-vocabulary", message)]
     if isinstance(instance, str) and not instance.strip() and validator in ("format", "minLength", "pattern"):
         # One message for one blank field: its minLength, its pattern and a date's format would each say it again.
         if validator == "pattern" and instance == "" and schema.get("minLength"):
             return []
         if "null" in _types_of(schema):
-            detail = "is blank: write it, or leave the field out when it is unknown"
+            blank = say("{value} is blank: write it, or leave the field out when it is unknown", value=describe(instance))
         else:
-            detail = "is blank: the field is required"
-        return [at("bad-text" if validator != "format" else "bad-date", f"{describe(instance)} {detail}")]
+            blank = say("{value} is blank: the field is required", value=describe(instance))
+        return [at("bad-text" if validator != "format" else "bad-date", blank)]
     if validator == "format":
         if error.validator_value == "date":
-            return [at("bad-date", f"{describe(instance)} is not a date in the form YYYY-MM-DD")]
-        return [at("bad-format", f"{describe(instance)} is not a valid {error.validator_value}")]
+            return [at("bad-date", say("{value} is not a date in the form YYYY-MM-DD", value=describe(instance)))]
+        return [at("bad-format", say("{value} is not a valid {format}", value=describe(instance), format=error.validator_value))]
     if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than", "exclusiveMaximum": "less than"}
-        return [at("out-of-range", f"{describe(instance)} must be {word[validator]} {error.validator_value}")]
+        value, limit = describe(instance), error.validator_value
+        if validator == "minimum":
+            bound = say("{value} must be at least {limit}", value=value, limit=limit)
+        elif validator == "maximum":
+            bound = say("{value} must be at most {limit}", value=value, limit=limit)
+        elif validator == "exclusiveMinimum":
+            bound = say("{value} must be more than {limit}", value=value, limit=limit)
+        else:
+            bound = say("{value} must be less than {limit}", value=value, limit=limit)
+        return [at("out-of-range", bound)]
     if validator == "pattern" and path == ("id",) and isinstance(instance, str) and (hidden := hidden_character(instance)):
         return [
             at(
                 "control-character",
-                f"the id holds U+{ord(hidden):04X}, a character that is not shown or changes how text is shown;"
-                " an id is one line of visible text",
+                say(
+                    "the id holds U+{code_point}, a character that is not shown or changes how text is shown;"
+                    " an id is one line of visible text",
+                    code_point=f"{ord(hidden):04X}",
+                ),
             )
         ]
     if validator in ("minLength", "maxLength", "pattern"):
+        value = describe(instance)
         if validator == "minLength" or (validator == "pattern" and expected == "\\S"):
-            detail = "is blank: write the text, or leave the field out when it is unknown"
+            detail = say("{value} is blank: write the text, or leave the field out when it is unknown", value=value)
         elif validator == "maxLength":
-            detail = f"is longer than {error.validator_value} characters"
+            detail = say("{value} is longer than {limit} characters", value=value, limit=error.validator_value)
+        elif path == ("id",):
+            detail = say("{value} must not start or end with spaces", value=value)
         else:
-            detail = "must not start or end with spaces" if path == ("id",) else f"does not match {error.validator_value}"
-        return [at("bad-text", f"{describe(instance)} {detail}")]
+            detail = say("{value} does not match {pattern}", value=value, pattern=error.validator_value)
+        return [at("bad-text", detail)]
     if validator in ("minItems", "maxItems", "uniqueItems"):
-        detail = {
-            "minItems": f"needs at least {error.validator_value} entr{'y' if error.validator_value == 1 else 'ies'}",
-            "maxItems": f"has more than {error.validator_value} entries",
-            "uniqueItems": "lists the same entry twice",
-        }[validator]
-        return [at("bad-list", f"the list {detail}")]
+        entries: Any = error.validator_value
+        if validator == "minItems":
+            listed = say_n("the list needs at least {count} entry", "the list needs at least {count} entries", entries)
+        elif validator == "maxItems":
+            listed = say("the list has more than {limit} entries", limit=entries)
+        else:
+            listed = say("the list lists the same entry twice")
+        return [at("bad-list", listed)]
     if validator in ("minProperties", "maxProperties") and "field" in schema.get("properties", {}):
         ops = [k for k in schema["properties"] if k != "field"]
-        return [at("bad-test", f"a field test needs 'field' and exactly one operator ({', '.join(ops)})")]
+        return [
+            at("bad-test", say("a field test needs 'field' and exactly one operator ({operators})", operators=", ".join(ops)))
+        ]
     if validator == "oneOf" and "covers" in schema.get("properties", {}):
-        return [at("bad-rule", "an exception rule needs either 'exception' or 'covers', not both")]
+        return [at("bad-rule", say("an exception rule needs either 'exception' or 'covers', not both"))]
     if validator == "oneOf" and "points_each" in schema.get("properties", {}):
-        return [at("bad-factor", "a factor needs either 'points' or 'points_each'")]
+        return [at("bad-factor", say("a factor needs either 'points' or 'points_each'"))]
     if validator == "not" and error.validator_value == {"required": ["criterion"]}:
-        return [at("bad-file", "'criterion' belongs only in a file with stage: condition", path + ("criterion",), key=True)]
+        return [
+            at(
+                "bad-file",
+                say("'criterion' belongs only in a file with stage: condition"),
+                path + ("criterion",),
+                key=True,
+            )
+        ]
     return [at("schema", error.message)]
 
 

@@ -22,12 +22,15 @@ so the engine reports it in its own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EngageError
 from ..evaluation.logic import lookup
+from ..i18n.languages import DEFAULT
+from ..i18n.said import in_language
+from ..policy.schema import LEAVE_OUT
 
 FormValues = dict[str, str | list[str]]
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -236,15 +239,18 @@ class RequestForm:
 
     # -- the engine's errors, next to their fields ------------------------------------------------
 
-    def place(self, errors: Iterable[EngageError], words: Callable[[EngageError], str | None] | None = None) -> FieldErrors:
-        """``words``: the message in the page's language for an error (None: the engine's own, in English)."""
+    def place(self, errors: Iterable[EngageError], lang: str = DEFAULT, blank_words: str | None = None) -> FieldErrors:
+        """Each error next to its field, said in ``lang``.
+
+        A form has no "leaving out": the engine's "(or leave it out when unknown)", in ``lang``, becomes
+        ``blank_words`` (the form's own words in that language; by default :attr:`blank_words`, English).
+        """
         out = FieldErrors()
+        leave_out = in_language(LEAVE_OUT, lang)
         for error in errors:
             path = error.location.path
             target = self._target(path) if path else None
-            message = (words(error) if words else None) or error.message.replace(
-                "(or leave it out when unknown)", self.blank_words
-            )
+            message = in_language(error.message, lang).replace(leave_out, blank_words or self.blank_words)
             if target is None:
                 out.general.append((path, message))
             else:

@@ -172,18 +172,6 @@ def status_badge(policy_labels: Mapping[str, str], t: Translator, code: str) -> 
     return Badge(code, STATUS_ICONS.get(code, "?"), policy_labels.get(code) or t.maybe(f"status.{code}", code))
 
 
-# The engine's input errors a form can meet, said in the page's language (``input.CODE``).  English
-# pages keep the engine's own message, which names the value and what was expected.
-INPUT_CODES = ("wrong-type", "missing-field", "bad-date", "out-of-range", "not-in-vocabulary", "bad-text", "not-a-number")
-
-
-def input_message(t: Translator, code: str) -> str | None:
-    """The message for an input error with ``code`` in ``t``'s language; None in English or for another code."""
-    if t.lang == DEFAULT or code not in INPUT_CODES:
-        return None
-    return t(f"input.{code}")
-
-
 def citation_href(c: CitationRef | Mapping[str, Any]) -> str | None:
     """The link of a citation: the official document (undocs.org) when the source has one."""
     url = c.get("url") if isinstance(c, Mapping) else c.url

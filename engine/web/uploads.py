@@ -37,6 +37,8 @@ from ..batches.seen import SeenIds
 from ..batches.tables import TableErrors, csv_note, read_table
 from ..errors import EngageError
 from ..evaluation.evaluator import Engine
+from ..i18n.problems import error_in_language
+from ..i18n.said import in_language
 from ..log.store import UNCHANGED, LogStore, decision_draft
 from .db import WebTables, stamp, upload_jobs, upload_rows
 from .i18n import Translator
@@ -208,11 +210,11 @@ def _problem(text: str, name: str) -> str:
 
 
 def message(error: EngageError, t: Translator) -> str:
-    """One problem of a row in words: the column (or field) it is about and what is wrong, without the code."""
-    path = error.location.path
+    """One problem of a row in ``t``'s language: the column (or field) it is about and what is wrong, without the code."""
+    path, said = error.location.path, in_language(error.message, t.lang)
     if path and error.location.row:
-        return f"{t('batch.column', column=path)}: {error.message}"
-    return f"{path}: {error.message}" if path else error.message
+        return f"{t('batch.column', column=path)}: {said}"
+    return f"{path}: {said}" if path else said
 
 
 def where(place: str, name: str, t: Translator) -> str:
@@ -256,7 +258,7 @@ def run_upload(
     except Stopped:
         jobs.finish(upload.job, INTERRUPTED)
     except EngageError as exc:  # the log refused (it does not verify, the database is away): say why
-        jobs.finish(upload.job, FAILED, message=str(exc))
+        jobs.finish(upload.job, FAILED, message=error_in_language(exc, upload.t.lang))
     except Exception as exc:
         LOG.exception("upload job %s failed", upload.job)
         jobs.finish(upload.job, FAILED, message=f"{type(exc).__name__}: {exc}")

@@ -172,3 +172,65 @@ def test_the_report_in_french_and_spanish(db: str, tmp_path: Path) -> None:
         assert "Recommendations by outcome" not in html and "Exception register" not in html
         # the figures tools read are the same ones, under the same names
         assert html.count("data-figure=") == english.read_text("utf-8").count("data-figure=")
+
+
+BAD_REQUEST = "id: REQ-BAD-1\nreceived: 2026-01-05\nrequester:\n  type: goverment\nrequest:\n  duration_months: two years\n"
+
+
+def test_evaluate_says_a_requests_problems_in_spanish_with_the_english_code_and_place(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_REQUEST, "utf-8")
+    english = engage("evaluate", str(bad), *AS_OF)
+    spanish = engage("evaluate", str(bad), *AS_OF, "--lang", "es")
+    assert english.status == spanish.status == 2 and spanish.stdout == english.stdout
+    listing = "government, parliament, judiciary, nhri, civil_society, un_country_team, regional_organization"
+    assert english.stderr.splitlines() == [
+        f"{bad}:4:9: not-in-vocabulary: requester.type: 'goverment' is not one of: {listing} (did you mean 'government'?)",
+        f"{bad}:6:20: wrong-type: request.duration_months: must be a whole number (or leave it out when unknown),"
+        " got 'two years'",
+    ]
+    assert spanish.stderr.splitlines() == [
+        f"{bad}:4:9: not-in-vocabulary: requester.type: 'goverment' no es uno de los valores admitidos: {listing}"
+        " (¿quiso decir «government»?)",
+        f"{bad}:6:20: wrong-type: request.duration_months: debe ser un número entero (u omítalo si se desconoce), no 'two years'",
+    ]
+    # Tools reading JSON read the English, whatever the language.
+    assert engage("evaluate", str(bad), *AS_OF, "--format", "json", "--lang", "es").stderr == english.stderr
+
+
+def test_evaluate_says_a_tables_row_problems_and_how_it_was_read_in_french_also_from_worker_processes(tmp_path: Path) -> None:
+    from ..helpers.tables import LOCAL, excel_csv
+
+    rows = [dict(LOCAL, **{"request.themes": "nhri, elections"}), dict(LOCAL, id="R2", **{"request.budget_usd": "1.250"})]
+    table = str(excel_csv(tmp_path / "demandes.csv", rows + [dict(LOCAL, id="R3")], "cp1252"))
+    one = engage("evaluate", table, *AS_OF, "--lang", "fr", "--jobs", "1")
+    two = engage("evaluate", table, *AS_OF, "--lang", "fr", "--jobs", "2")
+    assert one.status == two.status == 2 and (two.stdout, two.stderr) == (one.stdout, one.stderr)
+    assert one.stderr.splitlines() == [
+        f"{table}:row 2: column request.themes: list-separator: 'nhri, elections' contient une virgule :"
+        " les entrées d'une liste sont séparées par « ; » (écrivez 'nhri; elections')",
+        f"{table}:row 3: column request.budget_usd: ambiguous-number: '1.250' pourrait être 1250 (avec un point des milliers)"
+        " ou 1.25 (avec un point décimal) : dans un fichier à virgule décimale, écrivez 1250, ou 1,250 pour le nombre décimal",
+        f"{table}: lu en Windows-1252, colonnes séparées par des points-virgules, virgules décimales acceptées",
+    ]
+    assert "2 non valables" in one.stdout
+    english = engage("evaluate", table, *AS_OF)
+    assert (
+        english.stderr.splitlines()[-1]
+        == f"{table}: read as Windows-1252, columns separated by semicolons, decimal commas accepted"
+    )
+
+
+def test_the_decisions_workbook_in_spanish_says_why_a_request_was_not_evaluated_in_spanish(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_REQUEST, "utf-8")
+    out, csv_out = tmp_path / "decisiones.xlsx", tmp_path / "decisions.csv"
+    assert engage("evaluate", str(bad), *AS_OF, "--out", str(out), "--lang", "es").status == 2
+    cells = [str(v) for row in load_workbook(out)["Decisions"].iter_rows(values_only=True) for v in row if v is not None]
+    why = [c for c in cells if "not-in-vocabulary" in c]
+    assert len(why) == 1 and "requester.type: 'goverment' no es uno de los valores admitidos: " in why[0]
+    assert "wrong-type: request.duration_months: debe ser un número entero" in why[0] and "is not one of" not in why[0]
+    assert engage("evaluate", str(bad), *AS_OF, "--out", str(csv_out), "--lang", "es").status == 2
+    assert "'goverment' is not one of: " in csv_out.read_text("utf-8-sig")  # the CSV is for tools: English

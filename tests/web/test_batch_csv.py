@@ -54,3 +54,53 @@ def test_an_ambiguous_file_is_refused_with_the_same_reason_as_the_cli(web: Site)
     assert "row 1 holds 1 comma and 1 semicolon between the column names" in unread
     with web.store.reading() as conn:
         assert entries(web.store, conn) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "separator", "vocabulary", "ambiguous"),
+    [
+        (
+            "fr",
+            "Colonne request.themes: 'nhri, elections' contient une virgule : les entrées d'une liste sont séparées"
+            " par « ; » (écrivez 'nhri; elections')",
+            "Colonne requester.type: 'goverment' ne fait pas partie des valeurs admises",
+            "la ligne 1 contient 1 virgule et 1 point-virgule entre les noms de colonnes",
+        ),
+        (
+            "es",
+            "Columna request.themes: 'nhri, elections' contiene una coma: los elementos de una lista se separan"
+            " con «;» (escriba 'nhri; elections')",
+            "Columna requester.type: 'goverment' no es uno de los valores admitidos",
+            "la fila 1 contiene 1 coma y 1 punto y coma entre los nombres de columna",
+        ),
+    ],
+)
+def test_an_upload_lists_its_row_problems_in_the_pages_language(
+    web: Site, tmp_path: Path, lang: str, separator: str, vocabulary: str, ambiguous: str
+) -> None:
+    rows = [
+        dict(LOCAL, **{"request.themes": "nhri, elections"}),
+        dict(LOCAL, id="R2", **{"requester.type": "goverment"}),
+        dict(LOCAL, id="R3"),
+    ]
+    client = web.client("intake")
+    headers = {"accept-language": lang}
+
+    def sent(name: str, content: bytes) -> str:
+        data = {"csrf_token": token_of(client, "/batch")}
+        return html.unescape(client.post("/batch", data=data, files={"file": (name, content)}, headers=headers).text)
+
+    page = sent(f"{lang}.csv", excel_csv(tmp_path / f"{lang}.csv", rows, "cp1252").read_bytes())
+    assert separator in page and vocabulary in page
+    assert "holds a comma" not in page and "is not one of" not in page
+    unread = sent("mixed.csv", b"id;received,country\r\nR1;2026-01-05,GTM\r\n")
+    assert ambiguous in unread and "between the column names" not in unread
+
+
+def test_an_upload_in_english_lists_its_row_problems_as_the_cli_does(web: Site, tmp_path: Path) -> None:
+    raw = excel_csv(tmp_path / "en.csv", [dict(LOCAL, **{"request.themes": "nhri, elections"})], "cp1252").read_bytes()
+    page = upload(web, "en.csv", raw)
+    assert (
+        "Column request.themes: 'nhri, elections' holds a comma: the entries of a list are separated by ';'"
+        " (write 'nhri; elections')" in page
+    )

@@ -189,15 +189,39 @@ def test_the_decision_page_writes_the_policys_words_and_reasons_in_the_pages_lan
     assert str(rule.reason).split("{")[0].strip() in html.unescape(client.get(address).text)  # English as recorded
 
 
-def test_the_forms_input_errors_are_in_the_pages_language_and_the_engines_own_words_in_english(web: Site) -> None:
-    client = web.client("intake")
-    wrong = request_form(id="REQ-LANG-2", **{"request.duration_months": "two years"})
-    data = dict(wrong, csrf_token=token_of(client, "/requests/new"), action="submit")
-    french = html.unescape(client.post("/requests/new", data=data, headers={"accept-language": "fr"}).text)
-    assert "Cette demande présente 1 problème" in french
-    assert "Cette réponse n'a pas la forme attendue" in french and "got 'two years'" not in french
-    english = html.unescape(client.post("/requests/new", data=data).text)
-    assert "There is 1 problem with this request" in english and "'two years'" in english
+def test_the_forms_input_errors_say_the_engines_own_message_in_the_pages_language(db: str) -> None:
+    with site(db) as web:
+        client = web.client("intake")
+        wrong = request_form(
+            id="REQ-LANG-2",
+            received="",
+            **{
+                "requester.type": "goverment",
+                "request.duration_months": "two years",
+                "priority.recommendations[0].mechanism": "",  # a row without its required field
+            },
+        )
+        data = dict(wrong, csrf_token=token_of(client, "/requests/new"), action="submit")
+        pages = {
+            lang: html.unescape(client.post("/requests/new", data=data, headers={"accept-language": lang}).text)
+            for lang in ("en", "fr", "es")
+        }
+    listing = "government, parliament, judiciary, nhri, civil_society, un_country_team, regional_organization"
+    assert "Cette demande présente 4 problèmes" in pages["fr"]
+    assert f"'goverment' ne fait pas partie des valeurs admises : {listing} (vouliez-vous dire « government » ?)" in pages["fr"]
+    assert "le champ obligatoire « priority.recommendations[0].mechanism » manque" in pages["fr"]
+    assert "'' est vide : le champ est obligatoire" in pages["fr"] and "'' está en blanco: el campo es obligatorio" in pages["es"]
+    # The engine's "(or leave it out when unknown)" is the form's own words in the language.
+    assert "doit être un nombre entier (ou laissez vide si la réponse est inconnue), et non 'two years'" in pages["fr"]
+    assert f"'goverment' no es uno de los valores admitidos: {listing} (¿quiso decir «government»?)" in pages["es"]
+    assert "falta el campo obligatorio «priority.recommendations[0].mechanism»" in pages["es"]
+    assert "debe ser un número entero (o déjelo en blanco si se desconoce), no 'two years'" in pages["es"]
+    for lang in ("fr", "es"):
+        assert "is not one of" not in pages[lang] and "is missing" not in pages[lang] and "got 'two years'" not in pages[lang]
+    assert "There are 4 problems with this request" in pages["en"]
+    assert f"'goverment' is not one of: {listing} (did you mean 'government'?)" in pages["en"]
+    assert "the required field 'priority.recommendations[0].mechanism' is missing" in pages["en"]
+    assert "must be a whole number (or leave it blank when unknown), got 'two years'" in pages["en"]
 
 
 def test_the_audit_figures_are_written_as_the_pages_language_writes_numbers(web: Site) -> None:

@@ -17,13 +17,13 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...errors import EngageError, InvalidRequest
+from ...i18n.said import in_language
 from ...log.logview import find_decision, superseded_among
 from ...log.review import correct
 from ...log.store import DECISION, decision_draft
 from ..auth import Session
 from ..drafts import FormValues
 from ..forms import FieldErrors
-from ..present import input_message
 from ..releases import recording_engine
 from ..routing import Pages, form_of, signed_in, web
 from ..views import redirect, render, translator
@@ -151,7 +151,7 @@ def register(pages: Pages) -> None:
         try:
             checked = w.engine.check(parsed.request)
         except InvalidRequest as exc:
-            errors = w.form.place(exc.errors, lambda e: input_message(t, e.code))
+            errors = w.form.place(exc.errors, t.lang, t("form.leave_blank"))
         if correction is not None and not correction.reason:
             errors.add("correction_reason", t("form.reason_needed"))
         if checked is not None and correction is None:
@@ -186,7 +186,7 @@ def register(pages: Pages) -> None:
                     return _form_page(request, parsed.values, errors=errors, draft_id=draft_id, correction=correction, status=422)
                 record = outcome.record
         except EngageError as exc:
-            errors.general.append((None, exc.message))
+            errors.general.append((None, in_language(exc.message, t.lang)))
             return _form_page(request, parsed.values, errors=errors, draft_id=draft_id, correction=correction, status=422)
         if draft_id is not None:
             w.drafts.delete(draft_id, user)
