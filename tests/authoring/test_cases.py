@@ -260,3 +260,12 @@ def test_a_difference_in_lists_says_what_is_missing_what_is_extra_or_that_only_t
     assert difference("flag", True, None) == "flag: expected true, got none"
     assert difference("flag", False, [None, True]) == "flag: expected false, got [none, true]"
     assert difference("score", 1.5, 2) == "score: expected 1.5, got 2"
+
+
+def test_an_unknown_key_of_a_case_file_is_named_as_not_a_case_file_field(tmp_path: Path) -> None:
+    data = {"as_of": "2026-11-24", "base": {}, "cases": [{"name": "n", "request": {"id": "X"}, "expect": {"outcome": "engage"}}]}
+    with pytest.raises(LoadFailed) as failed:
+        load_cases(_write(tmp_path, data))
+    assert [(e.code, e.message) for e in failed.value.errors] == [
+        ("unknown-field", "not a case file field (did you mean 'bases'?)")
+    ]

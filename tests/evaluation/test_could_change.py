@@ -470,3 +470,17 @@ def test_fields_after_an_exception_not_asked_for_are_still_questions(tmp_path: P
     decision = engine.evaluate(_advisory(), AS_OF)
     assert [(c.field, c.outcome) for c in decision.could_change] == [("expertise_available", "respond_ad_hoc")]
     engine.close()
+
+
+def test_a_list_is_tried_with_every_subset_of_the_values_the_rules_ask_about_up_to_eight() -> None:
+    spec = FieldSpec("f", "list", enum=tuple("abcdefghij"), item_kind="enum")
+    two = [Test("f", "contains", "b"), Test("f", "not_contains", "a")]
+    assert trial_values(spec, two, {}) == ([], ["a"], ["b"], ["a", "b"])
+    eight = [Test("f", "contains", v) for v in "abcdefgh"]
+    assert len(trial_values(spec, eight, {})) == 2**8
+    nine = [Test("f", "contains", v) for v in "abcdefghi"]
+    assert trial_values(spec, nine, {}) == ([], *([v] for v in "abcdefghi"))
+    # Read only by `is`: one list with one item stands for every known list.
+    known = [Test("f", "is", "known")]
+    assert trial_values(spec, known, {"items": {"enum": ["x", "y"]}}) == (["x"],)
+    assert trial_values(spec, known, {"items": {}}) == (["example"],)
