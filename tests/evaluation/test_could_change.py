@@ -13,17 +13,22 @@ import itertools
 import random
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import InvalidRequest, RuleConflict
+from engine.evaluation.could_change import Dates, trial_values
 from engine.evaluation.evaluator import Engine
+from engine.policy.model import Test
 from engine.policy.schema import FieldCatalog, FieldSpec
 
+from ..helpers.authoring import copy_policy
 from ..helpers.strategies import AS_OF, requests
-from ..helpers.support import shipped_engine
+from ..helpers.support import ROOT, shipped_engine
 
 ENGINE = shipped_engine(50_000)  # the engine as it runs, with its reuse layer
 CATALOG = FieldCatalog(ENGINE.policy.request_schema, ())
@@ -201,3 +206,281 @@ def test_a_date_field_compared_with_the_evaluation_date_is_tried_around_it() -> 
     trial = next(t for t in ENGINE.trials.trials if t.path == "exception.expires")
     day = date(2026, 3, 1)
     assert trial.values_on(day) == ("2026-02-28", "2026-03-01", "2026-03-02")
+
+
+# -- the values tried for numbers and dates (no shipped rule compares a number) ---------------------
+
+
+def _tried(kind: str, *tests: tuple[str, Any], node: Mapping[str, Any] | None = None) -> tuple[Any, ...] | Dates:
+    spec = FieldSpec("f", kind)
+    return trial_values(spec, [Test("f", op, value) for op, value in tests], {} if node is None else node)
+
+
+def test_an_integer_is_tried_at_each_constant_between_them_beyond_them_and_at_its_bounds() -> None:
+    bounds = {"minimum": 0, "maximum": 1200}
+    assert _tried("integer", ("gt", 12), ("lt", 14), node=bounds) == (0, 11, 12, 13, 14, 15, 1200)
+    # Adjacent constants leave no integer between them; a constant on a bound has nothing beyond it.
+    assert _tried("integer", ("ge", 0), ("lt", 1), node=bounds) == (0, 1, 2, 1200)
+    assert _tried("integer", ("le", 1200), node=bounds) == (0, 1199, 1200)
+    # The loader takes a fraction for an integer field; only whole numbers are tried.
+    assert _tried("integer", ("ge", 12.2), ("le", 12.8)) == (11, 12, 13)
+
+
+def test_a_number_is_tried_halfway_between_constants_and_half_a_unit_beyond_them() -> None:
+    bounds = {"minimum": 0, "maximum": 10**12}
+    assert _tried("number", ("gt", 1000), ("lt", 1000.5), node=bounds) == (0, 999.5, 1000, 1000.25, 1000.5, 1001.0, 10**12)
+    assert _tried("number", ("equals", 2.5)) == (2.0, 2.5, 3.0)  # no bounds: nothing added
+
+
+def test_a_number_no_rule_compares_is_tried_once_at_its_lower_bound_or_zero() -> None:
+    # Read only by ``is: known``: one value of the domain stands for every value.
+    assert _tried("integer", ("is", "known"), node={"minimum": 5}) == (5,)
+    assert _tried("number", ("is", "unknown")) == (0,)
+
+
+def test_a_date_is_tried_around_the_dates_the_rules_name_and_the_evaluation_date_only_if_compared_with_it() -> None:
+    day = date(2026, 3, 1)
+    fixed = date(2026, 1, 10)
+    both = _tried("date", ("lt", fixed), ("ge", "as_of"))
+    assert isinstance(both, Dates)
+    assert both.on(day) == ("2026-01-09", "2026-01-10", "2026-01-11", "2026-03-01", "2026-03-02")
+    only_fixed = _tried("date", ("lt", fixed))
+    assert isinstance(only_fixed, Dates)
+    assert only_fixed.on(day) == ("2026-01-09", "2026-01-10", "2026-01-11")
+    # A date read only by ``is: known``: tried around the evaluation date, as if compared with it.
+    known = _tried("date", ("is", "known"))
+    assert isinstance(known, Dates)
+    assert known.on(day) == ("2026-02-28", "2026-03-01", "2026-03-02")
+
+
+def _budget_policy(tmp_path: Path) -> Engine:
+    """Line 3 (respond ad hoc) also asks for a budget strictly between 1,000 and 1,500 and a duration of 13 months."""
+    policy = copy_policy(tmp_path / "p")
+    policy.replace(
+        "rules/outcome.yaml",
+        "        - {field: expertise_available, equals: true}\n    outcome: respond_ad_hoc",
+        "        - {field: expertise_available, equals: true}\n"
+        "        - {field: request.budget_usd, gt: 1000}\n"
+        "        - {field: request.budget_usd, lt: 1500}\n"
+        "        - {field: request.duration_months, gt: 12}\n"
+        "        - {field: request.duration_months, lt: 14}\n"
+        "    outcome: respond_ad_hoc",
+    )
+    return Engine.load(policy.rules, policy.criteria, cache_size=0)
+
+
+def test_a_value_only_between_two_constants_is_found_to_change_the_outcome(tmp_path: Path) -> None:
+    engine = _budget_policy(tmp_path)
+    base: dict[str, Any] = {
+        "id": "REQ-CC-3",
+        "received": "2026-10-01",
+        "requester": {"type": "government", "government_endorsed": True},
+        "request": {"kind": "advisory", "funding_only": False},
+        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
+        "strategy": {"status": "in_development"},
+        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
+        "partnership": {"government_counterpart": True, "civil_society_involved": True},
+        "expertise_available": True,
+    }
+    between = {"request.duration_months": 13, "request.budget_usd": 1250}
+    for known, unknown in (("request.duration_months", "request.budget_usd"), ("request.budget_usd", "request.duration_months")):
+        request = _set(base, known, between[known])
+        decision = engine.evaluate(request, AS_OF)
+        assert decision.outcome == "consider_in_strategy"
+        assert [(c.field, c.outcome, c.answered_by) for c in decision.could_change] == [(unknown, "respond_ad_hoc", "requester")]
+        assert engine.evaluate(_set(request, unknown, between[unknown]), AS_OF).outcome == "respond_ad_hoc"
+    engine.close()
+
+
+def test_a_value_the_rules_disagree_on_is_skipped_and_the_values_after_it_are_still_tried(tmp_path: Path) -> None:
+    # A policy with a defect `engage lint` reports: with a counterpart and no civil society, two
+    # rules of partnership disagree (partial, unmet).  Trying the counterpart True meets that
+    # conflict; False, tried after it, still changes the outcome.
+    policy = copy_policy(tmp_path / "p")
+    policy.write(
+        "rules/partnership.yaml",
+        (ROOT / "rules" / "partnership.yaml").read_text("utf-8") + "\n  - id: partnership.disagrees\n"
+        "    description: A defect, for this test.\n"
+        "    when:\n"
+        "      all:\n"
+        "        - {field: partnership.government_counterpart, equals: true}\n"
+        "        - {field: partnership.civil_society_involved, equals: false}\n"
+        "    status: unmet\n"
+        "    reason: {en: Disagrees.}\n"
+        "    cite: [{source: E/CN.4/2006/104, para: 19(d)}]\n",
+    )
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    request: dict[str, Any] = {
+        "id": "REQ-CC-4",
+        "received": "2026-10-01",
+        "requester": {"type": "government", "government_endorsed": True},
+        "request": {"kind": "programme", "funding_only": False},
+        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
+        "strategy": {"status": "adopted", "request_in_strategy": True},
+        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
+        "partnership": {"civil_society_involved": False},
+        "expertise_available": True,
+    }
+    decision = engine.evaluate(request, AS_OF)
+    assert decision.outcome == "request_information"
+    with pytest.raises(RuleConflict, match="rules disagree on partnership"):
+        engine.evaluate(_set(request, "partnership.government_counterpart", True), AS_OF)
+    assert engine.evaluate(_set(request, "partnership.government_counterpart", False), AS_OF).outcome == "consider_in_strategy"
+    assert [(c.field, c.outcome) for c in decision.could_change] == [
+        ("partnership.government_counterpart", "consider_in_strategy")
+    ]
+    engine.close()
+
+
+def _with_exception(**exception: Any) -> dict[str, Any]:
+    """Every condition met but the strategy (none), with an exception asked for."""
+    return {
+        "id": "REQ-CC-5",
+        "received": "2026-10-01",
+        "requester": {"type": "government", "government_endorsed": True},
+        "request": {"kind": "programme", "funding_only": False},
+        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
+        "strategy": {"status": "none"},
+        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
+        "partnership": {"government_counterpart": True, "civil_society_involved": True},
+        "expertise_available": True,
+        "exception": {"justification": "Urgent", "requested_by": "A. Officer", **exception},
+    }
+
+
+def test_what_the_exception_waives_can_change_the_outcome_while_it_stays_valid() -> None:
+    # Valid but waiving nothing named: reviewed.  Waiving the strategy leaves it valid and engages.
+    request = _with_exception(approved_by="B. Director", expires=(AS_OF + timedelta(days=30)).isoformat())
+    decision = ENGINE.evaluate(request, AS_OF)
+    assert decision.outcome == "exception_review"
+    assert [(c.field, c.outcome, c.answered_by) for c in decision.could_change] == [("exception.waives", "engage", "office")]
+
+
+def test_an_exception_value_the_rules_disagree_on_is_skipped(tmp_path: Path) -> None:
+    policy = copy_policy(tmp_path / "p")
+    policy.write(
+        "rules/exception.yaml",
+        (ROOT / "rules" / "exception.yaml").read_text("utf-8") + "\n  - id: exception.disagrees\n"
+        "    description: A defect, for this test.\n"
+        "    when: {field: exception.approved_by, equals: Nobody}\n"
+        "    exception: invalid\n"
+        "    reason: {en: Disagrees.}\n"
+        "    cite: [{source: E/CN.4/2006/104, para: '23'}]\n",
+    )
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    request = _with_exception(waives=["country_engagement_strategy"], expires=(AS_OF + timedelta(days=30)).isoformat())
+    decision = engine.evaluate(request, AS_OF)
+    assert decision.outcome == "exception_review"
+    with pytest.raises(RuleConflict, match="rules disagree on the exception"):
+        engine.evaluate(_set(request, "exception.approved_by", "Nobody"), AS_OF)
+    assert [(c.field, c.outcome, c.answered_by) for c in decision.could_change] == [("exception.approved_by", "engage", "office")]
+    engine.close()
+
+
+def _advisory(**fields: Any) -> dict[str, Any]:
+    """Advisory, every condition met but the strategy (in development); ``expertise_available`` unknown."""
+    request: dict[str, Any] = {
+        "id": "REQ-CC-6",
+        "received": "2026-10-01",
+        "requester": {"type": "government", "government_endorsed": True},
+        "request": {"kind": "advisory", "funding_only": False},
+        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
+        "strategy": {"status": "in_development"},
+        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
+        "partnership": {"government_counterpart": True, "civil_society_involved": True},
+    }
+    for path, value in fields.items():
+        request = _set(request, path.replace("__", "."), value)
+    return request
+
+
+def test_an_outcome_line_comparing_with_the_evaluation_date_is_tried_on_that_date(tmp_path: Path) -> None:
+    # Line 3 also asks that the request was received by the evaluation date; line 9 no longer
+    # takes a request known to lack the expertise (a gap `engage lint` reports: that value is skipped).
+    policy = copy_policy(tmp_path / "p")
+    policy.replace(
+        "rules/outcome.yaml",
+        "        - {field: expertise_available, equals: true}\n    outcome: respond_ad_hoc",
+        "        - {field: expertise_available, equals: true}\n"
+        "        - {field: received, le: as_of}\n    outcome: respond_ad_hoc",
+    )
+    policy.replace(
+        "rules/outcome.yaml",
+        '    description: "Line 9: anything else."\n',
+        '    description: "Line 9: anything else."\n    when: {field: expertise_available, in: [true, null]}\n',
+    )
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    request = _advisory()
+    decision = engine.evaluate(request, AS_OF)
+    assert decision.outcome == "consider_in_strategy"
+    with pytest.raises(RuleConflict, match="no line of the outcome table applies"):
+        engine.evaluate(_set(request, "expertise_available", False), AS_OF)
+    assert [(c.field, c.outcome, c.answered_by) for c in decision.could_change] == [
+        ("expertise_available", "respond_ad_hoc", "office")
+    ]
+    late = engine.evaluate(_set(request, "received", (AS_OF + timedelta(days=1)).isoformat()), AS_OF)
+    assert late.could_change == ()  # received after the evaluation date: line 3 cannot apply
+    engine.close()
+
+
+def test_a_condition_left_unknown_by_a_rule_comparing_with_the_evaluation_date_is_tried(tmp_path: Path) -> None:
+    # partnership.unknown also fires for a request received after the evaluation date: when a
+    # trial leaves partnership unknown, the rule's own tests are read on the evaluation date.
+    policy = copy_policy(tmp_path / "p")
+    policy.replace(
+        "rules/partnership.yaml",
+        "        - {field: partnership.civil_society_involved, is: unknown}\n    status: unknown",
+        "        - {field: partnership.civil_society_involved, is: unknown}\n"
+        "        - {field: received, gt: as_of}\n    status: unknown",
+    )
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    request = _advisory(expertise_available=True, request__kind="programme", partnership={})
+    decision = engine.evaluate(request, AS_OF)
+    assert (decision.outcome, decision.condition("partnership").status) == ("request_information", "unknown")
+    assert decision.could_change == ()  # either answer alone leaves the other unknown
+    engine.close()
+
+
+def test_a_choice_or_text_is_tried_with_each_value_the_rules_name_and_one_they_do_not() -> None:
+    spec = FieldSpec("f", "enum", enum=("a", "b", "c"))
+    assert trial_values(spec, [Test("f", "equals", "a")], {}) == ("a", "b")
+    assert trial_values(spec, [Test("f", "in", ("a", "b", None))], {}) == ("a", "b", "c")
+    assert trial_values(spec, [Test("f", "in", ("a", "b", "c"))], {}) == ("a", "b", "c")
+    assert _tried("string", ("equals", "example")) == ("example", "example1")
+    assert _tried("string", ("is", "known")) == ("example",)  # `is` names no value
+    assert _tried("string", ("equals", "Ministry"), ("not_equals", "Ministry")) == ("Ministry", "example")
+
+
+def test_fields_after_an_exception_not_asked_for_are_still_questions(tmp_path: Path) -> None:
+    # The fields file in another order: expertise_available after the exception's fields.
+    policy = copy_policy(tmp_path / "p")
+    text = (ROOT / "criteria" / "fields.yaml").read_text("utf-8")
+    start = text.index("  - path: expertise_available\n")
+    end = text.index("  - path: exception.waives\n")
+    policy.write("criteria/fields.yaml", text[:start] + text[end:].rstrip("\n") + "\n" + text[start:end])
+    engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
+    assert [t.path for t in engine.trials.trials][-6:] == [
+        "exception.waives",
+        "exception.justification",
+        "exception.requested_by",
+        "exception.approved_by",
+        "exception.expires",
+        "expertise_available",
+    ]
+    decision = engine.evaluate(_advisory(), AS_OF)
+    assert [(c.field, c.outcome) for c in decision.could_change] == [("expertise_available", "respond_ad_hoc")]
+    engine.close()
+
+
+def test_a_list_is_tried_with_every_subset_of_the_values_the_rules_ask_about_up_to_eight() -> None:
+    spec = FieldSpec("f", "list", enum=tuple("abcdefghij"), item_kind="enum")
+    two = [Test("f", "contains", "b"), Test("f", "not_contains", "a")]
+    assert trial_values(spec, two, {}) == ([], ["a"], ["b"], ["a", "b"])
+    eight = [Test("f", "contains", v) for v in "abcdefgh"]
+    assert len(trial_values(spec, eight, {})) == 2**8
+    nine = [Test("f", "contains", v) for v in "abcdefghi"]
+    assert trial_values(spec, nine, {}) == ([], *([v] for v in "abcdefghi"))
+    # Read only by `is`: one list with one item stands for every known list.
+    known = [Test("f", "is", "known")]
+    assert trial_values(spec, known, {"items": {"enum": ["x", "y"]}}) == (["x"],)
+    assert trial_values(spec, known, {"items": {}}) == (["example"],)

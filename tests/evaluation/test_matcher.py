@@ -8,6 +8,7 @@ child process so that this one stays clean.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -406,3 +407,100 @@ def test_a_ruleset_collected_while_the_lock_is_held_does_not_deadlock() -> None:
     assert after.match({"x": 1}) == {"r"}
     assert matcher._UNUSED == []  # freed at the next safe point
     after.close()
+
+
+def test_a_rule_named_like_the_catch_all_is_refused_and_leaves_nothing_to_finalise(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The refusal comes before the ruleset has a handle; finalising it must not fail either
+    # (an error in __del__ is printed as "Exception ignored in ..." on the user's stderr).
+    ignored: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", ignored.append)
+    with pytest.raises(MatcherError) as refused:
+        DurableRuleset("adapter.reserved", {CATCH_ALL: guarded({"x": 1})})
+    assert str(refused.value) == "the rule name ~all is reserved"
+    del refused
+    gc.collect()
+    assert ignored == []
+
+
+def test_engage_version_names_the_installed_durable_rules() -> None:
+    from importlib.metadata import version
+
+    from engine.cli import version_text
+
+    assert f"(durable-rules {version('durable_rules')}, Python " in version_text()
+    assert version("durable_rules") == "2.0.28"
+
+
+def test_the_guard_joins_a_patterns_own_and_so_a_rule_of_15_nodes_is_accepted() -> None:
+    # The pattern's $and, its $or and 13 $and below: 15 nodes.  A guard in an $and of its own
+    # would make 16, which durable-rules refuses (error 113).
+    pattern = {"$and": [{"z": 1}, _nested(15)]}
+    assert guarded(pattern) == {"all": [{"m": {"$and": [GUARD, {"z": 1}, _nested(15)]}}]}
+    rs = DurableRuleset("adapter.nodes.15", {"r": guarded(pattern)})
+    assert rs.match({"z": 1, "a0": 1, "b0": 1}) == {"r"}
+    assert rs.match({"z": 2, "a0": 1, "b0": 1}) == set()
+    rs.close()
+
+
+def test_a_ruleset_durable_rules_refuses_is_named_in_the_error() -> None:
+    with pytest.raises(MatcherError) as refused:
+        DurableRuleset("adapter.nodes.16", {"r": guarded(_nested(16))})
+    assert str(refused.value).startswith("durable-rules refused the ruleset adapter.nodes.16: ")
+
+
+def test_the_definition_kept_is_the_one_durable_rules_got_with_the_catch_all() -> None:
+    # `engage bench` builds durable-rules' own Host from it, as a baseline.
+    rules = {"r": guarded({"x": 1})}
+    rs = DurableRuleset("adapter.definition", rules)
+    assert rs.definition == {"r": guarded({"x": 1}), CATCH_ALL: {"all": [{"m": GUARD}]}}
+    assert CATCH_ALL not in rules
+    rs.close()
+
+
+def test_encode_takes_every_64_bit_integer_and_names_what_it_refuses() -> None:
+    assert encode(-(2**63)) == "-9223372036854775808"
+    assert encode(2**63 - 1) == "9223372036854775807"
+    for outside in (2**63, -(2**63) - 1):
+        with pytest.raises(MatcherError) as refused:
+            encode(outside)
+        assert str(refused.value) == f"{outside} does not fit the 64-bit integers durable-rules reads"
+    with pytest.raises(MatcherError) as refused:
+        encode(float("inf"))
+    assert str(refused.value) == "inf has no JSON form"
+    with pytest.raises(MatcherError) as refused:
+        encode({1, 2})
+    assert str(refused.value) == "cannot encode set"
+
+
+def test_a_field_name_outside_ascii_is_written_as_given_in_rules_and_in_plain_facts() -> None:
+    # durable-rules does not read \u escapes in names: a rule on "caf\u00e9" written escaped never
+    # matches a fact naming "café" as it is, and facts given plain are written by the C encoder.
+    rs = DurableRuleset("adapter.names", {"r": guarded({"café": 1})})
+    assert encode({"café": "é"}) == '{"café":"é"}'
+    assert rs.match({"café": 1}) == {"r"}
+    assert rs.match({"café": 1}, plain=True) == {"r"}
+    assert rs.match({"café": 2}, plain=True) == set()
+    rs.close()
+
+
+def test_a_fact_durable_rules_refuses_leaves_the_next_match_in_a_fresh_session() -> None:
+    rs = DurableRuleset("adapter.after_refusal", {"r": guarded({"x": 1})})
+    for _ in range(2):
+        with pytest.raises(MatcherError, match=r"refused a fact for adapter\.after_refusal"):
+            rs.match({f"k{i}": i for i in range(255 - 3)})
+        assert rs.match({"x": 1}) == {"r"}
+    rs.close()
+
+
+def test_a_fact_durable_rules_answers_with_an_error_code_is_an_error_naming_the_ruleset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.evaluation import matcher
+
+    real = matcher._core.assert_fact
+    monkeypatch.setattr(matcher._core, "assert_fact", lambda handle, text: (7, real(handle, text)[1]))
+    rs = DurableRuleset("adapter.code", {"r": guarded({"x": 1})})
+    with pytest.raises(MatcherError) as refused:
+        rs.match({"x": 1})
+    assert str(refused.value) == "durable-rules answered 7 to a fact for adapter.code"
+    monkeypatch.undo()
+    assert rs.match({"x": 1}) == {"r"}  # the session was deleted all the same
+    rs.close()
