@@ -292,14 +292,17 @@ def translation_findings(policy: Policy) -> list[Finding]:
         where = text.location.shown_path or say("a text")
         if missing:
             names = ", ".join(missing)
-            written = ", ".join(text.translations) or say("none")
-            out.append(
-                finding(
-                    "missing-translation",
-                    text.location,
-                    say("{text}: not written in {missing} (written in: {written})", text=where, missing=names, written=written),
+            written = (
+                say(
+                    "{text}: not written in {missing} (written in: {written})",
+                    text=where,
+                    missing=names,
+                    written=", ".join(text.translations),
                 )
+                if text.translations
+                else say("{text}: not written in {missing} (written in: none)", text=where, missing=names)
             )
+            out.append(finding("missing-translation", text.location, written))
         own = sorted(set(PLACEHOLDER.findall(text.translations.get(first, ""))))
         for lang, written_text in text.translations.items():
             quoted = sorted(set(PLACEHOLDER.findall(written_text)))

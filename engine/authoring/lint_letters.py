@@ -34,11 +34,16 @@ def letter_findings(policy: Policy) -> list[Finding]:
     found = []
     for lang in declared_languages(policy):
         if lang not in have:
-            shown = ", ".join(sorted(have)) or say("none")
-            message = say(
-                "the policy declares the language '{lang}' but has no letter template in it (templates: {shown})",
-                lang=lang,
-                shown=shown,
+            message = (
+                say(
+                    "the policy declares the language '{lang}' but has no letter template in it (templates: {shown})",
+                    lang=lang,
+                    shown=", ".join(sorted(have)),
+                )
+                if have
+                else say(
+                    "the policy declares the language '{lang}' but has no letter template in it (templates: none)", lang=lang
+                )
             )
             found.append(Finding("letter-missing", WARNING, where or policy.letters.location, message))
     return found

@@ -482,11 +482,13 @@ class _RuleChecker:
                 )
                 return value
             return parsed
-        expected: Said
         if kind == "bool":
-            ok, expected = isinstance(value, bool), say("true or false")
+            ok = isinstance(value, bool)
+            wrong = say(
+                "{value} cannot be compared with '{field}', which holds true or false", value=repr(value), field=test.field
+            )
         elif kind in ("integer", "number"):
-            ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), say("a number")
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             if ok and abs(value) > MAX_EXACT:
                 self.out.add(
                     "bad-value",
@@ -494,19 +496,12 @@ class _RuleChecker:
                     loc,
                 )
                 return value
+            wrong = say("{value} cannot be compared with '{field}', which holds a number", value=repr(value), field=test.field)
         else:
-            ok, expected = isinstance(value, str), say("text")
+            ok = isinstance(value, str)
+            wrong = say("{value} cannot be compared with '{field}', which holds text", value=repr(value), field=test.field)
         if not ok:
-            self.out.add(
-                "bad-value",
-                say(
-                    "{value} cannot be compared with '{field}', which holds {expected}",
-                    value=repr(value),
-                    field=test.field,
-                    expected=expected,
-                ),
-                loc,
-            )
+            self.out.add("bad-value", wrong, loc)
         return value
 
     def placeholders(self, rule_text: str, stage: str, loc: Location) -> None:
