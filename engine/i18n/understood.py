@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.messages.pofile import read_po
 
@@ -29,7 +29,11 @@ class _Pattern:
     plural: str | None
     form: str  # the English form this pattern reads (the template, or its plural)
     regex: re.Pattern[str]
-    worded: bool  # its own text has a letter: a match of a template of fields and punctuation alone needs more
+    letters: int  # of its own text: a reading by templates with more words explains more of the text
+
+    @property
+    def worded(self) -> bool:
+        return self.letters > 0  # a template of fields and punctuation alone needs a message among its values
 
 
 def _regex(form: str) -> re.Pattern[str]:
@@ -68,9 +72,9 @@ def _patterns() -> tuple[_Pattern, ...]:
             forms = (template, plural)
         for form in forms:
             literal = _FIELD.sub("", form)
-            found.append(_Pattern(template, plural, form, _regex(form), bool(_LETTER.search(literal))))
-    # The most words first: "'x' is not a request field" before "{path}: {message}".
-    return tuple(sorted(found, key=lambda p: (-len(_FIELD.sub("", p.form)), p.form)))
+            found.append(_Pattern(template, plural, form, _regex(form), len(_LETTER.findall(literal))))
+    # The most words first, then the most punctuation: of two readings that explain as much, the first is kept.
+    return tuple(sorted(found, key=lambda p: (-p.letters, -len(_FIELD.sub("", p.form)), p.form)))
 
 
 def _said(pattern: _Pattern, values: dict[str, object], english: str) -> Said:
@@ -82,26 +86,32 @@ def _said(pattern: _Pattern, values: dict[str, object], english: str) -> Said:
     return made
 
 
-def _recognised(text: str, depth: int) -> Said | None:
+@lru_cache(maxsize=4096)  # a page shows a few dozen lines; a server runs for months
+def _recognised(text: str, depth: int) -> tuple[int, Said | None]:
+    """The reading of ``text`` whose templates explain the most of it (their letters), and that count."""
     if depth > _DEPTH or not text:
-        return None
+        return 0, None
+    best: tuple[int, Said | None] = (0, None)
     for pattern in _patterns():
         match = pattern.regex.fullmatch(text)
         if match is None:
             continue
         values: dict[str, object] = {}
-        deeper = False
+        inner_score = 0
         for name, value in match.groupdict().items():
-            inner = _recognised(value, depth + 1)
-            deeper = deeper or inner is not None
+            score, inner = _recognised(value, depth + 1)
+            inner_score += score
             values[name] = inner if inner is not None else value
-        if pattern.worded or deeper:
-            return _said(pattern, values, text)
-    return None
+        if not pattern.worded and not inner_score:
+            continue  # "{path}: {message}" of two texts that are no message: nothing was understood
+        score = pattern.letters + inner_score
+        if score > best[0]:
+            best = (score, _said(pattern, values, text))
+    return best
 
 
 def understood(text: str) -> str:
     """``text`` as the :class:`Said` a template of the catalogue makes of it, or ``text`` itself."""
     if isinstance(text, Said):
         return text
-    return _recognised(text, 0) or text
+    return _recognised(str(text), 0)[1] or text

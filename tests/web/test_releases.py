@@ -245,3 +245,24 @@ def test_a_proposal_refused_in_spanish_says_why_in_spanish_and_in_english_as_the
     assert re.match(r"[0-9]+ of the authors' 47 test cases fail; nothing proposed: ", said[0]), said
     assert ": outcome: expected respond_ad_hoc, got " in said[0]
     assert len(releases(web.store)) == 0
+
+
+def test_a_releases_kept_lint_findings_are_shown_in_the_pages_language(web: Site) -> None:
+    author, board = web.client("author"), web.client("board")
+    assert submit(web.client("intake"), advisory("REQ-ADV-1")).status_code == 303  # release 1
+    spanish = "      es: La solicitud es incompatible con la integridad del mandato del Alto Comisionado.\n"
+    text = changed_outcome().decode("utf-8")
+    assert text.count(spanish) == 1
+    response = propose_upload(author, [("outcome.yaml", text.replace(spanish, "").encode("utf-8"))])
+    assert response.status_code == 303, response.text
+    kept = releases(web.store).get(2).report
+    assert kept is not None
+    english = [f for f in kept["lint"]["findings"] if "[missing-translation]" in f]
+    assert len(english) == 1 and ": reason: not written in es (written in: en, fr) [missing-translation]" in english[0]
+    assert english[0] in html.unescape(board.get("/releases/2").text)
+    french = html.unescape(board.get("/releases/2", headers={"accept-language": "fr"}).text)
+    line = re.search(r"<li><code>([^<]*\[missing-translation\])</code></li>", french)
+    assert line is not None, french
+    prefix = english[0].split(": warning: ")[0]
+    assert line.group(1).startswith(prefix + ": warning: règle « outcome.")
+    assert line.group(1).endswith(" » : reason : non rédigé en es (rédigé en : en, fr) [missing-translation]")
