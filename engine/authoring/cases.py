@@ -34,6 +34,7 @@ from typing import Any
 from ..errors import EngageError, LoadFailed, Location, PolicyError
 from ..evaluation.decision import Decision, Reason
 from ..evaluation.evaluator import Engine
+from ..i18n.said import joined, say
 from ..policy.documents import Document, load_file
 from ..policy.schema import schema_errors, shipped_validator
 
@@ -95,7 +96,7 @@ def load_cases(path: Path | str) -> list[Case]:
                     errors.append(
                         PolicyError(
                             "unknown-base",
-                            f"'{base_name}' is neither a base of this file nor a request file",
+                            say("'{base}' is neither a base of this file nor a request file", base=base_name),
                             doc.locate(where + ("base",)),
                         )
                     )
@@ -132,18 +133,18 @@ def _shown(value: Any) -> str:
 
 def difference(what: str, want: Any, got: Any) -> str:
     """One line saying how ``got`` differs from ``want``; lists also say what is missing and what is extra."""
-    line = f"{what}: expected {_shown(want)}, got {_shown(got)}"
+    line = say("{what}: expected {want}, got {got}", what=what, want=_shown(want), got=_shown(got))
     if isinstance(want, list | tuple) and isinstance(got, list | tuple):
         missing = [v for v in want if v not in got]
         extra = [v for v in got if v not in want]
         notes = []
         if missing:
-            notes.append(f"missing {', '.join(map(_shown, missing))}")
+            notes.append(say("missing {values}", values=", ".join(map(_shown, missing))))
         if extra:
-            notes.append(f"not expected {', '.join(map(_shown, extra))}")
+            notes.append(say("not expected {values}", values=", ".join(map(_shown, extra))))
         if not notes:
-            notes.append("same entries, different order")
-        line += f" ({'; '.join(notes)})"
+            notes.append(say("same entries, different order"))
+        line = say("{difference} ({notes})", difference=line, notes=joined(notes, "; "))
     return line
 
 
@@ -157,10 +158,16 @@ def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
         if "error" in expect:
             if expect["error"] in codes:
                 return None, []
-            return None, [f"error: expected {expect['error']}, got {', '.join(codes)}"]
-        return None, [f"the request was rejected: {e}" for e in getattr(exc, "errors", [exc])]
+            return None, [say("error: expected {expected}, got {codes}", expected=expect["error"], codes=", ".join(codes))]
+        return None, [say("the request was rejected: {error}", error=str(e)) for e in getattr(exc, "errors", [exc])]
     if "error" in expect:
-        return decision, [f"error: expected {expect['error']}, but the request was evaluated ({decision.outcome})"]
+        return decision, [
+            say(
+                "error: expected {expected}, but the request was evaluated ({outcome})",
+                expected=expect["error"],
+                outcome=decision.outcome,
+            )
+        ]
     diffs: list[str] = []
 
     def compare(what: str, want: Any, got: Any) -> None:
@@ -174,14 +181,14 @@ def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
         try:
             compare(f"criteria.{name}", status, decision.condition(name).status)
         except KeyError:
-            diffs.append(f"criteria.{key}: no such criterion")
+            diffs.append(say("{key}: no such criterion", key=f"criteria.{key}"))
     if "priority_score" in expect:
         compare("priority_score", expect["priority_score"], decision.priority_score)
     if "rules" in expect:
         compare("rules", list(expect["rules"]), [r.rule for r in decision.reasons])
     for rule_id in expect.get("fired", []):
         if rule_id not in decision.rules_fired:
-            diffs.append(f"fired: expected {rule_id} to fire; fired: {', '.join(decision.rules_fired)}")
+            diffs.append(say("fired: expected {id} to fire; fired: {fired}", id=rule_id, fired=", ".join(decision.rules_fired)))
     if "missing" in expect:
         compare("missing", list(expect["missing"]), list(decision.missing))
     if "exception" in expect:
@@ -190,12 +197,12 @@ def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
     said = _reasons_by_rule(decision)
     for rule_id, message in expect.get("reasons", {}).items():
         if rule_id not in said:
-            diffs.append(f"reasons.{rule_id}: the decision gives no reason of that rule; it gives: {', '.join(said)}")
+            diffs.append(_no_reason(f"reasons.{rule_id}", said))
         else:
             compare(f"reasons.{rule_id}", message, said[rule_id].message)
     for rule_id, citations in expect.get("citations", {}).items():
         if rule_id not in said:
-            diffs.append(f"citations.{rule_id}: the decision gives no reason of that rule; it gives: {', '.join(said)}")
+            diffs.append(_no_reason(f"citations.{rule_id}", said))
         else:
             compare(f"citations.{rule_id}", list(citations), [c.text for c in said[rule_id].citation])
     for key, score in expect.get("condition_scores", {}).items():
@@ -203,13 +210,17 @@ def check_case(engine: Engine, case: Case) -> tuple[Decision | None, list[str]]:
         try:
             compare(f"condition_scores.{name}", score, decision.condition(name).score)
         except KeyError:
-            diffs.append(f"condition_scores.{key}: no such criterion")
+            diffs.append(say("{key}: no such criterion", key=f"condition_scores.{key}"))
     if "uncovered" in expect:
         got_uncovered = list(decision.exceptions[0].uncovered) if decision.exceptions else []
         compare("uncovered", list(expect["uncovered"]), got_uncovered)
     if "score_breakdown" in expect:
         compare("score_breakdown", dict(expect["score_breakdown"]), {i.factor: i.points for i in decision.score_breakdown})
     return decision, diffs
+
+
+def _no_reason(key: str, said: Mapping[str, Reason]) -> str:
+    return say("{key}: the decision gives no reason of that rule; it gives: {given}", key=key, given=", ".join(said))
 
 
 def _reasons_by_rule(decision: Decision) -> dict[str, Reason]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..errors import EngageError, InputError, Location
 from ..evaluation.decision import Decision
 from ..evaluation.evaluator import Engine
+from ..i18n.said import say
 from ..policy.loader import YAML_SUFFIXES, display_path
 from ..policy.model import Rule
 from .cases import Case, check_case, load_cases
@@ -80,12 +81,12 @@ def case_files(paths: Sequence[str | Path]) -> tuple[list[Path], list[EngageErro
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in YAML_SUFFIXES)
             if not found:
-                errors.append(InputError("no-cases", "the directory holds no .yaml case file", Location(display_path(path))))
+                errors.append(InputError("no-cases", say("the directory holds no .yaml case file"), Location(display_path(path))))
             files.extend(Path(display_path(p)) for p in found)
         elif path.is_file():
             files.append(path)
         else:
-            errors.append(InputError("not-found", "no such case file or directory", Location(str(raw))))
+            errors.append(InputError("not-found", say("no such case file or directory"), Location(str(raw))))
     return files, errors
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..errors import Location
+from ..i18n.said import Said, joined, say, say_n
 from ..policy.loader import PLACEHOLDER
 from ..policy.model import Policy, Rule
 
@@ -61,7 +62,7 @@ class Witness:
     fields: tuple[tuple[str, Any], ...]  # the values that matter (None: unknown)
 
     def describe(self) -> str:
-        return ", ".join(f"{path} {_value_words(value)}" for path, value in self.fields)
+        return joined([_value_words(path, value) for path, value in self.fields])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,7 +81,14 @@ class Finding:
     witness: Witness | None = None
 
     def line(self) -> str:
-        return f"{self.location.prefix()}: {self.severity}: {self.message} [{self.check}]"
+        # Only the message is said again in another language: the prefix, severity and check id are for tools.
+        return say(
+            "{where}: {severity}: {message} [{check}]",
+            where=self.location.prefix(),
+            severity=self.severity,
+            message=self.message,
+            check=self.check,
+        )
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
@@ -118,18 +126,18 @@ class LintReport:
 
     def _how(self) -> str:
         if self.points:
-            return f"{self.rules} rules checked over {self.points:,} enumerated cases"
+            return say("{rules} rules checked over {points} enumerated cases", rules=self.rules, points=f"{self.points:,}")
         # Not the number of queries: it depends on the models the solver happens to find first.
-        return f"{self.rules} rules checked by the solver"
+        return say("{rules} rules checked by the solver", rules=self.rules)
 
     def summary(self) -> str:
         if not self.findings:
-            return f"no problems: {self._how()}"
-        words = [f"{self.errors} error{'s' if self.errors != 1 else ''}"]
+            return say("no problems: {how}", how=self._how())
+        words = [say_n("{count} error", "{count} errors", self.errors)]
         if self.warnings:
-            words.append(f"{self.warnings} warning{'s' if self.warnings != 1 else ''}")
-        checked = f" ({self._how()})" if self.rules else ""
-        return ", ".join(words) + checked
+            words.append(say_n("{count} warning", "{count} warnings", self.warnings))
+        counts = joined(words)
+        return say("{counts} ({how})", counts=counts, how=self._how()) if self.rules else counts
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -143,13 +151,75 @@ class LintReport:
 def more_words(count: int) -> str:
     if count <= 0:
         return ""
-    return f" (and {count:,} more combination{'s' if count > 1 else ''})"
+    return say_n(" (and {shown} more combination)", " (and {shown} more combinations)", count, shown=f"{count:,}")
 
 
-def _value_words(value: Any) -> str:
+def _value_words(path: str, value: Any) -> Said:
     if value is None:
-        return "is unknown"
-    return f"= {_shown(value)}"
+        return say("{path} is unknown", path=path)
+    return say("{path} = {value}", path=path, value=_shown(value))
+
+
+# -- the messages of the semantic checks: one wording for the solver and the enumeration -------------
+
+
+def conflict_message(later: Rule, earlier: Rule, criterion: str | None, when: str) -> Said:
+    if criterion:
+        return say(
+            "'{later}' ({later_effect}) and '{earlier}' ({earlier_effect}) both fire when {when};"
+            " '{criterion}' can have only one status",
+            later=later.id,
+            later_effect=later.effect,
+            earlier=earlier.id,
+            earlier_effect=earlier.effect,
+            when=when,
+            criterion=criterion,
+        )
+    return say(
+        "'{later}' ({later_effect}) and '{earlier}' ({earlier_effect}) both fire when {when};"
+        " the exception can have only one state",
+        later=later.id,
+        later_effect=later.effect,
+        earlier=earlier.id,
+        earlier_effect=earlier.effect,
+        when=when,
+    )
+
+
+def stage_gap_message(criterion: str | None, when: str, more: str) -> Said:
+    if criterion:
+        return say("no rule gives '{criterion}' a status when {when}{more}", criterion=criterion, when=when, more=more)
+    return say("no rule gives the exception a state when {when}{more}", when=when, more=more)
+
+
+def never_fires_message(rule: Rule) -> Said:
+    if rule.effective_from or rule.effective_until:
+        return say("'{id}' can never fire: no request makes its condition certainly true on any day it is in force", id=rule.id)
+    return say("'{id}' can never fire: no request makes its condition certainly true", id=rule.id)
+
+
+def outcome_gap_message(when: str, more: str) -> Said:
+    return say("no line of the outcome table applies when {when}{more}", when=when, more=more)
+
+
+def waived_message(line: Rule, name: str, status: object) -> Said:
+    return say(
+        "'{id}' applies an exception while '{name}' is {status}: the exception would set aside a condition that"
+        " can never be waived",
+        id=line.id,
+        name=name,
+        status=status,
+    )
+
+
+def never_decides_message(line: Rule, earlier: list[str]) -> Said:
+    if earlier:
+        return say(
+            "'{id}' never decides: every request it applies to is taken first by an earlier line ({earlier})",
+            id=line.id,
+            earlier=", ".join(earlier),
+        )
+    return say("'{id}' can never apply: no request the earlier stages can produce makes its condition true", id=line.id)
 
 
 def _shown(value: Any) -> str:
@@ -186,13 +256,24 @@ def version_findings(policy: Policy) -> list[Finding]:
             first_gap = before.effective_until + timedelta(days=1)
             if after.effective_from > first_gap:
                 last_gap = after.effective_from - timedelta(days=1)
-                span = first_gap.isoformat() if first_gap == last_gap else f"{first_gap} to {last_gap}"
+                span = (
+                    first_gap.isoformat()
+                    if first_gap == last_gap
+                    else say("{first} to {last}", first=first_gap.isoformat(), last=last_gap.isoformat())
+                )
                 out.append(
                     finding(
                         "version-gap",
                         after.location,
-                        f"no version of '{rule_id}' is in force from {span}: the version at {before.location.prefix()}"
-                        f" ends on {before.effective_until}, this one starts on {after.effective_from}",
+                        say(
+                            "no version of '{id}' is in force from {span}: the version at {where}"
+                            " ends on {until}, this one starts on {start}",
+                            id=rule_id,
+                            span=span,
+                            where=before.location.prefix(),
+                            until=before.effective_until.isoformat(),
+                            start=after.effective_from.isoformat(),
+                        ),
                     )
                 )
     return out
@@ -208,16 +289,20 @@ def translation_findings(policy: Policy) -> list[Finding]:
     first = policy.languages[0]
     for text in policy.texts:
         missing = [lang for lang in policy.languages if not text.translations.get(lang)]
+        where = text.location.shown_path or say("a text")
         if missing:
             names = ", ".join(missing)
-            written = ", ".join(text.translations) or "none"
-            out.append(
-                finding(
-                    "missing-translation",
-                    text.location,
-                    f"{text.location.shown_path or 'a text'}: not written in {names} (written in: {written})",
+            written = (
+                say(
+                    "{text}: not written in {missing} (written in: {written})",
+                    text=where,
+                    missing=names,
+                    written=", ".join(text.translations),
                 )
+                if text.translations
+                else say("{text}: not written in {missing} (written in: none)", text=where, missing=names)
             )
+            out.append(finding("missing-translation", text.location, written))
         own = sorted(set(PLACEHOLDER.findall(text.translations.get(first, ""))))
         for lang, written_text in text.translations.items():
             quoted = sorted(set(PLACEHOLDER.findall(written_text)))
@@ -226,15 +311,21 @@ def translation_findings(policy: Policy) -> list[Finding]:
                     finding(
                         "translation-placeholders",
                         text.location,
-                        f"{text.location.shown_path or 'a text'}: the {lang} text quotes {_fields(quoted)},"
-                        f" the {first} text {_fields(own)}",
+                        say(
+                            "{text}: the {lang} text quotes {quoted}, the {first} text {own}",
+                            text=where,
+                            lang=lang,
+                            quoted=_fields(quoted),
+                            first=first,
+                            own=_fields(own),
+                        ),
                     )
                 )
     return out
 
 
 def _fields(names: list[str]) -> str:
-    return ", ".join(f"{{{n}}}" for n in names) if names else "no field"
+    return ", ".join(f"{{{n}}}" for n in names) if names else say("no field")
 
 
 def unwaivable(policy: Policy) -> list[str]:
@@ -253,8 +344,11 @@ def mandate_flag_findings(policy: Policy) -> list[Finding]:
                 finding(
                     "mandate-waivable",
                     crit.location,
-                    f"'{MANDATE}' says waivable: true, but the integrity of the mandate can never be waived by an"
-                    " exception (policy section 2a; E/CN.4/2006/104 para 19(a))",
+                    say(
+                        "'{name}' says waivable: true, but the integrity of the mandate can never be waived by an"
+                        " exception (policy section 2a; E/CN.4/2006/104 para 19(a))",
+                        name=MANDATE,
+                    ),
                 )
             )
     for rule in policy.exception_rules:
@@ -264,7 +358,7 @@ def mandate_flag_findings(policy: Policy) -> list[Finding]:
                 finding(
                     "mandate-waivable",
                     rule.location,
-                    f"'{rule.id}' lets an exception cover '{rule.covers}', which can never be waived",
+                    say("'{id}' lets an exception cover '{covers}', which can never be waived", id=rule.id, covers=rule.covers),
                 )
             )
     return out

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import EngageError
+from ..i18n.said import say
 from ..policy.loader import load_policy
 from ..policy.model import Policy
 from .findings import CHECKS, ERROR, MANDATE, WARNING, Check, Finding, LintReport, Witness
@@ -54,7 +55,7 @@ def _loader_finding(error: EngageError) -> Finding:
     loc = error.location
     name = loc.shown_path
     shown = name and not error.message.startswith(f"{name}:")
-    message = f"{name}: {error.message}" if shown else error.message
+    message = say("{path}: {message}", path=name, message=error.message) if shown else error.message
     return Finding(error.code, error.severity, loc, message)
 
 

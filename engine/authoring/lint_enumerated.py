@@ -21,12 +21,18 @@ from .findings import (
     Finding,
     LintReport,
     Witness,
+    conflict_message,
     mandate_flag_findings,
     more_words,
+    never_decides_message,
+    never_fires_message,
+    outcome_gap_message,
     sorted_findings,
+    stage_gap_message,
     translation_findings,
     unwaivable,
     version_findings,
+    waived_message,
 )
 from .lint_letters import letter_findings
 
@@ -66,7 +72,6 @@ class _Checker:
 
     def stage(self, stage: StageSpace, deciding: list[Rule]) -> None:
         """Enumerate ``stage``; ``deciding`` are the rules that must give exactly one effect."""
-        what = f"'{stage.criterion}'" if stage.criterion else "the exception"
         effect = {id(r): r.status if stage.criterion else r.exception for r in deciding}
         never_fired = {id(r): r for r in stage.rules}
         conflicts: dict[tuple[int, int], Witness] = {}
@@ -92,8 +97,7 @@ class _Checker:
             self.add(
                 "rule-conflict",
                 b.location,
-                f"'{b.id}' ({b.effect}) and '{a.id}' ({a.effect}) both fire when {witness.describe()};"
-                f" {what} can have only one {'status' if stage.criterion else 'state'}",
+                conflict_message(b, a, stage.criterion, witness.describe()),
                 witness,
             )
         if gap is not None:
@@ -101,16 +105,11 @@ class _Checker:
             self.add(
                 "rule-gap",
                 stage.rules[0].location if stage.rules else Location(self.policy.rules_dir),
-                f"no rule gives {what} a {'status' if stage.criterion else 'state'} when {gap.describe()}{more}",
+                stage_gap_message(stage.criterion, gap.describe(), more),
                 gap,
             )
         for rule in never_fired.values():
-            dated = " on any day it is in force" if rule.effective_from or rule.effective_until else ""
-            self.add(
-                "unreachable-rule",
-                rule.location,
-                f"'{rule.id}' can never fire: no request makes its condition certainly true{dated}",
-            )
+            self.add("unreachable-rule", rule.location, never_fires_message(rule))
 
     def _witness(self, stage: StageSpace, flat: Mapping[str, Any], as_of: date) -> Witness:
         shown = tuple((f, flat[f]) for f in stage.fields)
@@ -157,7 +156,7 @@ class _Checker:
             self.add(
                 "rule-gap",
                 lines[-1].location,
-                f"no line of the outcome table applies when {witness.describe()}{more}",
+                outcome_gap_message(witness.describe(), more),
                 witness,
             )
         for (i, name), row in waived.items():
@@ -166,8 +165,7 @@ class _Checker:
             self.add(
                 "mandate-waivable",
                 lines[i].location,
-                f"'{lines[i].id}' applies an exception while '{name}' is {status}: the exception would set aside a"
-                " condition that can never be waived",
+                waived_message(lines[i], name, status),
                 witness,
             )
         for i, line in enumerate(lines):
@@ -178,12 +176,7 @@ class _Checker:
                 as_of = row[date_at] if dated else reference
                 if table.true(i, row, as_of):
                     takers.add(next(j for j in range(i) if table.true(j, row, as_of)))
-            if takers:
-                earlier = ", ".join(lines[j].id for j in sorted(takers))
-                message = f"'{line.id}' never decides: every request it applies to is taken first by an earlier line ({earlier})"
-            else:
-                message = f"'{line.id}' can never apply: no request the earlier stages can produce makes its condition true"
-            self.add("unreachable-rule", line.location, message)
+            self.add("unreachable-rule", line.location, never_decides_message(line, [lines[j].id for j in sorted(takers)]))
 
     def _row_witness(self, relation: Relation, sources: Sources, row: tuple[Any, ...]) -> Witness:
         flat, as_of = self.space.witness(sources, relation.rows[row])

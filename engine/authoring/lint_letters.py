@@ -8,6 +8,7 @@ template could not be written to in it.
 
 from __future__ import annotations
 
+from ..i18n.said import say
 from ..policy.model import Policy
 from .findings import WARNING, Finding
 
@@ -33,7 +34,16 @@ def letter_findings(policy: Policy) -> list[Finding]:
     found = []
     for lang in declared_languages(policy):
         if lang not in have:
-            shown = ", ".join(sorted(have)) or "none"
-            message = f"the policy declares the language '{lang}' but has no letter template in it (templates: {shown})"
+            message = (
+                say(
+                    "the policy declares the language '{lang}' but has no letter template in it (templates: {shown})",
+                    lang=lang,
+                    shown=", ".join(sorted(have)),
+                )
+                if have
+                else say(
+                    "the policy declares the language '{lang}' but has no letter template in it (templates: none)", lang=lang
+                )
+            )
             found.append(Finding("letter-missing", WARNING, where or policy.letters.location, message))
     return found

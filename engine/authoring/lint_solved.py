@@ -29,6 +29,7 @@ import z3
 from ..errors import Location, RuleConflict
 from ..evaluation.compiler import Stage
 from ..evaluation.evaluator import Engine
+from ..i18n.said import say
 from ..policy.model import STATUSES, Policy, Rule
 from .domains import Space, StageSpace, witness_request
 from .encoding import SOLVER_LOCK, Encoding, count_models, first_model
@@ -36,13 +37,19 @@ from .findings import (
     Finding,
     LintReport,
     Witness,
+    conflict_message,
     finding,
     mandate_flag_findings,
     more_words,
+    never_decides_message,
+    never_fires_message,
+    outcome_gap_message,
     sorted_findings,
+    stage_gap_message,
     translation_findings,
     unwaivable,
     version_findings,
+    waived_message,
 )
 from .lint_letters import letter_findings
 
@@ -69,7 +76,7 @@ def _first_is(line: Rule) -> Callable[[list[Rule]], bool]:
 
 def _more(count: int) -> str:
     if count >= COUNT_CAP:
-        return f" (and at least {COUNT_CAP - 1:,} more combinations)"
+        return say(" (and at least {shown} more combinations)", shown=f"{COUNT_CAP - 1:,}")
     return more_words(count - 1)
 
 
@@ -144,7 +151,6 @@ class _Checker:
         return unseen
 
     def stage(self, stage: StageSpace, deciding: list[Rule]) -> None:
-        what = f"'{stage.criterion}'" if stage.criterion else "the exception"
         enc = self.encoding(stage.dated)
         fires = {r: enc.fires(r) for r in stage.rules}
         solver = self.solver(enc)
@@ -172,8 +178,7 @@ class _Checker:
             self.add(
                 "rule-conflict",
                 b.location,
-                f"'{b.id}' ({b.effect}) and '{a.id}' ({a.effect}) both fire when {witness.describe()};"
-                f" {what} can have only one {'status' if stage.criterion else 'state'}",
+                conflict_message(b, a, stage.criterion, witness.describe()),
                 witness,
             )
         gap = z3.And(*[z3.Not(fires[r]) for r in deciding]) if deciding else z3.BoolVal(True)
@@ -187,16 +192,11 @@ class _Checker:
             self.add(
                 "rule-gap",
                 stage.rules[0].location if stage.rules else Location(self.policy.rules_dir),
-                f"no rule gives {what} a {'status' if stage.criterion else 'state'} when {witness.describe()}{_more(count)}",
+                stage_gap_message(stage.criterion, witness.describe(), _more(count)),
                 witness,
             )
         for rule in self.never(solver, enc, stage.rules, fires):
-            dated = " on any day it is in force" if rule.effective_from or rule.effective_until else ""
-            self.add(
-                "unreachable-rule",
-                rule.location,
-                f"'{rule.id}' can never fire: no request makes its condition certainly true{dated}",
-            )
+            self.add("unreachable-rule", rule.location, never_fires_message(rule))
 
     def stage_witness(self, stage: StageSpace, enc: Encoding, model: z3.ModelRef) -> Witness:
         as_of = enc.dates[enc.date_of(model)]
@@ -270,7 +270,7 @@ class _Checker:
             self.add(
                 "rule-gap",
                 lines[-1].location,
-                f"no line of the outcome table applies when {witness.describe()}{_more(count)}",
+                outcome_gap_message(witness.describe(), _more(count)),
                 witness,
             )
         never = unwaivable(self.policy)
@@ -290,20 +290,14 @@ class _Checker:
                 self.add(
                     "mandate-waivable",
                     line.location,
-                    f"'{line.id}' applies an exception while '{name}' is {derived[f'status.{name}']}: the exception would"
-                    " set aside a condition that can never be waived",
+                    waived_message(line, name, derived[f"status.{name}"]),
                     witness,
                 )
         index = {line: i for i, line in enumerate(lines)}
         for line in self.never(solver, enc, lines, dict(zip(lines, decides, strict=True))):
             i = index[line]
             takers = [j for j in range(i) if self.sat(solver, fires[i], decides[j])]
-            if takers:
-                earlier = ", ".join(lines[j].id for j in takers)
-                message = f"'{line.id}' never decides: every request it applies to is taken first by an earlier line ({earlier})"
-            else:
-                message = f"'{line.id}' can never apply: no request the earlier stages can produce makes its condition true"
-            self.add("unreachable-rule", line.location, message)
+            self.add("unreachable-rule", line.location, never_decides_message(line, [lines[j].id for j in takers]))
 
     def outcome_terms(self, enc: Encoding) -> list[z3.ExprRef]:
         """What the outcome table reads: the combinations a gap's count counts."""

@@ -15,7 +15,7 @@ numbers, field paths, codes) are shown as they are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .languages import DEFAULT
@@ -85,3 +85,30 @@ def in_language(text: str, lang: str) -> str:
         return _filled(pattern, values)
     except (KeyError, IndexError, ValueError):
         return str(text)
+
+
+def _made(like: Said, values: Mapping[str, object]) -> Said:
+    """A message of ``like``'s template (and plural) with other ``values``."""
+    pattern = like.plural if like.plural is not None and like.number != 1 else like.template
+    made = Said(_filled(pattern, values))
+    made.template, made.plural, made.number, made.values = like.template, like.plural, like.number, dict(values)
+    return made
+
+
+def joined(parts: Sequence[str], separator: str = ", ") -> Said:
+    """``parts`` joined by ``separator``, each said again in the reader's language (a list of messages)."""
+    template = separator.replace("{", "{{").replace("}", "}}").join(f"{{part{i}}}" for i in range(len(parts)))
+    made = Said(separator.join(parts))
+    # Not a catalogue entry: the catalogue gives the template back as it is, and each part is translated.
+    made.template, made.values = template, {f"part{i}": part for i, part in enumerate(parts)}
+    return made
+
+
+def replaced(text: str, old: str, new: str) -> str:
+    """``text.replace(old, new)`` that a :class:`Said` survives (a path taken out of a message and its values)."""
+    plain = str(text).replace(old, new)
+    if not isinstance(text, Said) or old not in text:
+        return text if old not in text else plain
+    values = {k: replaced(v, old, new) if isinstance(v, str) and old in v else v for k, v in text.values.items()}
+    again = _made(text, values)
+    return again if again == plain else plain

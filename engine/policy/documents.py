@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Location
+from ..i18n.said import Said, say
 
 Path_ = tuple[str | int, ...]
 
@@ -47,6 +48,49 @@ _LONE_SURROGATE = re.compile(
     r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+# The problems libyaml and json say most often, said again in the reader's language; any other is shown as written.
+_KNOWN_PROBLEMS: dict[str, Said] = {
+    str(said): said
+    for said in (
+        say("invalid YAML"),
+        say("mapping values are not allowed in this context"),
+        say("did not find expected ',' or ']'"),
+        say("did not find expected ',' or '}}'"),
+        say("found character that cannot start any token"),
+        say("found undefined alias"),
+        say("found unexpected end of stream"),
+        say("did not find expected key"),
+        say("did not find expected '-' indicator"),
+        say("could not find expected ':'"),
+        say("did not find expected <document start>"),
+        say("found unknown escape character"),
+        say("found incompatible YAML document"),
+        say("while parsing a flow sequence"),
+        say("while parsing a flow mapping"),
+        say("while parsing a block mapping"),
+        say("while parsing a block collection"),
+        say("while parsing a quoted scalar"),
+        say("while scanning for the next token"),
+        say("while scanning a quoted scalar"),
+        say("while scanning a simple key"),
+        say("Expecting value"),
+        say("Expecting ',' delimiter"),
+        say("Expecting ':' delimiter"),
+        say("Expecting property name enclosed in double quotes"),
+        say("Unterminated string starting at"),
+        say("Invalid control character at"),
+        say("Invalid \\escape"),
+        say("Extra data"),
+        say("Illegal trailing comma before end of object"),
+        say("Illegal trailing comma before end of array"),
+    )
+}
+
+
+def _problem(text: str) -> str:
+    return _KNOWN_PROBLEMS.get(text, text)
+
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -192,7 +236,7 @@ def decode(raw: bytes, file: str) -> str:
         col = len(good) - (good.rfind(b"\n") + 1) + 1
         raise InputError(
             "not-utf8",
-            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text; save the file as UTF-8",
+            say("byte {byte} is not UTF-8 text; save the file as UTF-8", byte=f"0x{raw[exc.start]:02x}"),
             Location(file, line, col),
         ) from None
     return text
@@ -203,13 +247,19 @@ def size_text(size: int) -> str:
     for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if size >= factor:
             return f"{size / factor:.3g} {unit}"
-    return f"{size} bytes"
+    return say("{count} bytes", count=size)
 
 
 def too_large(name: str, size: int, limit: int, what: str) -> InputError:
     return InputError(
         "file-too-large",
-        f"{what} holds {size_text(size)}; the limit is {size_text(limit)} ({limit} bytes): split it into smaller files",
+        say(
+            "{what} holds {size}; the limit is {limit} ({bytes} bytes): split it into smaller files",
+            what=say("the file") if what == "the file" else what,
+            size=size_text(size),
+            limit=size_text(limit),
+            bytes=limit,
+        ),
         Location(name),
     )
 
@@ -223,9 +273,9 @@ def read_bytes(path: Path | str, name: str, limit: int) -> bytes:
             size = max(Path(path).stat().st_size, len(raw))
             raise too_large(name, size, limit, "the file")
     except IsADirectoryError:
-        raise InputError("not-a-file", "is a directory, not a file", Location(name)) from None
+        raise InputError("not-a-file", say("is a directory, not a file"), Location(name)) from None
     except FileNotFoundError:
-        raise InputError("file-not-found", "no such file", Location(name)) from None
+        raise InputError("file-not-found", say("no such file"), Location(name)) from None
     except OSError as exc:
         raise InputError("unreadable", exc.strerror or str(exc), Location(name)) from None
     return raw
@@ -242,7 +292,7 @@ def parse(text: str, file: str, *, fmt: str | None = None) -> list[Document]:
     if fmt is None:
         fmt = "json" if file.lower().endswith(".json") else "yaml"
     if not text.strip() or (fmt == "yaml" and _only_comments(text)):
-        raise InputError("empty-file", "the file is empty: it holds no document", Location(file, 1, 1))
+        raise InputError("empty-file", say("the file is empty: it holds no document"), Location(file, 1, 1))
     if fmt == "json":
         return [_parse_json(text, file)]
     return list(_parse_yaml(text, file))
@@ -272,15 +322,16 @@ def _parse_yaml(text: str, file: str) -> Iterator[Document]:
             counter = [0]
             doc.data = _build(node, (), doc, counter)
             if doc.data is None:
-                raise InputError("empty-document", "the document is empty", doc.locate(()) if index else _loc(file, text, 1, 1))
+                where = doc.locate(()) if index else _loc(file, text, 1, 1)
+                raise InputError("empty-document", say("the document is empty"), where)
             yield doc
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or "invalid YAML"
+        problem = _problem(exc.problem or "invalid YAML")
         if exc.context:
-            problem = f"{problem} ({exc.context})"
+            problem = say("{problem} ({context})", problem=problem, context=_problem(exc.context))
         raise InputError("yaml-syntax", problem, _loc(file, text, line, col)) from None
     except yaml.YAMLError as exc:
         raise InputError("yaml-syntax", str(exc).splitlines()[0], Location(file, 1, 1)) from None
@@ -303,17 +354,21 @@ def _build(node: yaml.Node, path: Path_, doc: Document, counter: list[int]) -> A
         line, col = _mark(node)
         raise InputError(
             "document-too-large",
-            f"the document has more than {MAX_NODES} values (aliases expand to copies)",
+            say("the document has more than {count} values (aliases expand to copies)", count=MAX_NODES),
             _loc(doc.file, doc.text, line, col),
         )
     doc.value_marks.setdefault(path, _mark(node))
     tag = node.tag
     if tag not in _STANDARD_TAGS:
         line, col = _mark(node)
-        what = "a merge key (<<)" if tag.endswith(":merge") else f"the tag {_short_tag(tag)}"
+        refused = (
+            say("a merge key (<<) is not allowed; write plain values")
+            if tag.endswith(":merge")
+            else say("the tag {tag} is not allowed; write plain values", tag=_short_tag(tag))
+        )
         raise InputError(
             "unsupported-tag",
-            f"{what} is not allowed; write plain values",
+            refused,
             _loc(doc.file, doc.text, line, col),
         )
     if isinstance(node, yaml.MappingNode):
@@ -324,7 +379,7 @@ def _build(node: yaml.Node, path: Path_, doc: Document, counter: list[int]) -> A
                 line, col = _mark(key_node)
                 raise InputError(
                     "unsupported-tag",
-                    "a merge key (<<) is not allowed; write the fields out",
+                    say("a merge key (<<) is not allowed; write the fields out"),
                     _loc(doc.file, doc.text, line, col),
                 )
             key = _build(key_node, path + ("<key>",), doc, counter)
@@ -332,13 +387,13 @@ def _build(node: yaml.Node, path: Path_, doc: Document, counter: list[int]) -> A
             if not isinstance(key, str):
                 raise InputError(
                     "bad-key",
-                    f"the key {key!r} is not text; field names are words such as 'presence'",
+                    say("the key {key} is not text; field names are words such as 'presence'", key=repr(key)),
                     _loc(doc.file, doc.text, line, col),
                 )
             if key in out:
                 raise InputError(
                     "duplicate-key",
-                    f"the key '{key}' appears twice in this mapping (first on line {first_seen[key]})",
+                    say("the key '{key}' appears twice in this mapping (first on line {line})", key=key, line=first_seen[key]),
                     _loc(doc.file, doc.text, line, col),
                 )
             first_seen[key] = line
@@ -357,11 +412,15 @@ def _short_tag(tag: str) -> str:
 
 
 def _too_deep() -> str:
-    return f"the document is nested more than {MAX_DEPTH} levels deep (the limit is {MAX_DEPTH} levels)"
+    return say("the document is nested more than {limit} levels deep (the limit is {limit} levels)", limit=MAX_DEPTH)
 
 
 def _too_long(digits: int) -> str:
-    return f"a number of {digits} digits is longer than any field allows (the limit is {MAX_DIGITS} digits)"
+    return say(
+        "a number of {digits} digits is longer than any field allows (the limit is {limit} digits)",
+        digits=digits,
+        limit=MAX_DIGITS,
+    )
 
 
 def refused_character(value: str) -> tuple[str, str] | None:
@@ -371,8 +430,10 @@ def refused_character(value: str) -> tuple[str, str] | None:
         return None
     point = ord(found.group())
     if 0xD800 <= point <= 0xDFFF:
-        return "not-unicode", f"the text holds U+{point:04X}, half of a UTF-16 pair (not a character); remove it"
-    return "control-character", f"the text holds the control character U+{point:04X}; remove it"
+        return "not-unicode", say(
+            "the text holds {point}, half of a UTF-16 pair (not a character); remove it", point=f"U+{point:04X}"
+        )
+    return "control-character", say("the text holds the control character {point}; remove it", point=f"U+{point:04X}")
 
 
 def _scalar(node: yaml.ScalarNode, doc: Document) -> Any:
@@ -409,10 +470,13 @@ def _scalar(node: yaml.ScalarNode, doc: Document) -> Any:
                 return number
             line, col = _mark(node)
             raise InputError(
-                "bad-number", "the number is too large to be a number (it is not finite)", _loc(doc.file, doc.text, line, col)
+                "bad-number",
+                say("the number is too large to be a number (it is not finite)"),
+                _loc(doc.file, doc.text, line, col),
             )
     line, col = _mark(node)
-    raise InputError("bad-scalar", f"'{value}' cannot be read as {_short_tag(tag)}", _loc(doc.file, doc.text, line, col))
+    unread = say("'{value}' cannot be read as {tag}", value=value, tag=_short_tag(tag))
+    raise InputError("bad-scalar", unread, _loc(doc.file, doc.text, line, col))
 
 
 # --- JSON -----------------------------------------------------------------
@@ -511,16 +575,20 @@ def _parse_json(text: str, file: str) -> Document:
         )
     except _BadNumber as exc:
         _positioned(text, file, ("number-too-long", "bad-number"))
-        raise InputError("bad-number", f"{exc} is not a number a request can hold", Location(file)) from None
+        raise InputError(
+            "bad-number", say("{number} is not a number a request can hold", number=str(exc)), Location(file)
+        ) from None
     except _DuplicateJSONKey as exc:
         _json_positions(text, file)  # raises the duplicate with its line when YAML can read the text
-        raise InputError("duplicate-key", f"the key '{exc.key}' appears twice in one object", Location(file)) from None
+        raise InputError(
+            "duplicate-key", say("the key '{key}' appears twice in one object", key=exc.key), Location(file)
+        ) from None
     except json.JSONDecodeError as exc:
-        raise InputError("json-syntax", exc.msg, _loc(file, text, exc.lineno, exc.colno)) from None
+        raise InputError("json-syntax", _problem(exc.msg), _loc(file, text, exc.lineno, exc.colno)) from None
     except ValueError as exc:
         raise InputError("json-syntax", str(exc), Location(file, 1, 1)) from None
     if data is None:
-        raise InputError("empty-document", "the document is null", Location(file, 1, 1))
+        raise InputError("empty-document", say("the document is null"), Location(file, 1, 1))
     if "\\" in text and _SUSPECT_ESCAPE.search(text):
         for value in _strings(data):
             refused = refused_character(value)

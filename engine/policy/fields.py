@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import Location
+from ..i18n.said import say
 from .documents import Document
 from .model import FieldDef, FieldGroup, Fields, Vocabularies
 from .texts import TextReader, one_line
@@ -99,56 +100,83 @@ def check_fields(fields: Fields, data: Mapping[str, Any], doc: Document, report:
         at = ("fields", i)
         if f.path in seen:
             first = seen[f.path].location.prefix()
-            report("duplicate-field", f"the field '{f.path}' is declared twice (first at {first})", f.location)
+            report(
+                "duplicate-field",
+                say("the field '{path}' is declared twice (first at {first})", path=f.path, first=first),
+                f.location,
+            )
             continue
         seen[f.path] = f
         if f.path in groups:
-            report("bad-field", f"'{f.path}' is a field and also the group of other fields; rename one", f.location)
+            report(
+                "bad-field", say("'{path}' is a field and also the group of other fields; rename one", path=f.path), f.location
+            )
         if f.required and f.group:
-            report("bad-field", "only a field outside a group can be required", doc.locate(at + ("required",), key=True))
+            report("bad-field", say("only a field outside a group can be required"), doc.locate(at + ("required",), key=True))
         _check_options(f, data["fields"][i], doc, at, report)
     named: set[str] = set()
     for i, g in enumerate(fields.groups):
         loc = doc.locate(("groups", i, "name"))
         if g.name in named:
-            report("duplicate-field", f"the group '{g.name}' is described twice", loc)
+            report("duplicate-field", say("the group '{name}' is described twice", name=g.name), loc)
         named.add(g.name)
         if g.name not in groups:
-            report("bad-field", f"no field belongs to the group '{g.name}' (fields of a group are named '{g.name}.name')", loc)
-    for name, kind in (("id", "text"), ("received", "date")):
+            report(
+                "bad-field",
+                say("no field belongs to the group '{name}' (fields of a group are named '{name}.name')", name=g.name),
+                loc,
+            )
+    for name, kind, needed in (
+        ("id", "text", say("'{name}' must be a required text field: every decision names its request by it", name="id")),
+        (
+            "received",
+            "date",
+            say("'{name}' must be a required date field: every decision names its request by it", name="received"),
+        ),
+    ):
         found = seen.get(name)
         if found is None or found.type != kind or not found.required:
             where = found.location if found is not None else doc.locate(("fields",), key=True)
-            report("bad-field", f"'{name}' must be a required {kind} field: every decision names its request by it", where)
+            report("bad-field", needed, where)
 
 
 def _check_options(f: FieldDef, raw: Mapping[str, Any], doc: Document, at: tuple[Any, ...], report: Report) -> None:
     allowed = _OPTIONS[f.type]
     for key in _KEYS:
         if key in raw and key not in allowed:
-            report("bad-field", f"'{key}' does not apply to a field of type {f.type}", doc.locate(at + (key,), key=True))
+            report(
+                "bad-field",
+                say("'{key}' does not apply to a field of type {type}", key=key, type=f.type),
+                doc.locate(at + (key,), key=True),
+            )
     if f.type == "list" and "values" in raw and "vocabulary" in raw:
         where = doc.locate(at + ("values",), key=True)
-        report("bad-field", "a list takes its values from 'values' or from 'vocabulary', not both", where)
+        report("bad-field", say("a list takes its values from 'values' or from 'vocabulary', not both"), where)
     if f.type == "list" and "max_length" in raw and ("values" in raw or "vocabulary" in raw):
         where = doc.locate(at + ("max_length",), key=True)
-        report("bad-field", "'max_length' applies to a list of text, not to a list of values", where)
+        report("bad-field", say("'max_length' applies to a list of text, not to a list of values"), where)
     if "labels" in raw:
         if f.values is None:
             where = doc.locate(at + ("labels",), key=True)
-            report("bad-field", "'labels' names the words for listed 'values' (a vocabulary labels its own)", where)
+            report("bad-field", say("'labels' names the words for listed 'values' (a vocabulary labels its own)"), where)
         else:
             for code in raw["labels"]:
                 if code not in f.values:
-                    report("bad-field", f"'{code}' is not one of the field's values", doc.locate(at + ("labels", code), key=True))
+                    report(
+                        "bad-field",
+                        say("'{code}' is not one of the field's values", code=code),
+                        doc.locate(at + ("labels", code), key=True),
+                    )
     if f.minimum is not None and f.maximum is not None and f.minimum > f.maximum:
-        report("bad-field", "minimum is greater than maximum", doc.locate(at + ("minimum",)))
+        report("bad-field", say("minimum is greater than maximum"), doc.locate(at + ("minimum",)))
     if f.type == "records":
         required = [s for s in f.fields if s.required]
         if len(f.fields) != 2 or len(required) != 1:
             report(
                 "bad-field",
-                "an entry of records needs exactly two fields, one of them required (a spreadsheet cell holds 'first:second')",
+                say(
+                    "an entry of records needs exactly two fields, one of them required (a spreadsheet cell holds 'first:second')"
+                ),
                 doc.locate(at + ("fields",), key=True),
             )
         for j, sub in enumerate(f.fields):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import Location
+from ..i18n.said import say
 from .documents import Document
 from .model import Letters, LetterTemplate
 
@@ -52,9 +53,20 @@ def check_letters(letters: Letters, doc: Document, report: Report) -> None:
                 name = match.group(1)
                 if name not in allowed:
                     known = ", ".join(f"{{{n}}}" for n in sorted(allowed))
+                    unknown = (
+                        say(
+                            "'{{{name}}}' is not a placeholder of a letter's subject (it may hold {known})",
+                            name=name,
+                            known=known,
+                        )
+                        if part == "subject"
+                        else say(
+                            "'{{{name}}}' is not a placeholder of a letter's body (it may hold {known})", name=name, known=known
+                        )
+                    )
                     report(
                         "unknown-placeholder",
-                        f"'{{{name}}}' is not a placeholder of a letter's {part} (it may hold {known})",
+                        unknown,
                         placeholder_location(doc, ("letters", lang, part), match.group(0)),
                     )
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", template.body)]
@@ -66,7 +78,11 @@ def check_letters(letters: Letters, doc: Document, report: Report) -> None:
             )
             report(
                 "letter-questions",
-                f"the '{lang}' letter must hold {QUESTIONS} as a paragraph of its own, where the questions are listed",
+                say(
+                    "the '{lang}' letter must hold {questions} as a paragraph of its own, where the questions are listed",
+                    lang=lang,
+                    questions=QUESTIONS,
+                ),
                 where,
             )
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngageError, LoadFailed, Location, PolicyError
+from ..i18n.said import Said, replaced, say
 from .documents import Document, load_file
 from .fields import DESCRIPTION, check_fields, read_fields, request_schema
 from .letters import check_letters, read_letters
@@ -71,14 +72,14 @@ _OPS_BY_KIND = {
     "object": {"is"},
 }
 _KIND_WORDS = {
-    "bool": "a yes/no field",
-    "enum": "a choice",
-    "string": "a text field",
-    "integer": "a whole number",
-    "number": "a number",
-    "date": "a date",
-    "list": "a list",
-    "object": "a group of fields",
+    "bool": say("a yes/no field"),
+    "enum": say("a choice"),
+    "string": say("a text field"),
+    "integer": say("a whole number"),
+    "number": say("a number"),
+    "date": say("a date"),
+    "list": say("a list"),
+    "object": say("a group of fields"),
 }
 
 
@@ -166,12 +167,22 @@ def _read(paths: Iterable[Path], kind: str, base: Path, out: _Collector) -> tupl
             out.broken_file(kind, None)
             continue
         if len(docs) != 1:
-            out.add("several-documents", f"a {what} holds one document, this one holds {len(docs)}", docs[1].locate(()))
+            several = (
+                say("a rule file holds one document, this one holds {count}", count=len(docs))
+                if kind == "rules"
+                else say("a criteria file holds one document, this one holds {count}", count=len(docs))
+            )
+            out.add("several-documents", several, docs[1].locate(()))
             out.broken_file(kind, None)
             continue
         doc = docs[0]
         if not isinstance(doc.data, dict):
-            out.add("wrong-type", f"a {what} must be a mapping (field: value), not a list or a value", doc.locate(()))
+            not_a_mapping = (
+                say("a rule file must be a mapping (field: value), not a list or a value")
+                if kind == "rules"
+                else say("a criteria file must be a mapping (field: value), not a list or a value")
+            )
+            out.add("wrong-type", not_a_mapping, doc.locate(()))
             out.broken_file(kind, None)
             continue
         if kind == "rules" and isinstance(doc.data.get("rules"), list):
@@ -321,7 +332,7 @@ class _Builder:
                 if s["symbol"] in self.sources:
                     self.out.add(
                         "duplicate-source",
-                        f"the source '{s['symbol']}' is listed twice",
+                        say("the source '{symbol}' is listed twice", symbol=s["symbol"]),
                         doc.locate(("sources", i, "symbol")),
                     )
                     continue
@@ -333,7 +344,7 @@ class _Builder:
         if existing is not None:
             self.out.add(
                 f"duplicate-{what}",
-                f"a second {what} file; the first is {existing.doc.file}",
+                say("a second {kind} file; the first is {file}", kind=what, file=existing.doc.file),
                 item.doc.locate(("kind",)),
             )
             return False
@@ -373,11 +384,20 @@ class _RuleChecker:
             return test  # status.X / covers.X of a criterion whose file did not load: its own errors say why
         if spec is None or (spec.derived and stage != "outcome"):
             hint = self.catalog.suggest(test.field, derived=stage == "outcome")
-            extra = f" (did you mean '{hint}'?)" if hint else ""
-            where = "request field" if stage != "outcome" else "request or derived field"
             if spec is not None:
-                extra = " (status.* and covers.* are known only in the outcome table)"
-            self.out.add("unknown-field", f"'{test.field}' is not a {where}{extra}", loc)
+                message = say(
+                    "'{field}' is not a request field (status.* and covers.* are known only in the outcome table)",
+                    field=test.field,
+                )
+            elif stage == "outcome":
+                message = (
+                    say("'{field}' is not a request or derived field (did you mean '{hint}'?)", field=test.field, hint=hint)
+                    if hint
+                    else say("'{field}' is not a request or derived field", field=test.field)
+                )
+            else:
+                message = _not_a_request_field(test.field, hint)
+            self.out.add("unknown-field", message, loc)
             return test
         allowed = set(_OPS_BY_KIND.get(spec.kind, ()))
         if spec.kind == "list" and spec.item_kind == "object":
@@ -386,7 +406,13 @@ class _RuleChecker:
             ops = ", ".join(sorted(allowed))
             self.out.add(
                 "bad-operator",
-                f"'{test.op}' does not apply to '{test.field}' ({_KIND_WORDS[spec.kind]}); use {ops}",
+                say(
+                    "'{op}' does not apply to '{field}' ({kind}); use {ops}",
+                    op=test.op,
+                    field=test.field,
+                    kind=_KIND_WORDS[spec.kind],
+                    ops=ops,
+                ),
                 test.value_location,
             )
             return test
@@ -410,7 +436,7 @@ class _RuleChecker:
         for v in values:
             if v is None:
                 if test.op not in ("in", "not_in"):  # pragma: no cover - the schema forbids it
-                    self.out.add("bad-value", "null is only allowed in the lists of in / not_in", loc)
+                    self.out.add("bad-value", say("null is only allowed in the lists of in / not_in"), loc)
                 converted.append(None)
                 continue
             converted.append(self._scalar(test, spec, v, loc))
@@ -426,31 +452,56 @@ class _RuleChecker:
                 return value  # a criterion whose file did not load may be waivable
             if value not in (spec.enum or ()):
                 options = [str(v) for v in spec.enum or ()]
-                shown = ", ".join(options) if len(options) <= 12 else f"{len(options)} codes"
+                shown = ", ".join(options) if len(options) <= 12 else say("{count} codes", count=len(options))
                 hint = did_you_mean(value, options)
-                self.out.add("bad-value", f"'{value}' is not a value of '{test.field}' ({shown}){hint}", loc)
+                self.out.add(
+                    "bad-value",
+                    say(
+                        "'{value}' is not a value of '{field}' ({shown}){hint}",
+                        value=value,
+                        field=test.field,
+                        shown=shown,
+                        hint=hint,
+                    ),
+                    loc,
+                )
             return value
         if kind == "date":
             if value == AS_OF:
                 if test.op not in ("lt", "le", "gt", "ge"):
-                    self.out.add("bad-operator", f"as_of can only be compared with lt, le, gt or ge, not with '{test.op}'", loc)
+                    self.out.add(
+                        "bad-operator", say("as_of can only be compared with lt, le, gt or ge, not with '{op}'", op=test.op), loc
+                    )
                 return AS_OF
             parsed = iso_date(value)
             if parsed is None:
-                self.out.add("bad-value", f"{value!r} is not a date (YYYY-MM-DD) or as_of, for '{test.field}'", loc)
+                self.out.add(
+                    "bad-value",
+                    say("{value} is not a date (YYYY-MM-DD) or as_of, for '{field}'", value=repr(value), field=test.field),
+                    loc,
+                )
                 return value
             return parsed
         if kind == "bool":
-            ok, expected = isinstance(value, bool), "true or false"
+            ok = isinstance(value, bool)
+            wrong = say(
+                "{value} cannot be compared with '{field}', which holds true or false", value=repr(value), field=test.field
+            )
         elif kind in ("integer", "number"):
-            ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             if ok and abs(value) > MAX_EXACT:
-                self.out.add("bad-value", f"{value!r} is too large: numbers in rules must lie within ±{MAX_EXACT}", loc)
+                self.out.add(
+                    "bad-value",
+                    say("{value} is too large: numbers in rules must lie within ±{limit}", value=repr(value), limit=MAX_EXACT),
+                    loc,
+                )
                 return value
+            wrong = say("{value} cannot be compared with '{field}', which holds a number", value=repr(value), field=test.field)
         else:
-            ok, expected = isinstance(value, str), "text"
+            ok = isinstance(value, str)
+            wrong = say("{value} cannot be compared with '{field}', which holds text", value=repr(value), field=test.field)
         if not ok:
-            self.out.add("bad-value", f"{value!r} cannot be compared with '{test.field}', which holds {expected}", loc)
+            self.out.add("bad-value", wrong, loc)
         return value
 
     def placeholders(self, rule_text: str, stage: str, loc: Location) -> None:
@@ -460,8 +511,12 @@ class _RuleChecker:
             spec = self.catalog.get(name)
             if spec is None or (spec.derived and stage != "outcome"):
                 hint = self.catalog.suggest(name)
-                extra = f" (did you mean '{{{hint}}}'?)" if hint else ""
-                self.out.add("unknown-placeholder", f"'{{{name}}}' in the reason is not a field{extra}", loc)
+                message = (
+                    say("'{{{name}}}' in the reason is not a field (did you mean '{{{hint}}}'?)", name=name, hint=hint)
+                    if hint
+                    else say("'{{{name}}}' in the reason is not a field", name=name)
+                )
+                self.out.add("unknown-placeholder", message, loc)
 
 
 def iso_date(value: Any) -> date | None:
@@ -478,17 +533,20 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     """Load, check and return the policy; raise :class:`LoadFailed` with every problem."""
     rules_path, criteria_path = Path(rules_dir), Path(criteria_dir)
     out = _Collector()
-    for path, what in ((criteria_path, "criteria"), (rules_path, "rules")):
+    for path, missing in (
+        (criteria_path, say("the criteria directory does not exist")),
+        (rules_path, say("the rules directory does not exist")),
+    ):
         if not path.is_dir():
-            out.add("not-a-directory", f"the {what} directory does not exist", Location(display_path(path)))
+            out.add("not-a-directory", missing, Location(display_path(path)))
     if out.errors:
         raise LoadFailed(out.errors)
     crit_files, crit_hashes = _read(policy_files(criteria_path), "criteria", criteria_path, out)
     rule_files, rule_hashes = _read(policy_files(rules_path), "rules", rules_path, out)
     if not crit_hashes:
-        out.add("no-files", "holds no criteria files (*.yaml)", Location(display_path(criteria_path)))
+        out.add("no-files", say("holds no criteria files (*.yaml)"), Location(display_path(criteria_path)))
     if not rule_hashes:
-        out.add("no-files", "holds no rule files (*.yaml)", Location(display_path(rules_path)))
+        out.add("no-files", say("holds no rule files (*.yaml)"), Location(display_path(rules_path)))
 
     declared = _languages(crit_files)
     builder = _Builder(out, TextReader(declared or DEFAULT_LANGUAGES, out.add if declared else None))
@@ -517,7 +575,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
                 hint = _close(criterion, names)
                 out.add(
                     "unknown-criterion",
-                    f"'{criterion}' is not a criterion in the criteria directory{hint}",
+                    say("'{name}' is not a criterion in the criteria directory{hint}", name=criterion, hint=hint),
                     doc.locate(("criterion",)),
                 )
             continue
@@ -525,7 +583,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             if outcome_doc is not None:
                 out.add(
                     "outcome-table-split",
-                    f"the outcome table must be in one file (order decides); the first is {outcome_doc.doc.file}",
+                    say("the outcome table must be in one file (order decides); the first is {file}", file=outcome_doc.doc.file),
                     doc.locate(("stage",)),
                 )
                 continue
@@ -542,7 +600,8 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
             cite = _citations(raw["cite"])
             builder._remember_cites(cite, doc, at + ("cite",))
             reason = builder.texts.read(raw["reason"], doc, at + ("reason",), one_line)
-            reason.location = dataclasses.replace(reason.location, label=f"rule '{raw['id']}': reason")  # as errors name rules
+            label = say("rule '{id}': {path}", id=raw["id"], path="reason")  # as errors name rules
+            reason.location = dataclasses.replace(reason.location, label=label)
             for written in reason.translations.values():  # every language quotes fields the rules know
                 checker.placeholders(written, stage, doc.locate(at + ("reason",)))
             rule = Rule(
@@ -576,14 +635,14 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
     _check_ids(by_id, out)
     for crit in criteria:
         if not condition_rules[crit.name] and not out.covered("condition", crit.name):
-            out.add("criterion-without-rules", f"no rule file sets the status of '{crit.name}'", crit.location)
+            out.add("criterion-without-rules", say("no rule file sets the status of '{name}'", name=crit.name), crit.location)
     if outcome_doc is None and rule_hashes and not out.covered("outcome"):
-        out.add("outcome-table-missing", "no rule file has stage: outcome", Location(display_path(rules_path)))
+        out.add("outcome-table-missing", say("no rule file has stage: outcome"), Location(display_path(rules_path)))
     missing_exception = not any(r.exception is not None for r in exception_rules)
     if missing_exception and rule_hashes and not out.covered("exception"):
         out.add(
             "exception-rules-missing",
-            "no rule file says when an exception is valid (stage: exception)",
+            say("no rule file says when an exception is valid (stage: exception)"),
             Location(display_path(rules_path)),
         )
     for citation, loc in builder.citations:
@@ -670,24 +729,30 @@ def _close(value: Any, options: Sequence[str]) -> str:
     return did_you_mean(value, options)
 
 
+def _not_a_request_field(name: str, hint: str | None) -> Said:
+    if hint:
+        return say("'{field}' is not a request field (did you mean '{hint}'?)", field=name, hint=hint)
+    return say("'{field}' is not a request field", field=name)
+
+
 def _check_criteria(builder: _Builder, out: _Collector, criteria_path: Path) -> list[Criterion]:
     seen: dict[str, Criterion] = {}
     letters: dict[str, Criterion] = {}
     for crit in builder.criteria:
         if crit.name in seen:
-            out.add("duplicate-criterion", f"the criterion '{crit.name}' is defined twice", crit.location)
+            out.add("duplicate-criterion", say("the criterion '{name}' is defined twice", name=crit.name), crit.location)
             continue
         if crit.letter in letters:
             out.add(
                 "duplicate-criterion",
-                f"the letter ({crit.letter}) is already used by '{letters[crit.letter].name}'",
+                say("the letter ({letter}) is already used by '{name}'", letter=crit.letter, name=letters[crit.letter].name),
                 crit.location,
             )
         seen[crit.name] = crit
         letters[crit.letter] = crit
     where = Location(display_path(criteria_path))
     if not seen and not out.may_define("condition"):
-        out.add("criteria-missing", "no criteria file has kind: condition", where)
+        out.add("criteria-missing", say("no criteria file has kind: condition"), where)
     for what, doc in (
         ("priority", builder.priority_doc),
         ("vocabularies", builder.vocab_doc),
@@ -695,7 +760,7 @@ def _check_criteria(builder: _Builder, out: _Collector, criteria_path: Path) -> 
         ("fields", builder.fields_doc),
     ):
         if doc is None and not out.may_define(what):
-            out.add(f"{what}-missing", f"no criteria file has kind: {what}", where)
+            out.add(f"{what}-missing", say("no criteria file has kind: {kind}", kind=what), where)
     return sorted(seen.values(), key=lambda c: c.letter)
 
 
@@ -724,37 +789,43 @@ def _check_priority(builder: _Builder, catalog: FieldCatalog, criteria: Sequence
         if name not in names and not out.may_define("condition", name):
             out.add(
                 "unknown-criterion",
-                f"'{name}' is not a criterion{_close(name, names)}",
+                say("'{name}' is not a criterion{hint}", name=name, hint=_close(name, names)),
                 doc.locate(("conditions", "criteria", i)),
             )
     ids: set[str] = set()
     for i, factor in enumerate(prio.factors):
         loc = doc.locate(("factors", i, "field"))
         if factor.id in ids:
-            out.add("duplicate-factor", f"the factor id '{factor.id}' is used twice", doc.locate(("factors", i, "id")))
+            out.add("duplicate-factor", say("the factor id '{id}' is used twice", id=factor.id), doc.locate(("factors", i, "id")))
         ids.add(factor.id)
         spec = catalog.get(factor.field)
         if spec is None or spec.derived:
             hint = catalog.suggest(factor.field, derived=False)
-            out.add(
-                "unknown-field", f"'{factor.field}' is not a request field" + (f" (did you mean '{hint}'?)" if hint else ""), loc
-            )
+            out.add("unknown-field", _not_a_request_field(factor.field, hint), loc)
         elif factor.points is not None and spec.kind != "bool":
             out.add(
                 "bad-factor-field",
-                f"'points' needs a yes/no field; '{factor.field}' is {_KIND_WORDS[spec.kind]} (use points_each for a list)",
+                say(
+                    "'points' needs a yes/no field; '{field}' is {kind} (use points_each for a list)",
+                    field=factor.field,
+                    kind=_KIND_WORDS[spec.kind],
+                ),
                 loc,
             )
         elif factor.points_each is not None and spec.kind != "list":
-            out.add("bad-factor-field", f"'points_each' needs a list field; '{factor.field}' is {_KIND_WORDS[spec.kind]}", loc)
+            out.add(
+                "bad-factor-field",
+                say("'points_each' needs a list field; '{field}' is {kind}", field=factor.field, kind=_KIND_WORDS[spec.kind]),
+                loc,
+            )
     if prio.minimum > prio.maximum:
-        out.add("bad-range", "range: min is greater than max", doc.locate(("range",)))
+        out.add("bad-range", say("range: min is greater than max"), doc.locate(("range",)))
     if builder.vocab is not None:
         for outcome in prio.outcome_scores:
             if outcome not in builder.vocab.outcomes:
                 out.add(
                     "unknown-outcome",
-                    f"'{outcome}' is not an outcome in the vocabularies",
+                    say("'{outcome}' is not an outcome in the vocabularies{hint}", outcome=outcome, hint=""),
                     doc.locate(("outcome_scores", outcome), key=True),
                 )
 
@@ -769,23 +840,29 @@ def _check_rule(
         if crit is None and out.may_define("condition", rule.covers):
             pass  # its criteria file did not load: its own errors say why
         elif crit is None:
-            out.add("unknown-criterion", f"'{rule.covers}' is not a criterion{_close(rule.covers, list(names))}", loc)
+            out.add(
+                "unknown-criterion",
+                say("'{name}' is not a criterion{hint}", name=rule.covers, hint=_close(rule.covers, list(names))),
+                loc,
+            )
         elif not crit.waivable:
             out.add(
                 "waiver-not-allowed",
-                f"'{rule.covers}' can never be waived by an exception (waivable: false in the criteria)",
+                say("'{name}' can never be waived by an exception (waivable: false in the criteria)", name=rule.covers),
                 loc,
             )
     if rule.outcome is not None and builder.vocab is not None and rule.outcome not in builder.vocab.outcomes:
         hint = _close(rule.outcome, list(builder.vocab.outcomes))
         out.add(
-            "unknown-outcome", f"'{rule.outcome}' is not an outcome in the vocabularies{hint}", doc.locate(path + ("outcome",))
+            "unknown-outcome",
+            say("'{outcome}' is not an outcome in the vocabularies{hint}", outcome=rule.outcome, hint=hint),
+            doc.locate(path + ("outcome",)),
         )
     if rule.effective_from and rule.effective_until and rule.effective_from > rule.effective_until:
-        out.add("bad-dates", "effective_from is after effective_until", doc.locate(path + ("effective_from",)))
+        out.add("bad-dates", say("effective_from is after effective_until"), doc.locate(path + ("effective_from",)))
     for test in tests_in(rule.when):
         if test.op in ("in", "not_in") and isinstance(test.value, tuple) and len(set(map(repr, test.value))) != len(test.value):
-            out.add("bad-value", "a value is listed twice", test.value_location)
+            out.add("bad-value", say("a value is listed twice"), test.value_location)
 
 
 @dataclass(frozen=True)
@@ -832,8 +909,8 @@ def _by_rule_id(error: EngageError, rule_ids: Mapping[str, list[Any]]) -> Engage
     rule_id = ids[index] if index < len(ids) else None
     if not isinstance(rule_id, str) or not rule_id.strip() or (rest or "").split(".")[0] == "id":
         return error  # the id is missing or is what is wrong: the index says which rule
-    label = f"rule '{rule_id}'" + (f": {rest}" if rest else "")
-    message = error.message.replace(f"'rules[{index}].", "'")  # "the required field 'cite' is missing"
+    label = say("rule '{id}': {path}", id=rule_id, path=rest) if rest else say("rule '{id}'", id=rule_id)
+    message = replaced(error.message, f"'rules[{index}].", "'")  # "the required field 'cite' is missing"
     return PolicyError(error.code, message, dataclasses.replace(loc, label=label), severity=error.severity)
 
 
@@ -851,15 +928,19 @@ def _check_ids(by_id: Mapping[str, list[_Version]], out: _Collector) -> None:
                     where = earlier.location.prefix()
                     out.add(
                         "duplicate-rule-id",
-                        f"the rule id '{rule_id}' is already used at {where} in the same period"
-                        " (versions of a rule need effective dates that do not overlap)",
+                        say(
+                            "the rule id '{id}' is already used at {where} in the same period"
+                            " (versions of a rule need effective dates that do not overlap)",
+                            id=rule_id,
+                            where=where,
+                        ),
                         later.location,
                     )
                     break
                 if earlier.stage != later.stage or earlier.criterion != later.criterion:
                     out.add(
                         "duplicate-rule-id",
-                        f"versions of '{rule_id}' must belong to the same stage and criterion",
+                        say("versions of '{id}' must belong to the same stage and criterion", id=rule_id),
                         later.location,
                     )
                     break
@@ -870,10 +951,16 @@ def _check_citation(cite: Citation, loc: Location, builder: _Builder, out: _Coll
     if source is None:
         if builder.sources:
             hint = _close(cite.source, list(builder.sources))
-            out.add("unknown-source", f"'{cite.source}' is not a source in the sources file{hint}", loc)
+            out.add(
+                "unknown-source", say("'{source}' is not a source in the sources file{hint}", source=cite.source, hint=hint), loc
+            )
         return
     if source.numbered_paragraphs and cite.para is None:
-        out.add("citation-needs-para", f"'{cite.source}' has numbered paragraphs: give the paragraph (para: ...)", loc)
+        out.add(
+            "citation-needs-para",
+            say("'{source}' has numbered paragraphs: give the paragraph (para: ...)", source=cite.source),
+            loc,
+        )
 
 
 def _best_first(errors: list[EngageError]) -> list[EngageError]:

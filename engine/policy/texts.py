@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..errors import Location
+from ..i18n.said import say
 from .documents import Document
 
 Report = Callable[[str, str, Location], None]
@@ -79,7 +80,12 @@ class TextReader:
                     declared = ", ".join(self.languages)
                     self._report(
                         "undeclared-language",
-                        f"'{lang}' is not a language of the policy ({declared}): add it to 'languages' in the vocabularies file",
+                        say(
+                            "'{lang}' is not a language of the policy ({declared}):"
+                            " add it to 'languages' in the vocabularies file",
+                            lang=lang,
+                            declared=declared,
+                        ),
                         doc.locate(path + (lang,), key=True),
                     )
             first = next((written[lang] for lang in self.languages if written.get(lang)), None)

@@ -19,6 +19,7 @@ from ..authoring.impact import compare, read_items, resolve
 from ..authoring.lint import lint
 from ..errors import EngageError, Location
 from ..evaluation.evaluator import Engine
+from ..i18n.said import joined, replaced, say, say_n
 from ..log.logview import entries
 from ..log.releases import Release, ReleaseError, propose, read_releases
 from ..log.rulesets import load_stored
@@ -44,7 +45,7 @@ class Candidate:
         if self.root is None:
             return text
         for prefix in sorted({str(self.root) + "/", str(self.root.resolve()) + "/"}, key=len, reverse=True):
-            text = text.replace(prefix, "")
+            text = replaced(text, prefix, "")
         return text
 
 
@@ -58,14 +59,25 @@ def from_revision(revision: str, repo: Path, scratch: Path) -> Candidate:
     return Candidate(label, found.rules_dir, found.criteria_dir, None if found.revision is None else found.rules_dir.parent)
 
 
-def _count(n: int, what: str) -> str:
-    """``1 lint error``, ``2 lint errors`` (the refusal is shown on the Releases page as it is)."""
-    return f"{n} {what}" + ("" if n == 1 else "s")
-
-
 def _refuse(code: str, what: str, lines: list[str], where: str) -> ReleaseError:
-    more = f" (and {len(lines) - SHOWN} more)" if len(lines) > SHOWN else ""
-    return ReleaseError(code, f"{what}; nothing proposed: " + "; ".join(lines[:SHOWN]) + more, Location(where))
+    # Said, so that the Releases page and the editor show why in the reader's language.
+    more = say(" (and {count} more)", count=len(lines) - SHOWN) if len(lines) > SHOWN else ""
+    message = say("{what}; nothing proposed: {lines}{more}", what=what, lines=joined(lines[:SHOWN], "; "), more=more)
+    return ReleaseError(code, message, Location(where))
+
+
+def _error_line(error: EngageError) -> str:
+    """``str(error)``, said again in the reader's language when its message was said."""
+    plain, loc = str(error), error.location
+    if loc.row:
+        return plain
+    if loc.shown_path:
+        line = say(
+            "{where}: {code}: {path}: {message}", where=loc.prefix(), code=error.code, path=loc.shown_path, message=error.message
+        )
+    else:
+        line = say("{where}: {code}: {message}", where=loc.prefix(), code=error.code, message=error.message)
+    return line if line == plain else plain  # a character shown by its code point: the English as printed
 
 
 def check(store: LogStore, candidate: Candidate, effective_from: date) -> tuple[Policy, dict[str, Any]]:
@@ -73,7 +85,8 @@ def check(store: LogStore, candidate: Candidate, effective_from: date) -> tuple[
     found = lint(candidate.rules_dir, candidate.criteria_dir)
     errors = [candidate.shown(f.line()) for f in found.findings if f.severity == "error"]
     if errors:
-        raise _refuse("lint-errors", f"the proposed rules have {_count(len(errors), 'lint error')}", errors, candidate.label)
+        what = say_n("the proposed rules have {count} lint error", "the proposed rules have {count} lint errors", len(errors))
+        raise _refuse("lint-errors", what, errors, candidate.label)
     engine = Engine.load(candidate.rules_dir, candidate.criteria_dir, cache_size=0)
     try:
         report: dict[str, Any] = {
@@ -94,20 +107,23 @@ def check(store: LogStore, candidate: Candidate, effective_from: date) -> tuple[
 def _cases(engine: Engine, candidate: Candidate) -> dict[str, Any]:
     folder = default_case_dir(candidate.rules_dir)
     if not folder.is_dir():
-        note = candidate.shown(f"no test cases in {folder}")
+        note = candidate.shown(say("no test cases in {folder}", folder=str(folder)))
         return {"files": 0, "run": 0, "failed": [], "coverage_percent": None, "note": note}
     files, errors = case_files([folder])
     result = run_cases(engine, files)
-    problems = [candidate.shown(str(e)) for e in (*errors, *result.errors)]
-    failed = [candidate.shown(f"{r.case.name}: {'; '.join(r.diffs)}") for r in result.failed]
+    problems = [candidate.shown(_error_line(e)) for e in (*errors, *result.errors)]
+    failed = [
+        candidate.shown(say("{case}: {differences}", case=r.case.name, differences=joined(r.diffs, "; "))) for r in result.failed
+    ]
     if problems or failed:
-        raise _refuse(
-            "failing-cases",
-            f"{len(failed)} of the authors' {len(result.results)} test cases fail"
-            + (f" and {_count(len(problems), 'case file error')}" if problems else ""),
-            problems + failed,
-            candidate.label,
+        also = say_n(" and {count} case file error", " and {count} case file errors", len(problems)) if problems else ""
+        what = say(
+            "{failed} of the authors' {total} test cases fail{problems}",
+            failed=len(failed),
+            total=len(result.results),
+            problems=also,
         )
+        raise _refuse("failing-cases", what, problems + failed, candidate.label)
     return {
         "files": len(files),
         "run": len(result.results),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..authoring.lint import lint
 from ..errors import Location
+from ..i18n.said import replaced
 
 KINDS = ("rules", "criteria")
 
@@ -28,7 +29,7 @@ class Message:
     line: int | None
     col: int | None
     severity: str  # error or warning
-    text: str  # the whole ``file:line:col: severity: message [check]`` line, with no scratch path in it
+    text: str  # the whole ``file:line:col: severity: message [check]`` line, with no scratch path in it (said: in any language)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def write_ruleset(base: Path, files: dict[str, bytes]) -> None:
 def shown(text: str, folder: Path) -> str:
     """``text`` with ``folder``'s path taken out (the author knows the files by ``rules/...``, not by a scratch path)."""
     for prefix in sorted({str(folder) + "/", str(folder.resolve()) + "/"}, key=len, reverse=True):
-        text = text.replace(prefix, "")
+        text = replaced(text, prefix, "")  # a message said in English stays one that can be said again
     return text
 
 

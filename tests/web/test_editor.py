@@ -3,6 +3,7 @@ Propose (refused until the files load and lint finds no error, then proposed as 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -46,11 +47,11 @@ def web(db: str) -> Iterator[Site]:
         yield found
 
 
-def check(client: TestClient, text: str, name: str = OUTCOME, **form: str) -> Any:
+def check(client: TestClient, text: str, name: str = OUTCOME, lang: str = "en", **form: str) -> Any:
     token = token_of(client, "/releases/editor")
     # A browser sends a textarea's line ends as CRLF: the editor keeps them as the file's LF.
     data = {"csrf_token": token, "file": name, "text": text.replace("\n", "\r\n"), **form}
-    return client.post("/releases/editor/check", data=data)
+    return client.post("/releases/editor/check", data=data, headers={"accept-language": lang})
 
 
 def propose(client: TestClient, text: str, name: str = OUTCOME, note: str = "advice at once only up to 100000 USD") -> Any:
@@ -197,3 +198,48 @@ def test_a_draft_over_rules_no_longer_in_force_is_set_aside_saying_so(web: Site)
     assert "Started from release 2." in listing and "your changes to criteria/priority.yaml, made over the" in listing
     assert "Your draft changes nothing yet." in listing
     assert NEW_LINE in author.get(f"/releases/editor/{OUTCOME}").text.replace("&#39;", "'")  # release 2's file
+
+
+# A field no request has, read by the outcome table: the loader's unknown-field, at the rule's condition.
+MISSPELT_OLD = "    when: {field: status.mandate_integrity, equals: unknown}"
+MISSPELT_NEW = "    when: {field: status.mandate_integrty, equals: unknown}"
+
+
+def test_in_french_the_loaders_and_lints_messages_are_french_at_their_lines(web: Site) -> None:
+    author = web.client("author")
+    broken = edited(BROKEN_OLD, BROKEN_NEW)
+    at = line_of(broken, BROKEN_NEW) + 1
+    page = html.unescape(check(author, broken, lang="fr").text)
+    said = "« , » ou « ] » attendu mais introuvable (en lisant une liste entre crochets)"
+    assert f'<a href="#L{at}" data-line="{at}"><code>rules/outcome.yaml:{at}:11: error: {said} [yaml-syntax]</code></a>' in page
+    assert f'<span id="L{at}" class="mark error" title="rules/outcome.yaml:{at}:11: error: {said} [yaml-syntax]"' in page
+    assert "did not find expected" not in page
+    # The same draft in English reads as lint writes it.
+    english = html.unescape(author.get(f"/releases/editor/{OUTCOME}").text)
+    assert (
+        f"rules/outcome.yaml:{at}:11: error: did not find expected ',' or ']' (while parsing a flow sequence) [yaml-syntax]"
+        in english
+    )
+
+    misspelt = edited(MISSPELT_OLD, MISSPELT_NEW)
+    line = line_of(misspelt, MISSPELT_NEW)
+    page = html.unescape(check(author, misspelt, lang="fr").text)
+    unknown = re.search(
+        rf'<a href="#L{line}" data-line="{line}"><code>(rules/outcome\.yaml:{line}:\d+: error: [^<]*)</code>', page
+    )
+    assert unknown is not None, page
+    assert unknown.group(1).endswith(
+        "règle « outcome.mandate_unknown » : when.field : « status.mandate_integrty » n'est ni un champ de la demande"
+        " ni un champ dérivé (vouliez-vous dire « status.mandate_integrity » ?) [unknown-field]"
+    )
+
+    unreachable = edited(UNREACHABLE_OLD, UNREACHABLE_NEW)
+    page = html.unescape(check(author, unreachable, lang="fr").text)
+    found = re.findall(
+        r'<a href="#L(\d+)" data-line="\d+"><code>(rules/outcome\.yaml:\d+:\d+: error: ([^<]*) \[unreachable-rule\])', page
+    )
+    assert found, page
+    number, whole, message = found[0]
+    assert message.startswith("« outcome.") and (" ne décide jamais : " in message or " ne peut jamais s'appliquer : " in message)
+    assert f'<span id="L{number}" class="mark error" title="{whole}' in page
+    assert "can never" not in page and "never decides" not in page

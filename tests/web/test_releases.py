@@ -3,6 +3,7 @@ and proposing by upload."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -211,3 +212,57 @@ def test_release_1_is_adopted_not_approved_and_the_release_in_force_shows_its_di
     # Counts read as words: one request, one error or warning, no "(s)".
     assert "(s)" not in page and "1 request of the log evaluated on 2026-11-24" in page
     assert re.search(r"<p>0 errors, \d+ warnings?\.</p>", page)
+
+
+# Advice at once only for a budget known to be small: the authors' cases of an advisory request without a budget fail.
+STRICT_LINE = (
+    "        - {field: expertise_available, equals: true}\n"
+    "        - {field: request.budget_usd, le: 100000}\n"
+    "    outcome: respond_ad_hoc"
+)
+
+
+def strict_outcome() -> bytes:
+    return changed_outcome().decode("utf-8").replace(NEW_LINE, STRICT_LINE).encode("utf-8")
+
+
+def test_a_proposal_refused_in_spanish_says_why_in_spanish_and_in_english_as_the_checks_write_it(web: Site) -> None:
+    author = web.client("author")
+    upload = [("outcome.yaml", strict_outcome())]
+    token = token_of(author, "/releases")
+    data = {"csrf_token": token, "effective_from": "2026-11-24", "note": "strict"}
+    files = [("files", (name, io.BytesIO(content), "application/octet-stream")) for name, content in upload]
+    spanish = author.post("/releases", data=data, files=files, headers={"accept-language": "es"})
+    assert spanish.status_code == 422
+    lines = re.findall(r"<li><code>([^<]*)</code></li>", html.unescape(spanish.text))
+    assert len(lines) == 1, spanish.text
+    refusal = lines[0]
+    assert re.match(r"[0-9]+ de los 47 casos de prueba de los autores fallan; no se propone nada: ", refusal), refusal
+    assert ": outcome: se esperaba respond_ad_hoc, se obtuvo " in refusal and "expected" not in refusal
+    english = propose_upload(author, upload, note="strict")
+    assert english.status_code == 422
+    said = re.findall(r"<li><code>([^<]*)</code></li>", html.unescape(english.text))
+    assert re.match(r"[0-9]+ of the authors' 47 test cases fail; nothing proposed: ", said[0]), said
+    assert ": outcome: expected respond_ad_hoc, got " in said[0]
+    assert len(releases(web.store)) == 0
+
+
+def test_a_releases_kept_lint_findings_are_shown_in_the_pages_language(web: Site) -> None:
+    author, board = web.client("author"), web.client("board")
+    assert submit(web.client("intake"), advisory("REQ-ADV-1")).status_code == 303  # release 1
+    spanish = "      es: La solicitud es incompatible con la integridad del mandato del Alto Comisionado.\n"
+    text = changed_outcome().decode("utf-8")
+    assert text.count(spanish) == 1
+    response = propose_upload(author, [("outcome.yaml", text.replace(spanish, "").encode("utf-8"))])
+    assert response.status_code == 303, response.text
+    kept = releases(web.store).get(2).report
+    assert kept is not None
+    english = [f for f in kept["lint"]["findings"] if "[missing-translation]" in f]
+    assert len(english) == 1 and ": reason: not written in es (written in: en, fr) [missing-translation]" in english[0]
+    assert english[0] in html.unescape(board.get("/releases/2").text)
+    french = html.unescape(board.get("/releases/2", headers={"accept-language": "fr"}).text)
+    line = re.search(r"<li><code>([^<]*\[missing-translation\])</code></li>", french)
+    assert line is not None, french
+    prefix = english[0].split(": warning: ")[0]
+    assert line.group(1).startswith(prefix + ": warning: règle « outcome.")
+    assert line.group(1).endswith(" » : reason : non rédigé en es (rédigé en : en, fr) [missing-translation]")

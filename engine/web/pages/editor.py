@@ -13,6 +13,7 @@ These routes are registered before ``/releases/{number}``, which would otherwise
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -21,6 +22,7 @@ from typing import Any
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
+from ...i18n.said import in_language
 from ...log.releases import Release, releases
 from ..editing import KINDS, Draft, Message, check, normalized, write_ruleset
 from ..routing import Pages, form_of, signed_in, web
@@ -100,7 +102,11 @@ def _file_page(
         return render(request, "error.html", {"kind": "not_found"}, 404)
     draft = web(request).edits.of(signed_in(request).account.name, base_hash)
     shown_text = text if text is not None else _text_of(files, draft, name)
-    messages = draft.messages
+    lang = translator(request).lang
+    # The check's messages in the page's language; the prefix and the check id are as lint writes them.
+    messages = (
+        None if draft.messages is None else [dataclasses.replace(m, text=in_language(m.text, lang)) for m in draft.messages]
+    )
     here: dict[int, list[Message]] = {}
     for m in messages or []:
         if m.file == name and m.line is not None:

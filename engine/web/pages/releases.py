@@ -23,6 +23,8 @@ from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...errors import EngageError
+from ...i18n.said import in_language
+from ...i18n.understood import understood
 from ...log.releases import PROPOSED, Release, ReleaseError, Releases, approve, reject, releases, withdraw
 from ...log.rulesets import write_files
 from ...releases.checks import Candidate, propose_checked
@@ -82,6 +84,7 @@ def _release_page(request: Request, number: int, status: int = 200, error: str |
     current, against, changes = _changes(request, found, release)
     session = signed_in(request)
     report = release.report or {}
+    lang = translator(request).lang
     return render(
         request,
         "release.html",
@@ -91,8 +94,8 @@ def _release_page(request: Request, number: int, status: int = 200, error: str |
             "current": current,
             "against": against,
             "changes": changes,
-            "lint_part": report.get("lint") or {},
-            "cases": report.get("cases") or {},
+            "lint_part": _in_language(report.get("lint") or {}, "findings", lang),
+            "cases": _in_language(report.get("cases") or {}, "note", lang),
             "impact": report.get("impact"),
             "source": report.get("source"),
             "open": release.closing is None,
@@ -104,6 +107,16 @@ def _release_page(request: Request, number: int, status: int = 200, error: str |
         },
         status,
     )
+
+
+def _in_language(part: dict[str, Any], key: str, lang: str) -> dict[str, Any]:
+    """A part of the kept report with its English ``key`` (a text, or a list of them) in ``lang``, as far as it is understood."""
+    value = part.get(key)
+    if isinstance(value, str):
+        return {**part, key: in_language(understood(value), lang)}
+    if isinstance(value, list):
+        return {**part, key: [in_language(understood(v), lang) if isinstance(v, str) else v for v in value]}
+    return part
 
 
 def _record_href(record: str) -> str | None:
@@ -185,7 +198,7 @@ def propose_folder(request: Request, base: Path, label: str, note: str, effectiv
         by = signed_in(request).account.name
         return propose_checked(web(request).store, candidate, by=by, note=note, effective_from=effective)
     except EngageError as exc:
-        return Refusal(t("releases.refused"), [shown(exc.message, base)])
+        return Refusal(t("releases.refused"), [in_language(shown(exc.message, base), t.lang)])
 
 
 def register(pages: Pages) -> None:
@@ -236,7 +249,7 @@ def register(pages: Pages) -> None:
                     return refuse(t("releases.not_yaml", file=name))
             if not placed:
                 return refuse(t("releases.need_files"))
-            errors = [m.text for m in check(base) if m.severity == "error"]
+            errors = [in_language(m.text, t.lang) for m in check(base) if m.severity == "error"]
             if errors:
                 return refuse(t.plural("releases.lint_refused", len(errors)), errors)
             proposed = propose_folder(request, base, t("releases.uploaded", files=", ".join(sorted(placed))), note, effective)
@@ -253,7 +266,7 @@ def register(pages: Pages) -> None:
         try:
             action()
         except ReleaseError as exc:
-            return _release_page(request, number, 409, error=exc.message)
+            return _release_page(request, number, 409, error=in_language(exc.message, translator(request).lang))
         return redirect(f"/releases/{number}", notice="release_step")
 
     @pages.post("/releases/{number}/approve", roles=BOARD_ROLES)

@@ -27,6 +27,7 @@ from ...authoring.lint import LintReport, lint
 from ...batches.inputs import Item, read_requests
 from ...errors import EngageError
 from ...evaluation.evaluator import Engine
+from ...i18n.said import in_language, replaced
 from ...log.logview import entries
 from ...policy.documents import Document
 from ...policy.shipped import shipped_dir
@@ -87,7 +88,7 @@ def in_policy(policy: Any, text: str) -> str:
         if not folder:
             continue
         for prefix in sorted({str(Path(folder)), str(Path(folder).resolve())}, key=len, reverse=True):
-            text = text.replace(prefix + "/", name + "/")
+            text = replaced(text, prefix + "/", name + "/")
     return text
 
 
@@ -104,7 +105,7 @@ def corpus(request: Request) -> tuple[list[Item], str]:
 
 def _clean(text: str, folder: Path) -> str:
     for prefix in {str(folder) + "/", str(folder.resolve()) + "/"}:
-        text = text.replace(prefix, "")
+        text = replaced(text, prefix, "")
     return text
 
 
@@ -124,6 +125,8 @@ def _impact_page(request: Request, **context: Any) -> Response:
         "chosen_replaces": "",
     }
     values.update(context)
+    if values["lint_report"] is not None:
+        values["lint_summary"] = in_language(values["lint_report"].summary(), translator(request).lang)
     status = values.pop("status", 200)
     return render(request, "impact.html", values, status)
 
@@ -164,11 +167,18 @@ def register(pages: Pages) -> None:
             {"title": t("rules.outcomes"), "summary": t("rules.outcomes_intro"), "rules": [view(r) for r in policy.outcome_rules]}
         )
         report = w.lint()
-        findings = [in_policy(policy, f.line()) for f in report.findings]
+        findings = [in_language(in_policy(policy, f.line()), t.lang) for f in report.findings]
         return render(
             request,
             "rules.html",
-            {"groups": groups, "lint_report": report, "findings": findings, "policy": policy, "today": w.config.today()},
+            {
+                "groups": groups,
+                "lint_report": report,
+                "lint_summary": in_language(report.summary(), t.lang),
+                "findings": findings,
+                "policy": policy,
+                "today": w.config.today(),
+            },
         )
 
     @pages.get("/rules/impact", roles=IMPACT_ROLES)
@@ -225,12 +235,12 @@ def register(pages: Pages) -> None:
                 try:
                     found = resolve(revision, w.repo, folder)
                 except EngageError as exc:
-                    return page(error=exc.message, status=422)
+                    return page(error=in_language(exc.message, t.lang), status=422)
                 candidate = RuleSet(
                     t("impact.revision", revision=revision[:12]), found.rules_dir, found.criteria_dir, found.revision
                 )
             report: LintReport = lint(candidate.rules_dir, candidate.criteria_dir)
-            lint_lines = [(f.severity, _clean(f.line(), folder)) for f in report.findings]
+            lint_lines = [(f.severity, in_language(_clean(f.line(), folder), t.lang)) for f in report.findings]
             if report.rules == 0:  # the candidate does not load: there is nothing to compare
                 return page(
                     error=t("impact.does_not_load"),
