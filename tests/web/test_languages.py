@@ -222,3 +222,18 @@ def test_the_rules_page_says_the_statuses_the_rules_read_in_the_pages_language(w
     assert f"status.mandate_integrity est {policy.vocab.status_labels['unknown'].translations['fr']}" in french
     assert "status.exception est aucune exception" in french or "aucune exception" in french
     assert "status.mandate_integrity is" in english
+
+
+def test_the_reports_download_is_in_the_pages_language_with_each_reason_as_its_rule_says_it_there(web: Site) -> None:
+    assert submit(web.client("intake"), request_form(id="REQ-LANG-REPORT")).status_code == 303
+    admin = web.client("admin")
+    reset = {"csrf_token": token_of(admin, "/accounts"), "action": "language", "language": ""}
+    assert admin.post("/accounts/board", data=reset).status_code == 303  # the browser's language
+    board = web.client("board")
+    reason = web.app.state.web.engine.policy.rule("mandate.met").reason  # the request meets every condition
+    english = html.unescape(board.get("/audit/report.html").text)
+    assert lang_of(english) == "en" and str(reason) in english
+    for lang, heading in (("fr", "8. Motifs de chaque décision"), ("es", "8. Motivos de cada decisión")):
+        page = html.unescape(board.get("/audit/report.html", headers={"accept-language": lang}).text)
+        assert lang_of(page) == lang and heading in page, lang
+        assert reason.translations[lang] in page and str(reason) not in page, lang
