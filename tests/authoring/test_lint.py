@@ -252,6 +252,25 @@ def test_a_missing_translation_is_a_warning_at_the_text(tmp_path: Path) -> None:
     assert summary == "0 errors, 1 warning (42 rules checked by the solver)"
 
 
+def test_a_rules_description_is_a_text_of_the_policy_and_one_left_in_english_is_reported_at_it(tmp_path: Path) -> None:
+    policy = copy_policy(tmp_path / "p")
+    path = policy.rules / "partnership.yaml"
+    written = "A committed Government counterpart and civil society involvement."
+    shipped = path.read_text("utf-8")
+    block = re.search(rf"    description:\n      en: {re.escape(written)}\n(      [a-z]+: .*\n)+", shipped)
+    assert block is not None and "fr: " in block.group(0) and "es: " in block.group(0)  # shipped in three languages
+    path.write_text(shipped.replace(block.group(0), f"    description: {written}\n"), "utf-8")
+    status, out, _ = run("--rules", str(policy.rules), "--criteria", str(policy.criteria))
+    assert status == 0, out  # a warning: the Rules page shows the English to a French reader, nothing else changes
+    line, summary = out.splitlines()
+    at = path.read_text("utf-8").splitlines().index(f"    description: {written}") + 1
+    assert line == (
+        f"{path}:{at}:18: warning: rule 'partnership.full': description:"
+        " not written in fr, es (written in: en) [missing-translation]"
+    )
+    assert summary == "0 errors, 1 warning (42 rules checked by the solver)"
+
+
 def test_a_language_declared_but_not_written_is_reported_for_every_text(tmp_path: Path) -> None:
     from engine.policy.loader import load_policy
 
