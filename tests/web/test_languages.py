@@ -276,3 +276,13 @@ def test_the_impact_pages_lint_line_is_in_the_pages_language(web: Site) -> None:
     for lang, line in (("fr", "Aucun problème : 42 règles contrôlées."), ("es", "Ningún problema: 42 reglas comprobadas.")):
         page = html.unescape(author.post("/rules/impact", data=data, files=upload, headers={"accept-language": lang}).text)
         assert line in page and "rules checked" not in page, lang
+
+
+def test_a_releases_heading_is_punctuated_as_the_language_writes_it(web: Site) -> None:
+    assert submit(web.client("intake"), request_form(id="REQ-LANG-RELEASE")).status_code == 303  # release 1, at first use
+    board = web.client("board")
+    assert "<h1>Release 1: in force</h1>" in board.get("/releases/1").text
+    french = html.unescape(board.get("/releases/1", headers={"accept-language": "fr"}).text)
+    assert "<h1>Version 1 : en vigueur</h1>" in french  # a space before the colon, as French writes it
+    spanish = html.unescape(board.get("/releases/1", headers={"accept-language": "es"}).text)
+    assert "<h1>Versión 1: vigente</h1>" in spanish
