@@ -286,3 +286,14 @@ def test_a_releases_heading_is_punctuated_as_the_language_writes_it(web: Site) -
     assert "<h1>Version 1 : en vigueur</h1>" in french  # a space before the colon, as French writes it
     spanish = html.unescape(board.get("/releases/1", headers={"accept-language": "es"}).text)
     assert "<h1>Versión 1: vigente</h1>" in spanish
+
+
+def test_a_problem_names_its_field_as_the_language_punctuates_it(web: Site) -> None:
+    client = web.client("intake")
+    wrong = request_form(id="REQ-LANG-COLON", **{"request.duration_months": "two years"})
+    data = dict(wrong, csrf_token=token_of(client, "/requests/new"), action="submit")
+    french = html.unescape(client.post("/requests/new", data=data, headers={"accept-language": "fr"}).text)
+    assert "Durée (mois) : Cette réponse" in french  # a space before the colon in French
+    spanish = html.unescape(client.post("/requests/new", data=data, headers={"accept-language": "es"}).text)
+    assert re.search(r">[^<>:]+\(meses\): ", spanish), "the Spanish field's label, then its problem"
+    assert "Duration (months): " in html.unescape(client.post("/requests/new", data=data).text)
