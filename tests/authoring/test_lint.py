@@ -174,8 +174,9 @@ def test_lint_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path) ->
     status, out, _ = run("--rules", str(policy.rules), "--criteria", str(policy.criteria))
     assert status == 1
     lines = out.splitlines()
+    at = (policy.rules / "outcome.yaml").read_text("utf-8").splitlines().index("      - source: TC-Report-1999") + 1
     assert re.fullmatch(
-        r".*/rules/outcome\.yaml:158:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
+        rf".*/rules/outcome\.yaml:{at}:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
         r" source in the"
         r" sources file \(did you mean 'TC-Report-1998'\?\) \[unknown-source\]",
         lines[0],
