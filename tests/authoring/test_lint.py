@@ -221,7 +221,8 @@ def test_lint_json(tmp_path: Path) -> None:
     assert data["errors"] == 3 and data["warnings"] == 0
     first = data["findings"][0]
     assert first["check"] == "rule-conflict" and first["severity"] == "error"
-    assert first["line"] == 23 and first["col"] == 5
+    at = (policy.rules / "country_engagement_strategy.yaml").read_text("utf-8").splitlines()
+    assert first["line"] == at.index("  - id: strategy.in_development") + 1 and first["col"] == 5  # the rule, by its id
     assert first["witness"]["request"]["strategy"] == {"status": "adopted", "request_in_strategy": True}
     assert first["witness"]["fields"] == {"strategy.status": "adopted", "strategy.request_in_strategy": True}
     # Deterministic: the same files give the same bytes.
