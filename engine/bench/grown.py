@@ -49,7 +49,7 @@ def _line(j: int) -> str:
     outcome = "assess_needs" if j % 2 else "request_information"
     return (
         f"  - id: outcome.grown_{j}\n"
-        f"    description: Grown line {j}.\n"
+        f"    description: {{en: Grown line {j}., fr: Ligne ajoutée {j}., es: Línea añadida {j}.}}\n"
         "    when:\n      all:\n"
         "        - {field: request.kind, equals: training}\n"
         f"        - {{field: request.duration_months, gt: {6 * (j - 1)}}}\n"

@@ -611,7 +611,7 @@ def load_policy(rules_dir: Path | str, criteria_dir: Path | str) -> Policy:
                 when=when,
                 reason=reason,
                 cite=cite,
-                description=raw.get("description", ""),
+                description=builder.texts.of_rule(raw, "description", doc, at),
                 criterion=criterion,
                 status=raw.get("status"),
                 exception=raw.get("exception"),

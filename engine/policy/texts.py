@@ -17,6 +17,7 @@ whoever shows it in one (:func:`in_language`).  ``engage lint`` reports each lan
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -104,3 +105,9 @@ class TextReader:
         if key not in raw or raw[key] is None:
             return Text("", {}, doc.locate(path))
         return self.read(raw[key], doc, path + (key,), clean)
+
+    def of_rule(self, raw: Mapping[str, Any], key: str, doc: Document, at: tuple[Any, ...]) -> Text:
+        """A rule's optional text (its ``description``) on one line, named in lint's messages as errors name rules."""
+        text = self.optional(raw, key, doc, at, one_line)
+        text.location = dataclasses.replace(text.location, label=f"rule '{raw.get('id', '')}': {key}")
+        return text

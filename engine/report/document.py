@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -18,7 +18,9 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
+from ..evaluation.decision import CitationRef, Reason
 from ..evaluation.render import spreadsheet_text
+from ..evaluation.words import Words
 from ..i18n.catalogues import translations
 from ..i18n.formats import format_date, format_decimal, format_percent
 from ..log.logview import Entry, HumanDecision, entries, superseded
@@ -26,6 +28,7 @@ from ..log.register import RegisterEntry, build_register
 from ..log.releases import Releases, read_releases
 from ..log.rulesets import load_stored
 from ..log.store import LogStore, records
+from ..policy.model import Policy
 from .charts import Series, lines, stacked_bars, stacked_columns
 from .figures import Figures, Labels, compute, register_in_period
 
@@ -144,7 +147,7 @@ class ReleaseUse:
     """A release in force on some day of the period, its approval, and the decisions of the period it made."""
 
     number: int
-    effective_from: str
+    effective_from: str  # ISO day; "" for a release in force from the start
     author: str
     approved_by: str
     approved_at: str
@@ -173,7 +176,7 @@ def releases_made(found: Releases, made: Mapping[object, int], start: date, end:
         rows.append(
             ReleaseUse(
                 release.number,
-                release.effective_text(),
+                "" if release.effective_from is None else release.effective_from.isoformat(),  # "": from the start
                 release.author,
                 "" if approval is None else approval.by,
                 "" if approval is None else approval.at[:10],
@@ -194,8 +197,12 @@ def render_html(
     lang: str | None = None,
     entries_total: int | None = None,
     register_total: int | None = None,
+    reasons: ReasonWords | None = None,
 ) -> str:
     """The report as one HTML document, in ``lang`` (default English; the policy's words come with ``labels``).
+
+    ``reasons`` writes a decision's reasons and their citations in ``lang`` (:func:`reasons_in`); without it they
+    are shown as the decision records them, in the policy's first language.
 
     ``entries``: the decisions listed in sections 7 and 8; ``entries_total``: how many the period
     holds, when only the first of them are listed (the CSV has every one).  The exception register
@@ -342,9 +349,6 @@ def render_html(
             f"<th>{T('Justification; who asked and who approved')}</th><th>{T('Decisions')}</th></tr></thead><tbody>"
         )
 
-        def waived(name: str) -> str:  # English keeps the code in words; a translation names the condition
-            return name.replace("_", " ") if t.lang == "en" else labels.criterion_short(name).split(") ", 1)[-1]
-
         for item in register[:LIST_SHOWN]:
             uses = ", ".join(
                 f'<a href="#d-{u.seq}">#{u.seq}</a> {escape(t(u.decision.replace("_", " ")))}'
@@ -358,7 +362,7 @@ def render_html(
             )
             add(
                 f'<tr data-exception="{escape(item.request_id)}"><td class="id">{escape(item.request_id)}</td>'
-                f"<td>{escape(', '.join(waived(w) for w in item.waives))}</td>"
+                f"<td>{escape(', '.join(_waived(w, t, labels) for w in item.waives))}</td>"
                 f"<td>{escape(t(item.status.replace('_', ' ')))}</td>"
                 f'<td class="num">{escape(t.date(item.expires) if item.expires else t("(none)"))}</td>'
                 f'<td>{escape(item.justification or t("(no justification)"))}<div class="who">{escape(who)}</div></td>'
@@ -476,7 +480,7 @@ def render_html(
     # 8. reasons
     add(f'<section id="reasons" class="pagebreak"><h2>{T("8. Reasons for each decision")}</h2>')
     for e in entries:
-        add(_decision_block(e, labels, t))
+        add(_decision_block(e, labels, t, reasons))
     add("</section>")
 
     # 9. the releases of the rules that decided
@@ -490,9 +494,12 @@ def render_html(
             f'<th scope="col" class="num">{T("Decisions in the period")}</th></tr></thead><tbody>'
         )
         for use in releases:
+            since = t.date(use.effective_from) if use.effective_from else t("the start")
+            approved = t.date(use.approved_at) if use.approved_at else ""
             add(
-                f"<tr><td>{use.number}</td><td>{escape(use.effective_from)}</td><td>{escape(use.author)}</td>"
-                f"<td>{escape(use.approved_by)}</td><td>{escape(use.approved_at)}</td><td>{escape(use.justification)}</td>"
+                f"<tr><td>{use.number}</td><td>{escape(since)}</td><td>{escape(use.author)}</td>"
+                f"<td>{escape(use.approved_by)}</td><td>{escape(approved)}</td>"
+                f"<td>{escape(use.justification)}</td>"
                 f"{_fig(f'release.{use.number}.decisions', str(use.decisions))}</tr>"
             )
         add("</tbody></table>")
@@ -526,18 +533,85 @@ def _more(t: _Words, shown: int, total: int, what: str, where: str) -> str:
     return f'<p class="meta" data-figure="shown.{what}">{escape(line, quote=False)}</p>'
 
 
-def _reason_items(reasons: Iterable[Mapping[str, Any]]) -> str:
+class ReasonWords:
+    """A recorded decision's reasons in one language: each rule's own sentence there, filled from the decision's request.
+
+    The decision keeps its reasons in the policy's first language (its JSON never changes); the report in
+    another language writes each as the rule that gave it says it in that language, in the ruleset that
+    made the decision (``policies``, by hash), as the web's decision page does.  A rule that ruleset has
+    not written in the language, or a ruleset not stored, leaves the recorded sentence.
+    """
+
+    def __init__(self, lang: str, policy_of: Callable[[str], Policy | None]) -> None:
+        self.lang = lang
+        self._policy_of = policy_of
+        self._words: dict[str, Words | None] = {}
+
+    def _of(self, entry: Entry) -> Words | None:
+        key = entry.record.ruleset_hash or ""
+        if key not in self._words:
+            policy = self._policy_of(key) if key else None
+            self._words[key] = Words(policy, self.lang) if policy is not None else None
+        return self._words[key]
+
+    def message(self, entry: Entry, reason: Mapping[str, Any]) -> str:
+        recorded = str(reason.get("message", ""))
+        words = self._of(entry)
+        request = entry.record.request_data()
+        if words is None or not isinstance(request, Mapping):
+            return recorded
+        try:
+            as_of = date.fromisoformat(entry.as_of)
+        except ValueError:
+            return recorded
+        return words.reason(Reason(str(reason.get("rule", "")), recorded, ()), request, as_of)
+
+    def cite(self, entry: Entry, citation: Mapping[str, Any]) -> str:
+        recorded = str(citation.get("text", ""))
+        words = self._of(entry)
+        if words is None:
+            return recorded
+        para = citation.get("para")
+        return words.cite(CitationRef(str(citation.get("source", "")), None if para is None else str(para), recorded))
+
+
+def reasons_in(store: LogStore, lang: str | None) -> ReasonWords | None:
+    """The reasons' words for a report in ``lang`` from ``store``'s rulesets (each loaded once); none in English."""
+    if lang is None or lang == "en":
+        return None
+    loaded: dict[str, Policy | None] = {}
+
+    def policy_of(ruleset_hash: str) -> Policy | None:
+        if ruleset_hash not in loaded:
+            found = load_stored(store, ruleset_hash, cache_size=0)
+            loaded[ruleset_hash] = found.policy
+            if found.engine is not None:
+                found.engine.close()
+        return loaded[ruleset_hash]
+
+    return ReasonWords(lang, policy_of)
+
+
+def _waived(name: str, t: _Words, labels: Labels) -> str:
+    """A condition an exception waives: English keeps the code in words; a translation names the condition."""
+    return name.replace("_", " ") if t.lang == "en" else labels.criterion_short(name).split(") ", 1)[-1]
+
+
+def _reason_items(reasons: Iterable[Mapping[str, Any]], entry: Entry | None = None, words: ReasonWords | None = None) -> str:
     items = []
     for r in reasons:
-        cites = "; ".join(str(c.get("text", "")) for c in r.get("citation", ()))
-        items.append(
-            f"<li>{escape(str(r.get('message', '')))} "
-            f'<span class="cite">[{escape(cites)}] ({escape(str(r.get("rule", "")))})</span></li>'
-        )
+        citations = r.get("citation", ())
+        if words is not None and entry is not None:
+            message = words.message(entry, r)
+            cites = "; ".join(words.cite(entry, c) for c in citations)
+        else:
+            message = str(r.get("message", ""))
+            cites = "; ".join(str(c.get("text", "")) for c in citations)
+        items.append(f'<li>{escape(message)} <span class="cite">[{escape(cites)}] ({escape(str(r.get("rule", "")))})</span></li>')
     return "<ul>" + "".join(items) + "</ul>" if items else ""
 
 
-def _decision_block(e: Entry, labels: Labels, t: _Words | None = None) -> str:
+def _decision_block(e: Entry, labels: Labels, t: _Words | None = None, words: ReasonWords | None = None) -> str:
     t = t or _Words(None)
     d = e.decision
     out = [f'<div class="decision" id="d-{e.seq}"><h3>#{e.seq} {escape(e.request_id)}: {escape(labels.outcome(e.outcome))}</h3>']
@@ -546,7 +620,7 @@ def _decision_block(e: Entry, labels: Labels, t: _Words | None = None) -> str:
         f'<p class="small">{escape(t("As of {day}; priority {score};", day=t.date(e.as_of), score=t.num(e.priority_score)))}'
         f' {escape(t("ruleset"))} <span class="hash">{escape(e.record.ruleset_hash or "")}</span>{escape(corrects)}</p>'
     )
-    out.append(_reason_items(d.get("reasons", ())[:1]))
+    out.append(_reason_items(d.get("reasons", ())[:1], e, words))
     criteria = d.get("criteria", {})
     names = [n for n in labels.criteria if n in criteria] + sorted(set(criteria) - set(labels.criteria))
     rows = []
@@ -555,16 +629,17 @@ def _decision_block(e: Entry, labels: Labels, t: _Words | None = None) -> str:
         status = str(c.get("status", ""))
         rows.append(
             f"<li><strong>{escape(labels.criterion(name))}</strong>: {escape(labels.statuses.get(status, status))}"
-            f"{_reason_items(c.get('reasons', ()))}</li>"
+            f"{_reason_items(c.get('reasons', ()), e, words)}</li>"
         )
     out.append("<ul>" + "".join(rows) + "</ul>")
     if d.get("missing"):
         out.append(f'<p class="small">{escape(t("Missing information: {fields}", fields=", ".join(d["missing"])))}</p>')
     for x in e.exceptions:
+        waives = [str(w) for w in x.get("waives") or ()]  # the recorded codes in English; the conditions' names else
         text = t(
             "Exception {state}: waives {waives}; requested by {who}; approved by {by}; expires {day}.",
             state=t(str(x.get("decision", "")).replace("_", " ")),
-            waives=", ".join(x.get("waives") or ()) or t("nothing"),
+            waives=", ".join(waives if t.lang == "en" else [_waived(w, t, labels) for w in waives]) or t("nothing"),
             who=str(x.get("requested_by")),
             by=str(x.get("approved_by")),
             day=t.date(str(x.get("expires"))) if x.get("expires") else str(x.get("expires")),
@@ -916,5 +991,14 @@ def report_html(store: LogStore, data: ReportData, lang: str | None = None) -> s
     info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
     figures = data.figures()
     return render_html(
-        figures, data.entries, data.register, data.labels, info, data.releases, lang, data.entries_total, data.register_total
+        figures,
+        data.entries,
+        data.register,
+        data.labels,
+        info,
+        data.releases,
+        lang,
+        data.entries_total,
+        data.register_total,
+        reasons_in(store, lang),
     )

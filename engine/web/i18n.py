@@ -82,9 +82,15 @@ class Translator:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
         return day.isoformat() if self.lang == DEFAULT else formats.format_date(day, self.lang, "medium")
 
-    def moment(self, stamp: str) -> str:
-        """A stored stamp to the minute, in UTC: ``2026-11-24 10:05`` in English, ``24 nov. 2026, 10:05`` in French."""
+    def moment(self, stamp: str | None, seconds: bool = False) -> str:
+        """A stored stamp to the minute, in UTC: ``2026-11-24 10:05`` in English, ``24 nov. 2026, 10:05`` in French.
+
+        ``seconds``: to the second (``10:05:07``), where two stamps of one minute are told apart (a verification's end).
+        """
+        if not stamp:
+            return ""
         if self.lang == DEFAULT:
-            return stamp[:16].replace("T", " ")
+            return stamp[: 19 if seconds else 16].replace("T", " ")
         when = dt.datetime.fromisoformat(stamp)
-        return f"{formats.format_date(when.date(), self.lang, 'medium')}, {when:%H:%M}"
+        clock = f"{when:%H:%M:%S}" if seconds else f"{when:%H:%M}"
+        return f"{formats.format_date(when.date(), self.lang, 'medium')}, {clock}"

@@ -178,6 +178,19 @@ def citation_href(c: CitationRef | Mapping[str, Any]) -> str | None:
     return str(url) if url and str(url).startswith("https://") else None
 
 
+def citation_words(t: Translator, policy: Policy, c: CitationRef | Mapping[str, Any]) -> str:
+    """A citation as the page's language writes it: ``E/CN.4/2006/104 para 19(c)``, ``… par. 19(c)``, ``… párr. 19(c)``.
+
+    The decision records the English (``para``); French and Spanish documents say ``par.`` and ``párr.``.
+    """
+    if isinstance(c, Mapping):
+        para = c.get("para")
+        c = CitationRef(str(c.get("source", "")), None if para is None else str(para), str(c.get("text", "")))
+    if t.lang == DEFAULT:
+        return c.text
+    return Words(policy, t.lang).cite(c)
+
+
 # -- what would change it, in words -----------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from .forms import html_id
 from .i18n import NAMES, Translator, choose
 from .present import (
     citation_href,
+    citation_words,
     field_help,
     field_label,
     form_hint,
@@ -147,6 +148,7 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "option_label": lambda path, code: option_label(t, policy, path, code),
         "shown": lambda path, value: shown(t, policy, path, value),
         "lookup": lookup,
+        "cite_text": lambda c: citation_words(t, policy, c),
         "adoption_note": ADOPTION_NOTE,
         "policy_words": lambda text: words(t, text),
         "reason_text": lambda r: reason_words(t, policy, r, None, None),

@@ -174,8 +174,9 @@ def test_lint_command_prints_one_line_per_finding_and_exits_1(tmp_path: Path) ->
     status, out, _ = run("--rules", str(policy.rules), "--criteria", str(policy.criteria))
     assert status == 1
     lines = out.splitlines()
+    at = (policy.rules / "outcome.yaml").read_text("utf-8").splitlines().index("      - source: TC-Report-1999") + 1
     assert re.fullmatch(
-        r".*/rules/outcome\.yaml:158:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
+        rf".*/rules/outcome\.yaml:{at}:17: error: rule 'outcome\.assess_needs': cite\[0\]\.source: 'TC-Report-1999' is not a"
         r" source in the"
         r" sources file \(did you mean 'TC-Report-1998'\?\) \[unknown-source\]",
         lines[0],
@@ -220,7 +221,8 @@ def test_lint_json(tmp_path: Path) -> None:
     assert data["errors"] == 3 and data["warnings"] == 0
     first = data["findings"][0]
     assert first["check"] == "rule-conflict" and first["severity"] == "error"
-    assert first["line"] == 23 and first["col"] == 5
+    at = (policy.rules / "country_engagement_strategy.yaml").read_text("utf-8").splitlines()
+    assert first["line"] == at.index("  - id: strategy.in_development") + 1 and first["col"] == 5  # the rule, by its id
     assert first["witness"]["request"]["strategy"] == {"status": "adopted", "request_in_strategy": True}
     assert first["witness"]["fields"] == {"strategy.status": "adopted", "strategy.request_in_strategy": True}
     # Deterministic: the same files give the same bytes.
@@ -248,6 +250,25 @@ def test_a_missing_translation_is_a_warning_at_the_text(tmp_path: Path) -> None:
     assert line == (
         f"{policy.rules / 'partnership.yaml'}:{at}:7: warning: rule 'partnership.full': reason:"
         " not written in es (written in: en, fr) [missing-translation]"
+    )
+    assert summary == "0 errors, 1 warning (42 rules checked by the solver)"
+
+
+def test_a_rules_description_is_a_text_of_the_policy_and_one_left_in_english_is_reported_at_it(tmp_path: Path) -> None:
+    policy = copy_policy(tmp_path / "p")
+    path = policy.rules / "partnership.yaml"
+    written = "A committed Government counterpart and civil society involvement."
+    shipped = path.read_text("utf-8")
+    block = re.search(rf"    description:\n      en: {re.escape(written)}\n(      [a-z]+: .*\n)+", shipped)
+    assert block is not None and "fr: " in block.group(0) and "es: " in block.group(0)  # shipped in three languages
+    path.write_text(shipped.replace(block.group(0), f"    description: {written}\n"), "utf-8")
+    status, out, _ = run("--rules", str(policy.rules), "--criteria", str(policy.criteria))
+    assert status == 0, out  # a warning: the Rules page shows the English to a French reader, nothing else changes
+    line, summary = out.splitlines()
+    at = path.read_text("utf-8").splitlines().index(f"    description: {written}") + 1
+    assert line == (
+        f"{path}:{at}:18: warning: rule 'partnership.full': description:"
+        " not written in fr, es (written in: en) [missing-translation]"
     )
     assert summary == "0 errors, 1 warning (42 rules checked by the solver)"
 

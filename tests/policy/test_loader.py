@@ -141,7 +141,7 @@ def test_schema_errors_name_the_offending_key_at_its_line(tmp_path: Path) -> Non
     errors = errors_of(rules, criteria)
     unknown = only(errors, "unknown-field")
     assert unknown.location.path == "rules[0].statuss"
-    assert unknown.location.line == 12 and unknown.location.col == 5
+    assert unknown.location.line == line_of(rules / "partnership.yaml", "    statuss: met") and unknown.location.col == 5
     assert only(errors, "missing-field")
 
 
@@ -204,13 +204,20 @@ def test_missing_directories(tmp_path: Path) -> None:
 # -- a schema error stays in its rule: no cascade ----------------------------------------
 
 
+def line_of(path: Path, text: str) -> int:
+    """The line of ``path`` that holds ``text`` first (the shipped files' lines move as their texts are translated)."""
+    lines = path.read_text("utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
 def test_one_broken_rule_is_one_error_named_by_the_rules_id_and_the_file_still_counts(tmp_path: Path) -> None:
     rules, criteria = copy_policy(tmp_path)
     edit(rules / "partnership.yaml", "equals: true}", "equal: true}")
     (error,) = errors_of(rules, criteria)  # not also criterion-without-rules: the file is there
     assert error.code == "unknown-field" and error.location.path == "rules[0].when.all[0].equal"  # for tools
+    at = line_of(rules / "partnership.yaml", "equal: true}")
     assert str(error).endswith(
-        "partnership.yaml:10:55: unknown-field: rule 'partnership.full': when.all[0].equal:"
+        f"partnership.yaml:{at}:55: unknown-field: rule 'partnership.full': when.all[0].equal:"
         " not a rule file field (did you mean 'equals'?)"
     )
 
@@ -232,7 +239,7 @@ def test_a_duplicate_id_is_found_when_the_other_copy_has_an_unrelated_error(tmp_
     assert sorted(e.code for e in errors) == ["duplicate-rule-id", "unknown-field"]
     duplicate = only(errors, "duplicate-rule-id")
     assert duplicate.location.file is not None and duplicate.location.file.endswith("partnership.yaml")
-    assert "in_country_presence.yaml:71:5" in duplicate.message
+    assert f"in_country_presence.yaml:{line_of(rules / 'in_country_presence.yaml', 'id: presence.none')}:5" in duplicate.message
 
 
 def test_a_rule_without_a_required_field_is_named_by_its_id(tmp_path: Path) -> None:

@@ -80,6 +80,14 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def screenshots_folder(tmp_path: Path, kept: str) -> Path:
+    """``$ENGAGE_SCREENSHOTS``; else ``kept`` when that folder exists (an older habit); else the test's own folder."""
+    given = os.environ.get("ENGAGE_SCREENSHOTS")
+    folder = Path(given) if given else Path(kept) if Path(kept).is_dir() else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def nav(page: Any, name: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 

@@ -2,7 +2,8 @@
 fixes it guided by the messages at their lines, and proposes it; a Board member approves it; the next request
 entered in the form is decided by it and names it; `engage log verify` finds the log intact.
 
-Screenshots of the editor with its messages (1280 px and 390 px) go to ``/tmp/h1-shots`` when that folder exists.
+Screenshots of the editor with its messages (1280 px and 390 px) go to ``$ENGAGE_SCREENSHOTS`` (or ``/tmp/h1-shots``
+when that folder exists).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from ..helpers import axe
 from ..helpers.support import ROOT
-from .test_browser import PASSWORD, User, browser, engage  # noqa: F401  (browser is a fixture)
+from .test_browser import PASSWORD, User, browser, engage, screenshots_folder  # noqa: F401  (browser is a fixture)
 from .test_release_browser import NEW, OLD, served  # noqa: F401  (served is a fixture: the examples' log behind engage serve)
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def test_an_author_fixes_a_broken_rule_in_the_editor_guided_by_its_messages_and_
     tmp_path: Path,
 ) -> None:
     address, db = served
-    shots = Path("/tmp/h1-shots") if Path("/tmp/h1-shots").is_dir() else tmp_path
+    shots = screenshots_folder(tmp_path, "/tmp/h1-shots")
     aline, boris, ines = (User(browser, address, shots, n) for n in ("aline", "boris", "ines"))
     for who in (aline, boris, ines):
         who.sign_in()

@@ -17,6 +17,7 @@ from engine.web import catalogues
 from engine.web.accounts import AccountError
 from engine.web.i18n import Translator, choose
 
+from ..helpers.support import ROOT
 from ..helpers.websupport import Site, request_form, site, submit, token_of
 
 LANG = re.compile(r'<html lang="([a-z]+)">')
@@ -246,3 +247,77 @@ def test_the_rules_page_says_the_statuses_the_rules_read_in_the_pages_language(w
     assert f"status.mandate_integrity est {policy.vocab.status_labels['unknown'].translations['fr']}" in french
     assert "status.exception est aucune exception" in french or "aucune exception" in french
     assert "status.mandate_integrity is" in english
+
+
+def test_the_reports_download_is_in_the_pages_language_with_each_reason_as_its_rule_says_it_there(web: Site) -> None:
+    assert submit(web.client("intake"), request_form(id="REQ-LANG-REPORT")).status_code == 303
+    admin = web.client("admin")
+    reset = {"csrf_token": token_of(admin, "/accounts"), "action": "language", "language": ""}
+    assert admin.post("/accounts/board", data=reset).status_code == 303  # the browser's language
+    board = web.client("board")
+    reason = web.app.state.web.engine.policy.rule("mandate.met").reason  # the request meets every condition
+    english = html.unescape(board.get("/audit/report.html").text)
+    assert lang_of(english) == "en" and str(reason) in english
+    for lang, heading in (("fr", "8. Motifs de chaque décision"), ("es", "8. Motivos de cada decisión")):
+        page = html.unescape(board.get("/audit/report.html", headers={"accept-language": lang}).text)
+        assert lang_of(page) == lang and heading in page, lang
+        assert reason.translations[lang] in page and str(reason) not in page, lang
+
+
+def test_the_rules_page_gives_each_rules_description_in_the_pages_language(web: Site) -> None:
+    author = web.client("author")
+    rules = web.app.state.web.engine.policy.all_rules()
+    english = html.unescape(author.get("/rules").text)
+    assert all(str(r.description) in english for r in rules)
+    for lang in ("fr", "es"):
+        page = html.unescape(author.get("/rules", headers={"accept-language": lang}).text)
+        for r in rules:
+            shown = r.description.translations[lang]  # type: ignore[attr-defined]
+            assert f'<span class="subtitle">{shown}</span>' in page and str(r.description) not in page, (lang, r.id)
+
+
+def test_citations_are_written_as_the_pages_language_writes_them(web: Site) -> None:
+    made = submit(web.client("intake"), request_form(id="REQ-LANG-CITE"))
+    assert made.status_code == 303
+    address = made.headers["location"].split("?")[0]
+    intake, author = web.client("intake"), web.client("author")
+    assert "E/CN.4/2006/104 para 19(a)" in html.unescape(intake.get(address).text)  # English as recorded
+    for lang, word in (("fr", "par."), ("es", "párr.")):
+        headers = {"accept-language": lang}
+        for answer in (intake.get(address, headers=headers), author.get("/rules", headers=headers)):
+            page = html.unescape(answer.text)
+            assert f"E/CN.4/2006/104 {word} 19(a)" in page and "para 19(a)" not in page, lang
+            assert not re.search(r"(E/CN\.4/2006/104|A/HRC/35/20) paras? ", page), lang  # the request's own words aside
+
+
+def test_the_impact_pages_lint_line_is_in_the_pages_language(web: Site) -> None:
+    author = web.client("author")
+    shipped = (ROOT / "rules" / "in_country_presence.yaml").read_text("utf-8")
+    upload = {"file": ("in_country_presence.yaml", shipped.replace("status: unmet", "status: partial", 1).encode())}
+    data = {"csrf_token": token_of(author, "/rules/impact"), "replaces": "rules/in_country_presence.yaml"}
+    english = html.unescape(author.post("/rules/impact", data=data, files=upload).text)
+    assert "no problems: 42 rules checked by the solver" in english  # lint's own line, as engage lint prints it
+    for lang, line in (("fr", "Aucun problème : 42 règles contrôlées."), ("es", "Ningún problema: 42 reglas comprobadas.")):
+        page = html.unescape(author.post("/rules/impact", data=data, files=upload, headers={"accept-language": lang}).text)
+        assert line in page and "rules checked" not in page, lang
+
+
+def test_a_releases_heading_is_punctuated_as_the_language_writes_it(web: Site) -> None:
+    assert submit(web.client("intake"), request_form(id="REQ-LANG-RELEASE")).status_code == 303  # release 1, at first use
+    board = web.client("board")
+    assert "<h1>Release 1: in force</h1>" in board.get("/releases/1").text
+    french = html.unescape(board.get("/releases/1", headers={"accept-language": "fr"}).text)
+    assert "<h1>Version 1 : en vigueur</h1>" in french  # a space before the colon, as French writes it
+    spanish = html.unescape(board.get("/releases/1", headers={"accept-language": "es"}).text)
+    assert "<h1>Versión 1: vigente</h1>" in spanish
+
+
+def test_a_problem_names_its_field_as_the_language_punctuates_it(web: Site) -> None:
+    client = web.client("intake")
+    wrong = request_form(id="REQ-LANG-COLON", **{"request.duration_months": "two years"})
+    data = dict(wrong, csrf_token=token_of(client, "/requests/new"), action="submit")
+    french = html.unescape(client.post("/requests/new", data=data, headers={"accept-language": "fr"}).text)
+    assert "Durée (mois) : Cette réponse" in french  # a space before the colon in French
+    spanish = html.unescape(client.post("/requests/new", data=data, headers={"accept-language": "es"}).text)
+    assert re.search(r">[^<>:]+\(meses\): ", spanish), "the Spanish field's label, then its problem"
+    assert "Duration (months): " in html.unescape(client.post("/requests/new", data=data).text)

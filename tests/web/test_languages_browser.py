@@ -19,7 +19,7 @@ import pytest
 from engine.web import catalogues
 
 from ..helpers import axe
-from ..helpers.support import shipped_engine
+from ..helpers.support import ROOT, shipped_engine
 from .test_browser import GOOD_ROW, HEADER, PASSWORD
 
 # browser and phone_server are the phone test's fixtures: the same server, log and accounts.
@@ -154,12 +154,73 @@ def upload_a_batch(intake: Any) -> None:
         intake.locator("p.summary").wait_for()
 
 
+def keep(page: Any, lang: str, name: str) -> None:
+    """With ``$ENGAGE_SCREENSHOTS``, the page as it is, whole, at 1280 px, in ``DIR/<lang>/<name>.png``: to be looked at."""
+    given = os.environ.get("ENGAGE_SCREENSHOTS")
+    if not given:
+        return
+    folder = Path(given) / lang
+    folder.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def shot_name(role: str, address: str) -> str:
+    """``intake-decisions-7-letter`` for /decisions/7/letter seen by the intake officer."""
+    return role + "-" + ("".join(c if c.isalnum() else "-" for c in address.strip("/")) or "start")
+
+
+def what_forms_show(pages: dict[str, Any], lang: str, english: set[str]) -> list[str]:
+    """The pages only a sent form shows, found by their parts rather than their words: each checked, each kept.
+
+    A request with a problem, the impact of a changed file, the editor's check of a broken file, the audit
+    after verifying.  The engine's own messages on them (the problem, lint's lines) are not the catalogue's.
+    """
+    problems: list[str] = []
+    intake = pages["intake"]
+    intake.goto("/requests/new")
+    intake.locator('[name="id"]').fill(f"REQ-{lang.upper()}-PROBLEM")
+    intake.locator('[name="request.duration_months"]').fill("two years")
+    intake.locator('button[value="submit"]').click()
+    intake.locator(".error-box").first.wait_for()
+    problems += problems_of(intake, lang, f"{lang} the request form with a problem", english)
+    keep(intake, lang, "intake-request-with-a-problem")
+    author = pages["author"]
+    with tempfile.TemporaryDirectory() as folder:
+        changed = Path(folder) / "in_country_presence.yaml"
+        shipped = (ROOT / "rules" / "in_country_presence.yaml").read_text("utf-8")
+        changed.write_text(shipped.replace("status: unmet", "status: partial", 1), "utf-8")
+        author.goto("/rules/impact")
+        author.locator("#file").set_input_files(str(changed))
+        author.locator("#replaces").select_option("rules/in_country_presence.yaml")
+        author.locator('form:has(#file) button[type="submit"]').click()
+        author.locator("#transitions").wait_for()
+    problems += problems_of(author, lang, f"{lang} the impact of a change", english)
+    keep(author, lang, "author-impact-result")
+    author.goto("/releases/editor/rules/outcome.yaml")
+    text = author.locator("#text")
+    text.fill(text.input_value().replace("outcome: respond_ad_hoc", "outcome: [respond_ad_hoc", 1))
+    author.locator("#check").click()
+    author.locator("ul.messages").wait_for()
+    problems += problems_of(author, lang, f"{lang} the editor's check", english)
+    keep(author, lang, "author-editor-check")
+    board = pages["board"]
+    board.goto("/audit")
+    board.locator('form[action^="/audit/verify"] button').click()
+    board.locator("#verify-result").wait_for()
+    problems += problems_of(board, lang, f"{lang} the audit after verifying", english)
+    keep(board, lang, "board-audit-verified")
+    return problems
+
+
 def visit_every_page(pages: dict[str, Any], lang: str) -> tuple[list[str], int]:
     routes = {path: roles for (method, path), roles in declared_routes().items() if method == "GET"}
     assert set(routes) - DOWNLOADS == set(VISITS), "a page was added: list it in test_phone.VISITS"
     english = english_left(lang)
     problems: list[str] = []
     upload_a_batch(pages["intake"])  # so that the summary page VISITS names exists on this server too
+    keep(pages["intake"], lang, "intake-batch-result")
+    problems += what_forms_show(pages, lang, english)
     visited = 0
     for path, addresses in VISITS.items():
         role = next((r for r in USERS if r in routes[path]), "intake")
@@ -168,6 +229,7 @@ def visit_every_page(pages: dict[str, Any], lang: str) -> tuple[list[str], int]:
             response = page.goto(address)
             assert response is not None and response.status == 200, (address, role, lang)
             problems += problems_of(page, lang, f"{lang} {address} ({role})", english)
+            keep(page, lang, shot_name(role, address))
             visited += 1
     return problems, visited
 

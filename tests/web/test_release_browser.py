@@ -2,7 +2,8 @@
 upload, a Board member sees it with its impact on the log and approves it, the next request entered in the form
 is decided by it and its decision page names it, and `engage log verify` finds the log intact.
 
-Screenshots of the list and of the release's page go to ``/tmp/m2-shots`` when that folder exists.
+Screenshots of the list, the release's page, the decision it made and the audit's verification go to
+``$ENGAGE_SCREENSHOTS`` (or ``/tmp/m2-shots`` when that folder exists).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from ..helpers.logsupport import AS_OF, EXAMPLES
 from ..helpers.serving import engage_serve
 from ..helpers.support import ROOT
-from .test_browser import PASSWORD, User, browser, engage  # noqa: F401  (browser is a fixture)
+from .test_browser import PASSWORD, User, browser, engage, screenshots_folder  # noqa: F401  (browser is a fixture)
 
 pytestmark = pytest.mark.browser
 OLD = "        - {field: expertise_available, equals: true}\n    outcome: respond_ad_hoc"
@@ -55,7 +56,7 @@ def test_the_board_approves_a_proposed_change_in_the_browser_and_the_next_reques
     tmp_path: Path,
 ) -> None:
     address, db = served
-    shots = Path("/tmp/m2-shots") if Path("/tmp/m2-shots").is_dir() else tmp_path
+    shots = screenshots_folder(tmp_path, "/tmp/m2-shots")
     aline, boris, ines = (User(browser, address, shots, n) for n in ("aline", "boris", "ines"))
     for who in (aline, boris, ines):
         who.sign_in()
@@ -119,5 +120,13 @@ def test_the_board_approves_a_proposed_change_in_the_browser_and_the_next_reques
 
     checked = engage("log", "verify", "--db", db)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The Board member verifies the log on the audit page too: the same answer, with the anchor to keep.
+    page = boris.page
+    page.goto("/audit")
+    page.get_by_role("button", name="Verify now").click()
+    page.locator("#verify-result").wait_for()
+    result = page.inner_text("#verify-result")
+    assert "The decision log is intact" in result and "Verification started by boris" in result, result
+    boris.shot("m2-audit-verified")
     for who in (aline, boris, ines):
         who.close()

@@ -172,14 +172,24 @@ def register(pages: Pages) -> None:
 
     @pages.get("/audit/report.html", roles=AUDIT_ROLES)
     def full_report(request: Request) -> Response:
-        return _download(request, "report", "html", lambda data: iter([report_html(web(request).store, data)]), LIST_SHOWN)
+        lang = translator(request).lang  # the report in the page's language, as engage report --lang writes it
+        return _download(
+            request, "report", "html", lambda data: iter([report_html(web(request).store, data, lang)]), LIST_SHOWN, lang
+        )
 
 
-def _download(request: Request, stem: str, kind: str, make: Callable[[ReportData], Iterator[str]], listed: int = 0) -> Response:
-    """A file of the period's decisions, named by its period."""
+def _download(
+    request: Request,
+    stem: str,
+    kind: str,
+    make: Callable[[ReportData], Iterator[str]],
+    listed: int = 0,
+    lang: str | None = None,
+) -> Response:
+    """A file of the period's decisions, named by its period (``lang``: of the policy's words in it)."""
     start, end = _period(request)
     w = web(request)
-    data = gather_counts(w.store, start, end, w.config.today(), shown=LIST_SHOWN, listed=listed)
+    data = gather_counts(w.store, start, end, w.config.today(), shown=LIST_SHOWN, listed=listed, lang=lang)
     name = f"{stem}-{data.date_from.isoformat()}-{data.date_to.isoformat()}.{kind}"
     return StreamingResponse(
         make(data), media_type=f"text/{kind}; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -146,6 +146,7 @@ def register(pages: Pages) -> None:
                 "cites": rule_citations(policy, rule),
                 "where": in_policy(policy, rule.location.prefix()),
                 "reason": words(t, rule.reason),
+                "description": words(t, rule.description),
             }
 
         groups = [
