@@ -211,3 +211,21 @@ def test_release_1_is_adopted_not_approved_and_the_release_in_force_shows_its_di
     # Counts read as words: one request, one error or warning, no "(s)".
     assert "(s)" not in page and "1 request of the log evaluated on 2026-11-24" in page
     assert re.search(r"<p>0 errors, \d+ warnings?\.</p>", page)
+
+
+def test_the_list_shows_each_releases_effective_date_and_note(web: Site) -> None:
+    author, board = web.client("author"), web.client("board")
+    assert submit(web.client("intake"), advisory("REQ-ADV-1")).status_code == 303  # adopts release 1
+    token = token_of(author, "/releases")
+    data = {"csrf_token": token, "effective_from": "2026-12-10", "note": "Advice at once only up to 100000 USD"}
+    upload = [("files", ("outcome.yaml", io.BytesIO(changed_outcome()), "application/octet-stream"))]
+    assert author.post("/releases", data=data, files=upload).status_code == 303
+    listing = board.get("/releases").text
+    rows = re.findall(r'<tr class="state-[\w-]+">(.*?)</tr>', listing, re.S)
+    cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+    assert cells == [  # newest first
+        ["Release 2", "proposed", "author", "", "2026-12-10", "Advice at once only up to 100000 USD"],
+        ["Release 1", "in force", "intake", "Adopted at first use by intake", "the start", "adopted at first use"],
+    ]
+    french = board.get("/releases", headers={"Accept-Language": "fr"}).text
+    assert "<td>10 déc. 2026</td>" in french and "<td>Advice at once only up to 100000 USD</td>" in french
