@@ -229,3 +229,30 @@ def test_the_list_shows_each_releases_effective_date_and_note(web: Site) -> None
     ]
     french = board.get("/releases", headers={"Accept-Language": "fr"}).text
     assert "<td>10 déc. 2026</td>" in french and "<td>Advice at once only up to 100000 USD</td>" in french
+
+
+def test_score_changes_reach_the_releases_stored_report_and_its_page(web: Site, db: str) -> None:
+    from ..helpers.logsupport import run
+
+    author, board = web.client("author"), web.client("board")
+    island = request_form(id="REQ-SCORE-1", **{"priority.small_island_developing_state": "yes"})
+    assert submit(web.client("intake"), island).status_code == 303  # release 1 decides: engage
+    seq = query(db, "SELECT seq FROM log_records WHERE request_id = 'REQ-SCORE-1'")[0][0]
+    weights = (ROOT / "criteria" / "priority.yaml").read_text("utf-8")
+    factor = "  - id: small_island_developing_state\n"
+    start = weights.index(factor)
+    at = weights.index("    points: 5\n", start)  # no case of the authors' has this factor: they all still pass
+    changed = (weights[:at] + "    points: 15\n" + weights[at + len("    points: 5\n") :]).encode("utf-8")
+    response = propose_upload(author, [("priority.yaml", changed)], note="a small island State weighs 15")
+    assert response.status_code == 303, response.text
+    impact = releases(web.store).get(2).report["impact"]
+    assert impact["changed"] == []  # the score orders the queue and never changes the outcome
+    assert [(r["request_id"], r["record"], r["old_score"], r["new_score"]) for r in impact["score_changes"]] == [
+        ("REQ-SCORE-1", f"#{seq}", 80, 90)
+    ]
+    page = board.get("/releases/2").text
+    assert "<h3>Requests whose score changes</h3>" in page
+    row = f'<tr><td><a href="/decisions/{seq}">REQ-SCORE-1 (#{seq})</a></td><td>80</td><td>90</td></tr>'
+    assert row in page
+    shown = run("rules", "show", "2", "--db", db)[1]
+    assert f"  score: REQ-SCORE-1 (#{seq}): 80 -> 90" in shown
