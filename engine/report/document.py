@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from html import escape
+from html import escape as _escape_html
 from typing import Any, TextIO
 
 import sqlalchemy as sa
 
+from ..errors import visible
 from ..evaluation.render import spreadsheet_text
 from ..i18n.catalogues import translations
 from ..i18n.formats import format_date, format_decimal, format_percent
@@ -40,6 +41,16 @@ OUTCOME_COLORS = {
 }
 EXTRA_COLORS = ("#777777", "#999933", "#882255", "#44AA99")
 STATUS_COLORS = {"unmet": "#D55E00", "partial": "#E69F00", "unknown": "#999999"}
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """Text for the HTML: the log's words are as people wrote them, so hidden characters are shown as <U+XXXX>."""
+    return _escape_html(visible(text, lines=True), quote)
+
+
+def _cell(text: str) -> str:
+    """Text for a CSV cell: a formula stays text, hidden characters are shown as in the HTML."""
+    return spreadsheet_text(visible(text, lines=True))
 
 
 @dataclass(frozen=True)
@@ -692,7 +703,7 @@ def write_csv(entries: Iterable[Entry], names: Sequence[str], out: TextIO) -> No
             [
                 e.seq,
                 e.as_of,
-                spreadsheet_text(e.request_id),
+                _cell(e.request_id),
                 e.country or "",
                 e.region or "",
                 e.outcome,
@@ -701,12 +712,12 @@ def write_csv(entries: Iterable[Entry], names: Sequence[str], out: TextIO) -> No
                 ";".join(str(x.get("decision", "")) for x in e.exceptions),
                 ";".join(",".join(x.get("waives") or ()) for x in e.exceptions),
                 "" if h is None else h.outcome,
-                "" if h is None else spreadsheet_text(h.by),
+                "" if h is None else _cell(h.by),
                 "" if h is None else ("yes" if h.follows else "no"),
-                "" if h is None else spreadsheet_text(h.justification or ""),
+                "" if h is None else _cell(h.justification or ""),
                 e.corrects or "",
                 e.record.recorded_at,
-                spreadsheet_text(e.record.recorded_by),
+                _cell(e.record.recorded_by),
                 e.record.ruleset_hash or "",
                 release_column(e.record.info.get("release"), e.record.details),
             ]
@@ -917,7 +928,7 @@ def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: 
                 yield [
                     int(r.seq),
                     r.as_of,
-                    spreadsheet_text(r.request_id),
+                    _cell(r.request_id),
                     r.country or "",
                     r.region or "",
                     r.outcome,
@@ -926,12 +937,12 @@ def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: 
                     ";".join(u.decision for u in uses),
                     ";".join(",".join(json.loads(u.waives)) for u in uses),
                     "" if h is None else h.outcome,
-                    "" if h is None else spreadsheet_text(h.by),
+                    "" if h is None else _cell(h.by),
                     "" if h is None else ("yes" if h.follows else "no"),
-                    "" if h is None else spreadsheet_text(h.justification or ""),
+                    "" if h is None else _cell(h.justification or ""),
                     r.corrects or "",
                     r.recorded_at,
-                    spreadsheet_text(r.recorded_by),
+                    _cell(r.recorded_by),
                     r.ruleset_hash or "",
                     release_column(r.release, details.get(int(r.seq))),
                 ]
