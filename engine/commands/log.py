@@ -13,7 +13,7 @@ import yaml
 from ..batches.inputs import read_requests
 from ..batches.processes import default_jobs, worker_pool
 from ..batches.progress import Progress, open_progress
-from ..errors import EngageError, Location
+from ..errors import EngageError, Location, visible
 from ..evaluation.decision import canonical_json
 from ..evaluation.render import render_decision
 from ..evaluation.stored_decision import decision_from_dict
@@ -170,7 +170,7 @@ def run_list(args: argparse.Namespace, streams: Streams) -> int:
                 _human_text(e.human),
             )
         )
-    streams.stdout.write("\n".join(_table(rows)) + "\n")
+    streams.stdout.write(visible("\n".join(_table(rows)), lines=True) + "\n")  # names and ids as given, hidden characters shown
     streams.stdout.write(f"{len(found)} decision{'s' if len(found) != 1 else ''}\n")
     return 0
 
@@ -244,7 +244,7 @@ def _list_all(store: LogStore, args: argparse.Namespace, streams: Streams) -> in
     for r in every:
         what = _summary(r) + (f" [superseded by #{gone[r.seq]}]" if r.seq in gone else "")
         rows.append((f"#{r.seq}", r.kind, r.request_id, r.recorded_at[:19].replace("T", " "), r.recorded_by, what))
-    streams.stdout.write("\n".join(_table(rows)) + "\n")
+    streams.stdout.write(visible("\n".join(_table(rows)), lines=True) + "\n")
     streams.stdout.write(f"{len(every)} record{'s' if len(every) != 1 else ''}\n")
     return 0
 
@@ -331,7 +331,8 @@ def run_show(args: argparse.Namespace, streams: Streams) -> int:
         for r in related:
             mark = " <-" if r.seq == record.seq else ""
             lines.append(f"  #{r.seq} {r.recorded_at[:10]} {r.kind.replace('_', ' ')}: {_summary(r)}{mark}")
-    streams.stdout.write("\n".join(lines) + "\n")
+    # The request, the justifications and the names are as people wrote them: hidden characters are shown.
+    streams.stdout.write(visible("\n".join(lines), lines=True) + "\n")
     return 0
 
 

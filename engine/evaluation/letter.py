@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..errors import EngageError, Location
+from ..errors import EngageError, Location, visible
 from ..policy.model import LetterTemplate, Policy
 from ..policy.texts import in_language
 from .decision import Decision
@@ -198,7 +198,7 @@ def compose(
     template = policy.letters.templates[lang]
     questions = tuple(Question(p, field_question(policy, p, lang)) for p in paths)
     values = _values(template, request, decision, lang, today)
-    sign = (signature or template.signature).strip()
+    sign = visible((signature or template.signature).strip(), lines=True)
     values["signature"] = " ".join(sign.split())
     paragraphs: list[Paragraph] = []
     for raw in re.split(r"\n\s*\n", template.body):
@@ -224,11 +224,12 @@ def _values(template: LetterTemplate, request: Any, decision: Decision, lang: st
         received_text = long_date(date.fromisoformat(str(received)), lang) if received else ""
     except ValueError:
         received_text = str(received)
+    # The requester's own words go into the letter, its e-mail and its page: hidden characters are shown.
     return {
         "reference": decision.request_id,
-        "title": str(asked.get("title") or template.untitled or ""),
-        "received": received_text,
-        "requester": str(requester.get("name") or ""),
+        "title": visible(str(asked.get("title") or template.untitled or "")),
+        "received": visible(received_text),
+        "requester": visible(str(requester.get("name") or "")),
         "date": long_date(today, lang),
     }
 

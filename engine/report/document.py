@@ -13,11 +13,12 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from html import escape
+from html import escape as _escape_html
 from typing import Any, TextIO
 
 import sqlalchemy as sa
 
+from ..errors import visible
 from ..evaluation.decision import CitationRef, Reason
 from ..evaluation.render import spreadsheet_text
 from ..evaluation.words import Words
@@ -43,6 +44,16 @@ OUTCOME_COLORS = {
 }
 EXTRA_COLORS = ("#777777", "#999933", "#882255", "#44AA99")
 STATUS_COLORS = {"unmet": "#D55E00", "partial": "#E69F00", "unknown": "#999999"}
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """Text for the HTML: the log's words are as people wrote them, so hidden characters are shown as <U+XXXX>."""
+    return _escape_html(visible(text, lines=True), quote)
+
+
+def _cell(text: str) -> str:
+    """Text for a CSV cell: a formula stays text, hidden characters are shown as in the HTML."""
+    return spreadsheet_text(visible(text, lines=True))
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,7 @@ def render_html(
     entries_total: int | None = None,
     register_total: int | None = None,
     reasons: ReasonWords | None = None,
+    unreleased: int = 0,
 ) -> str:
     """The report as one HTML document, in ``lang`` (default English; the policy's words come with ``labels``).
 
@@ -207,6 +219,7 @@ def render_html(
     ``entries``: the decisions listed in sections 7 and 8; ``entries_total``: how many the period
     holds, when only the first of them are listed (the CSV has every one).  The exception register
     and the departures are cut at ``LIST_SHOWN`` the same way, so that the document stays printable.
+    ``unreleased``: how many of the period's decisions were made by unreleased rules (section 9 counts them).
     """
     t = _Words(lang)
     total_entries = len(entries) if entries_total is None else entries_total
@@ -463,7 +476,7 @@ def render_html(
             f'<tr data-decision="{e.seq}"><td><a href="#d-{e.seq}">#{e.seq}</a></td><td class="id">{escape(t.date(e.as_of))}</td>'
             f'<td class="id">{escape(e.request_id)}</td><td>{escape(e.country or "-")}</td>'
             f"<td>{escape(labels.region(e.region))}</td>"
-            f'<td>{escape(labels.outcome(e.outcome))}</td><td class="num">{_num(e.priority_score)}</td>'
+            f'<td>{escape(labels.outcome(e.outcome))}{_unreleased_mark(t, e)}</td><td class="num">{_num(e.priority_score)}</td>'
             f"<td>{escape(exc)}</td><td>{escape(human)}</td></tr>"
         )
     add("</tbody></table>")
@@ -505,6 +518,7 @@ def render_html(
         add("</tbody></table>")
     else:
         add(f"<p>{T('No release of the rules was in force in this period.')}</p>")
+    add(_unreleased_line(t, unreleased))
     add("</section>")
     add("</main>")
     add(
@@ -513,6 +527,46 @@ def render_html(
     )
     add("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def is_unreleased(e: Entry) -> bool:
+    """Made by rules that were not the release in force, recorded on request (``--unreleased``)."""
+    return e.record.info.get("unreleased") is True
+
+
+def _unreleased_mark(t: _Words, e: Entry) -> str:
+    """Section 7's mark on a decision made by unreleased rules: the Board sees which ones no release made."""
+    if not is_unreleased(e):
+        return ""
+    return f' <strong class="unreleased">{escape(t("(unreleased rules)"), quote=False)}</strong>'
+
+
+def _unreleased_line(t: _Words, count: int) -> str:
+    """Section 9's line of its own for the decisions no release made; nothing when there are none."""
+    if not count:
+        return ""
+    words = escape(t("Decisions in the period made by unreleased rules (recorded with --unreleased, not the release in force):"))
+    return f'<p>{words} <strong data-figure="release.unreleased.decisions">{count}</strong></p>'
+
+
+def unreleased_in_period(conn: sa.Connection, start: date, end: date) -> int:
+    """How many decisions in force of the period were made by unreleased rules.
+
+    Only decisions whose record names no release can be; the kept counts say how many of those
+    there are, so this reads their records only when there is one (an unreleased record is rare).
+    """
+    from ..log.kept import kept
+
+    nameless = sa.select(records.c.details).join(kept, kept.c.seq == records.c.seq)
+    nameless = nameless.where(kept.c.release.is_(None), kept.c.as_of >= start.isoformat(), kept.c.as_of <= end.isoformat())
+    return sum(1 for (details,) in conn.execute(nameless) if details and json.loads(details).get("unreleased") is True)
+
+
+def release_column(release: object, details: str | None) -> str:
+    """The CSV's ``release``: the number of the release that made the decision, ``unreleased``, or empty (before releases)."""
+    if isinstance(release, int) and not isinstance(release, bool):
+        return str(release)
+    return "unreleased" if details and json.loads(details).get("unreleased") is True else ""
 
 
 LIST_SHOWN = 500  # lines of a list in the HTML; the rest are counted, and every one is in the CSV
@@ -701,6 +755,7 @@ CSV_COLUMNS = (
     "recorded_at",
     "recorded_by",
     "ruleset_hash",
+    "release",
 )
 
 
@@ -723,7 +778,7 @@ def write_csv(entries: Iterable[Entry], names: Sequence[str], out: TextIO) -> No
             [
                 e.seq,
                 e.as_of,
-                spreadsheet_text(e.request_id),
+                _cell(e.request_id),
                 e.country or "",
                 e.region or "",
                 e.outcome,
@@ -732,13 +787,14 @@ def write_csv(entries: Iterable[Entry], names: Sequence[str], out: TextIO) -> No
                 ";".join(str(x.get("decision", "")) for x in e.exceptions),
                 ";".join(",".join(x.get("waives") or ()) for x in e.exceptions),
                 "" if h is None else h.outcome,
-                "" if h is None else spreadsheet_text(h.by),
+                "" if h is None else _cell(h.by),
                 "" if h is None else ("yes" if h.follows else "no"),
-                "" if h is None else spreadsheet_text(h.justification or ""),
+                "" if h is None else _cell(h.justification or ""),
                 e.corrects or "",
                 e.record.recorded_at,
-                spreadsheet_text(e.record.recorded_by),
+                _cell(e.record.recorded_by),
                 e.record.ruleset_hash or "",
+                release_column(e.record.info.get("release"), e.record.details),
             ]
         )
 
@@ -761,6 +817,7 @@ class ReportData:
     kept: Figures | None = None  # the figures from the log's kept counts (entries then holds the first few)
     entries_total: int | None = None  # the decisions of the period, when entries holds only the first
     register_total: int | None = None  # the register's entries, when register holds only the first
+    unreleased: int = 0  # the decisions of the period made by unreleased rules
 
     def figures(self) -> Figures:
         if self.kept is not None:
@@ -801,6 +858,7 @@ def gather(
         start,
         end,
         releases_in_period(known, found, start, end),
+        unreleased=sum(1 for e in found if is_unreleased(e)),
     )
 
 
@@ -868,6 +926,8 @@ def gather_counts(
         listed_entries = list(load_entries(conn, listed_seqs))
         register, register_total = register_entries(conn, start.isoformat(), end.isoformat(), limit=shown, urgent=urgent)
         known = read_releases(conn)
+        nameless = sum(n for _, name, n in counts if name == "release:")
+        unreleased = unreleased_in_period(conn, start, end) if nameless else 0
     labels, criteria, outcomes = _words(store, newest, lang)
     figures = from_counts(
         counts, start, end, departures=departures, departure_count=count, outcome_order=outcomes, criteria_order=criteria
@@ -890,6 +950,7 @@ def gather_counts(
         figures,
         figures.total,
         register_total,
+        unreleased,
     )
 
 
@@ -911,7 +972,7 @@ def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: 
 
     low, high = data.date_from.isoformat(), data.date_to.isoformat()
     columns = (*(kept.c[n] for n in ("seq", "as_of", "request_id", "country", "region", "outcome", "priority")),)
-    columns += (kept.c.statuses, kept.c.exceptions, kept.c.corrects, kept.c.ruleset_hash, kept.c.human_seq)
+    columns += (kept.c.statuses, kept.c.exceptions, kept.c.corrects, kept.c.ruleset_hash, kept.c.human_seq, kept.c.release)
     query = sa.select(*columns, records.c.recorded_at, records.c.recorded_by).join(records, records.c.seq == kept.c.seq)
     with store.reading() as conn:
         after = 0
@@ -934,6 +995,7 @@ def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: 
             if wanted:
                 for record in store.select(conn, records.c.seq.in_(wanted)):
                     humans[record.seq] = HumanDecision.of(record)
+            details = _details_of_nameless(conn, rows)
             for r in rows:
                 h = None if r.human_seq is None else humans.get(int(r.human_seq))
                 statuses = json.loads(r.statuses)
@@ -941,7 +1003,7 @@ def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: 
                 yield [
                     int(r.seq),
                     r.as_of,
-                    spreadsheet_text(r.request_id),
+                    _cell(r.request_id),
                     r.country or "",
                     r.region or "",
                     r.outcome,
@@ -950,14 +1012,24 @@ def period_rows(store: LogStore, data: ReportData, names: Sequence[str], batch: 
                     ";".join(u.decision for u in uses),
                     ";".join(",".join(json.loads(u.waives)) for u in uses),
                     "" if h is None else h.outcome,
-                    "" if h is None else spreadsheet_text(h.by),
+                    "" if h is None else _cell(h.by),
                     "" if h is None else ("yes" if h.follows else "no"),
-                    "" if h is None else spreadsheet_text(h.justification or ""),
+                    "" if h is None else _cell(h.justification or ""),
                     r.corrects or "",
                     r.recorded_at,
-                    spreadsheet_text(r.recorded_by),
+                    _cell(r.recorded_by),
                     r.ruleset_hash or "",
+                    release_column(r.release, details.get(int(r.seq))),
                 ]
+
+
+def _details_of_nameless(conn: sa.Connection, rows: Sequence[Any]) -> dict[int, str | None]:
+    """The ``details`` of the rows that name no release, by seq: only those can say ``unreleased``."""
+    nameless = [int(r.seq) for r in rows if r.release is None]
+    if not nameless:
+        return {}
+    found = conn.execute(sa.select(records.c.seq, records.c.details).where(records.c.seq.in_(nameless)))
+    return {int(seq): details for seq, details in found}
 
 
 def stream_csv(store: LogStore, data: ReportData, out: TextIO) -> None:
@@ -1001,4 +1073,5 @@ def report_html(store: LogStore, data: ReportData, lang: str | None = None) -> s
         data.entries_total,
         data.register_total,
         reasons_in(store, lang),
+        unreleased=data.unreleased,
     )

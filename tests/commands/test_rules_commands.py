@@ -154,3 +154,22 @@ def test_a_proposal_from_a_git_revision_and_its_diff(db: str, tmp_path: Path) ->
     assert "+      en: Information is lacking to establish" in diff and "Uncommitted" not in diff
     status, _, err = run("rules", "propose", "--revision", "HEAD", "--rules", str(rules), *args)
     assert status == 2 and "bad-arguments" in err
+
+
+def test_the_diff_lists_a_rule_added_and_one_removed_with_their_lines(db: str, tmp_path: Path) -> None:
+    assert _record(db, FIRST, "2026-11-24")[0] == 0
+    rules, criteria = copy_policy(tmp_path / "renamed")
+    edit(rules / "outcome.yaml", "  - id: outcome.ad_hoc\n", "  - id: outcome.advice_at_once\n")
+    propose = ("rules", "propose", "--rules", str(rules), "--criteria", str(criteria), "--db", db)
+    status, out, err = run(*propose, "--effective", "2026-12-10", "--by", "carol", "--note", "rename line 3")
+    assert (status, out) == (0, "2\n"), err
+    lines = run("rules", "diff", "1", "2", "--db", db)[1].splitlines()
+    assert lines[0] == "release 1 -> release 2: 2 changes"
+    added, removed = lines.index("added rule outcome.advice_at_once"), lines.index("removed rule outcome.ad_hoc")
+    assert lines[added + 1] == "  @@ -0,0 +1,21 @@" and lines[added + 2] == "  +  - id: outcome.advice_at_once"
+    assert lines[removed + 1] == "  @@ -1,21 +0,0 @@" and lines[removed + 2] == "  -  - id: outcome.ad_hoc"
+    body = lines[added + 2 : removed] if added < removed else lines[added + 2 :]
+    assert all(line.startswith("  +") for line in body) and "  +    outcome: respond_ad_hoc" in body
+    assert body[-1] == '  +        para: "21"'  # its own lines only: the next rule is not in it
+    back = run("rules", "diff", "2", "1", "--db", db)[1].splitlines()  # the other way round
+    assert "added rule outcome.ad_hoc" in back and "removed rule outcome.advice_at_once" in back

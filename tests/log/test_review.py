@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 from engine.log.audit import verify
+from engine.log.review import ReviewError, correct
 from engine.log.store import LogStore
 
 from ..helpers.logsupport import ok, record_examples, run, write_requests
@@ -120,3 +123,59 @@ def test_a_record_made_in_error_is_withdrawn(db: str) -> None:
     assert "[superseded by #10]" in every and "10 records" in every
     status, _, err = run("log", "correct", "3", "--by", "J", "--reason", "", "--db", db)
     assert status == 2 and "--reason must say why" in err
+
+
+ROUNDS = 3
+
+
+def correcting_worker(url: str, name: str, targets: list[int], barrier: Any) -> list[str]:
+    """Correct each of ``targets`` in turn, all the workers at once (they meet at the barrier before each)."""
+    store = LogStore.open(url)
+    told = []
+    try:
+        for seq in targets:
+            barrier.wait(timeout=120)
+            try:
+                made = correct(
+                    store,
+                    str(seq),
+                    by=name,
+                    reason=f"{name} saw it wrong",
+                    recorded_by=name,
+                    outcome="engage",
+                    justification="the Board asked to proceed",
+                )
+            except ReviewError as exc:
+                told.append(str(exc))
+            else:
+                told.append(f"corrected by #{made.seq}")
+    finally:
+        store.close()
+    return told
+
+
+def test_corrections_of_one_record_at_once_give_one_correction_and_tell_the_others(db: str) -> None:
+    workers = 4
+    record_examples(db)  # nine engine decisions, #1 to #9
+    for seq in range(1, ROUNDS + 1):  # a human decision on each of the first three, #10 to #12
+        ok("log", "decide", str(seq), "--decision", "decline", "--by", "Jane Doe", "--justification", "no funds", "--db", db)
+    targets = list(range(10, 10 + ROUNDS))
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(workers) as pool:
+        barrier = manager.Barrier(workers)
+        results = pool.starmap(correcting_worker, [(db, f"officer-{w}", targets, barrier) for w in range(workers)])
+    with LogStore.open(db) as store:
+        assert verify(store).ok
+        for n, seq in enumerate(targets):
+            told = [r[n] for r in results]
+            won = [t for t in told if t.startswith("corrected by #")]
+            assert len(won) == 1, told
+            winner = won[0].removeprefix("corrected by #")
+            lost = f"#{seq}: superseded: #{seq} was superseded by #{winner}; use #{winner}"
+            assert sorted(told) == sorted([won[0]] + [lost] * (workers - 1)), told
+            made = store.get(int(winner))
+            assert made is not None and made.supersedes == seq
+    corrections = [r for r in json.loads(ok("log", "list", "--all", "--db", db, "--format", "json")) if r["kind"] == "correction"]
+    assert sorted(r["supersedes"] for r in corrections) == targets  # one correction of each record, no more
+    humans = {e["request_id"]: e["human_decision"] for e in listing(db)}
+    assert [humans[f"REQ-2026-010{n}"]["decision"] for n in range(1, ROUNDS + 1)] == ["engage"] * ROUNDS

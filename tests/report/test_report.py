@@ -270,3 +270,48 @@ def test_the_report_lists_the_releases_in_force_with_their_approvals_and_decisio
     assert run("report", "--from", "2026-11-23", "--to", "2026-12-07", "--out", str(before), "--db", db)[0] == 0
     early = parse(before.read_text()).figures
     assert early["release.1.decisions"] == "9" and "release.2.decisions" not in early
+
+
+def test_decisions_made_by_unreleased_rules_are_marked_in_the_report_in_each_language(db: str, tmp_path: Path) -> None:
+    from engine.log.store import LogStore
+    from engine.report.document import gather
+
+    from ..helpers.support import copy_policy, edit
+
+    record_examples(db)  # nine decisions under release 1
+    rules, criteria = copy_policy(tmp_path / "changed")
+    edit(rules / "outcome.yaml", "Information is missing to establish", "Information is lacking to establish")
+    other = write_requests(tmp_path / "other", {"01": {"id": "REQ-2026-0301"}, "06": {"id": "REQ-2026-0306"}}, only=("01", "06"))
+    given = ("--rules", str(rules), "--criteria", str(criteria), "--unreleased")
+    ok("evaluate", str(other), "--as-of", "2026-11-25", "--record", *given, "--db", db)
+    seqs = {r["request_id"]: r["seq"] for r in json.loads(ok("log", "list", "--db", db, "--format", "json"))}
+    marks = {
+        "en": "(unreleased rules)",
+        "fr": "(règles non publiées)",
+        "es": "(reglas no publicadas)",
+    }
+    lines = {
+        "en": "Decisions in the period made by unreleased rules (recorded with --unreleased, not the release in force):",
+        "fr": "Décisions de la période prises par des règles non publiées",
+        "es": "Decisiones del período tomadas con reglas no publicadas",
+    }
+    for lang, mark in marks.items():
+        html = ok("report", "--db", db, "--lang", lang)
+        page = parse(html)
+        assert page.figures["release.unreleased.decisions"] == "2", lang
+        assert page.figures["release.1.decisions"] == "9", lang  # the unreleased ones are not counted under release 1
+        assert lines[lang] in html, lang
+        listed = {row["key"]: row["text"] for row in page.rows["data-decision"]}
+        marked = {key for key, text in listed.items() if mark in text}
+        assert marked == {str(seqs["REQ-2026-0301"]), str(seqs["REQ-2026-0306"])}, (lang, marked)
+    rows = list(csv.DictReader(io.StringIO(ok("report", "--format", "csv", "--db", db))))
+    assert {r["request_id"]: r["release"] for r in rows} == {
+        **{r["request_id"]: "1" for r in rows if r["request_id"] not in ("REQ-2026-0301", "REQ-2026-0306")},
+        "REQ-2026-0301": "unreleased",
+        "REQ-2026-0306": "unreleased",
+    }
+    with LogStore.open(db) as store:
+        assert gather(store).unreleased == 2  # the report read from the records says the same
+    # A period without them says nothing of unreleased rules.
+    html = ok("report", "--db", db, "--from", "2026-11-24", "--to", "2026-11-24")
+    assert "release.unreleased.decisions" not in parse(html).figures and "unreleased rules" not in html

@@ -104,6 +104,33 @@ def test_x_forwarded_for_is_not_trusted_unless_a_proxy_is_named(tmp_path: Path) 
         assert statuses == [401] * MAX_PER_NAME + [429]  # every attempt counted against 127.0.0.1
 
 
+def test_x_forwarded_for_from_the_named_proxy_is_the_address_the_limit_counts(tmp_path: Path) -> None:
+    # Behind the named proxy (here, this machine): each forwarded address has a limit of its own.
+    db = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    code = main(["users", "add", "boris", "--role", "board", "--password-stdin", "--db", db],
+                stdout=io.StringIO(), stderr=io.StringIO(), stdin=io.StringIO(PASSWORD + "\n"))  # fmt: skip
+    assert code == 0
+
+    def attempt(base: str, password: str, forwarded: str) -> int:
+        with httpx.Client(base_url=base) as browser:
+            page = browser.get("/login", headers={"X-Forwarded-For": forwarded})
+            token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            answer = browser.post(
+                "/login",
+                data={"name": "boris", "password": password, "csrf_token": token, "next": "/"},
+                headers={"X-Forwarded-For": forwarded},
+            )
+            return answer.status_code
+
+    with engage_serve(db, "--proxy", "127.0.0.1") as (base, _):
+        failed = [attempt(base, "wrong password!", "203.0.113.7") for _ in range(MAX_PER_NAME)]
+        assert failed == [401] * MAX_PER_NAME
+        assert attempt(base, PASSWORD, "203.0.113.7") == 429  # that address is refused, even with the password
+        assert attempt(base, PASSWORD, "198.51.100.20") == 303  # another one behind the same proxy is not
+        # A refused client that writes an address of its own before the one the proxy adds is still refused.
+        assert attempt(base, PASSWORD, "198.51.100.99, 203.0.113.7") == 429
+
+
 def test_an_unknown_name_is_answered_like_a_wrong_password(web: Site) -> None:
     unknown = sign_in(web.client(), "nobody", PASSWORD, "/")
     wrong = sign_in(web.client(), "intake", "wrong password!", "/")

@@ -173,3 +173,18 @@ def test_the_letter_page_keeps_the_frames_language_switcher(web: Site) -> None:
         assert f'name="lang" value="{code}" lang="{code}">{name}</button>' in frame
     decision = client.get(f"/decisions/{seq}/letter?lang=es", headers={"accept-language": "fr"}).text
     assert re.search(r"Informations demandées le \d{1,2} [a-zéû.]+ 20\d\d, \d\d:\d\d UTC", html.unescape(decision))
+
+
+def test_the_letter_page_shows_hidden_characters_by_their_code_points(web: Site) -> None:
+    title, name = "Training \u202eslaiciffo\u202c of\u200b judges", "Ministry \u2066of\u2069 Justice"
+    seq = record(web, **{"request.title": title, "requester.name": name})
+    client = web.client("intake")
+    response = prepare(client, seq)
+    assert response.status_code == 303
+    page = client.get(response.headers["location"]).text
+    assert not set(page) & {"\u202e", "\u202c", "\u200b", "\u2066", "\u2069"}
+    letter = page[page.index('<article class="letter-sheet"') : page.index("</article>")]
+    assert "Training &lt;U+202E&gt;slaiciffo&lt;U+202C&gt; of&lt;U+200B&gt; judges" in letter
+    assert "Ministry &lt;U+2066&gt;of&lt;U+2069&gt; Justice" in letter
+    email = page[page.index('<textarea id="email-text"') :]
+    assert "Ministry &lt;U+2066&gt;of&lt;U+2069&gt; Justice" in email[: email.index("</textarea>")]

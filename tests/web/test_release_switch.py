@@ -12,7 +12,7 @@ from engine.log.audit import verify
 from engine.log.releases import approve, propose, releases
 from engine.policy.loader import load_policy
 
-from ..helpers.logsupport import query
+from ..helpers.logsupport import EXAMPLES, query, run
 from ..helpers.support import copy_policy, edit
 from ..helpers.websupport import request_form, site, submit
 from .api.apisupport import bearer, request_body, tokens
@@ -71,3 +71,21 @@ def test_the_api_records_under_the_release_in_force_on_its_day(db: str, tmp_path
         assert _made_by(db, "REQ-API-3") == (2, changed.hash)
         assert third.json()["decision"]["ruleset"]["hash"] == changed.hash
         assert verify(web.store).ok
+
+
+def test_a_decision_recorded_with_unreleased_rules_says_so_on_its_page(db: str, tmp_path: Path) -> None:
+    first, second = (str(EXAMPLES / name) for name in ("01-engage-nhri-programme.yaml", "02-advisory-ad-hoc.yaml"))
+    assert run("evaluate", first, "--as-of", "2026-11-24", "--record", "--db", db)[0] == 0
+    rules, criteria = copy_policy(tmp_path / "changed")
+    edit(rules / "outcome.yaml", "Information is missing to establish", "Information is lacking to establish")
+    given = ("--rules", str(rules), "--criteria", str(criteria))
+    status, _, err = run("evaluate", second, "--as-of", "2026-11-24", "--record", "--unreleased", *given, "--db", db)
+    assert status == 0, err
+    with site(db) as web:
+        client = web.client("intake")
+        unreleased = client.get("/decisions/2")
+        assert unreleased.status_code == 200
+        assert "Decided by unreleased rules: not the release in force, recorded on request." in unreleased.text
+        assert "Decided by release" not in unreleased.text
+        released = client.get("/decisions/1").text
+        assert "Decided by release 1 of the rules" in released and "unreleased" not in released

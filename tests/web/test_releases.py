@@ -266,3 +266,48 @@ def test_a_releases_kept_lint_findings_are_shown_in_the_pages_language(web: Site
     prefix = english[0].split(": warning: ")[0]
     assert line.group(1).startswith(prefix + ": warning: règle « outcome.")
     assert line.group(1).endswith(" » : reason : non rédigé en es (rédigé en : en, fr) [missing-translation]")
+
+
+def test_the_list_shows_each_releases_effective_date_and_note(web: Site) -> None:
+    author, board = web.client("author"), web.client("board")
+    assert submit(web.client("intake"), advisory("REQ-ADV-1")).status_code == 303  # adopts release 1
+    token = token_of(author, "/releases")
+    data = {"csrf_token": token, "effective_from": "2026-12-10", "note": "Advice at once only up to 100000 USD"}
+    upload = [("files", ("outcome.yaml", io.BytesIO(changed_outcome()), "application/octet-stream"))]
+    assert author.post("/releases", data=data, files=upload).status_code == 303
+    listing = board.get("/releases").text
+    rows = re.findall(r'<tr class="state-[\w-]+">(.*?)</tr>', listing, re.S)
+    cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+    assert cells == [  # newest first
+        ["Release 2", "proposed", "author", "", "2026-12-10", "Advice at once only up to 100000 USD"],
+        ["Release 1", "in force", "intake", "Adopted at first use by intake", "the start", "adopted at first use"],
+    ]
+    french = board.get("/releases", headers={"Accept-Language": "fr"}).text
+    assert "<td>10 déc. 2026</td>" in french and "<td>Advice at once only up to 100000 USD</td>" in french
+
+
+def test_score_changes_reach_the_releases_stored_report_and_its_page(web: Site, db: str) -> None:
+    from ..helpers.logsupport import run
+
+    author, board = web.client("author"), web.client("board")
+    island = request_form(id="REQ-SCORE-1", **{"priority.small_island_developing_state": "yes"})
+    assert submit(web.client("intake"), island).status_code == 303  # release 1 decides: engage
+    seq = query(db, "SELECT seq FROM log_records WHERE request_id = 'REQ-SCORE-1'")[0][0]
+    weights = (ROOT / "criteria" / "priority.yaml").read_text("utf-8")
+    factor = "  - id: small_island_developing_state\n"
+    start = weights.index(factor)
+    at = weights.index("    points: 5\n", start)  # no case of the authors' has this factor: they all still pass
+    changed = (weights[:at] + "    points: 15\n" + weights[at + len("    points: 5\n") :]).encode("utf-8")
+    response = propose_upload(author, [("priority.yaml", changed)], note="a small island State weighs 15")
+    assert response.status_code == 303, response.text
+    impact = releases(web.store).get(2).report["impact"]
+    assert impact["changed"] == []  # the score orders the queue and never changes the outcome
+    assert [(r["request_id"], r["record"], r["old_score"], r["new_score"]) for r in impact["score_changes"]] == [
+        ("REQ-SCORE-1", f"#{seq}", 80, 90)
+    ]
+    page = board.get("/releases/2").text
+    assert "<h3>Requests whose score changes</h3>" in page
+    row = f'<tr><td><a href="/decisions/{seq}">REQ-SCORE-1 (#{seq})</a></td><td>80</td><td>90</td></tr>'
+    assert row in page
+    shown = run("rules", "show", "2", "--db", db)[1]
+    assert f"  score: REQ-SCORE-1 (#{seq}): 80 -> 90" in shown

@@ -9,6 +9,7 @@ and the exception register follow ``engage log decide`` and ``engage exceptions`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +185,23 @@ def test_the_exception_register_is_the_same_json_as_engage_exceptions(tmp_path: 
     assert answered.content == printed.stdout.encode("utf-8") and len(answered.json()) >= 2
     within = engage("exceptions", "--format", "json", "--as-of", AS_OF, "--expiring-within", "30", "--db", url)
     assert soon.content == within.stdout.encode("utf-8")
+
+
+def test_a_request_recorded_with_a_token_is_listed_on_the_queue_page(web: Site) -> None:
+    key = tokens(web)["intake"]
+    made = TestClient(web.app).post("/api/v1/requests", headers=bearer(key), json=request_body(id="REQ-API-QUEUE"))
+    assert made.status_code == 201, made.text
+    seq, score = made.json()["seq"], made.json()["decision"]["priority_score"]
+    row = re.compile(
+        rf'<tr>\s*<td class="num">{score:g}</td>\s*<td><a href="/decisions/{seq}">REQ-API-QUEUE</a>'
+        r'<div class="small">Strengthening the national human rights commission, Ministry of Justice</div></td>\s*'
+        r'<td>SLE</td>\s*<td>Africa</td>\s*<td class="nowrap">2026-11-24</td>\s*<td class="num"></td>\s*'
+        r'<td><span class="awaiting">Awaiting</span></td>\s*</tr>'
+    )
+    for role in ("intake", "board"):  # the officers who work the queue, signed in
+        page = web.client(role).get("/queue?human=awaiting")
+        assert page.status_code == 200, role
+        assert row.search(page.text), role
+        assert '<span class="outcome outcome-engage">Engage</span> <span class="count">1</span>' in page.text
+        shown = web.client(role).get(f"/decisions/{seq}")
+        assert shown.status_code == 200 and "REQ-API-QUEUE" in shown.text
