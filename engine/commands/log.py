@@ -442,7 +442,7 @@ def run_backup(args: argparse.Namespace, streams: Streams) -> int:
     from ..log.backup import backup
 
     with open_store(args) as store:
-        done = backup(store, Path(args.dest), jobs=default_jobs(store.head()[0]), pool=worker_pool)
+        done = backup(store, Path(args.dest))
     streams.stdout.write(
         f"backup {done.target}: {done.records} record{'s' if done.records != 1 else ''},"
         f" head #{done.head_seq} {done.head_hash}\n{done.how_to_restore}\n"

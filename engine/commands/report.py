@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from ..batches.processes import default_jobs, worker_pool
 from ..errors import EngageError, Location
 from ..report.document import LIST_SHOWN, gather_counts, report_html, stream_csv
 from .common import add_db_argument, add_lang_argument, day, open_store
@@ -48,8 +47,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             if args.format == "csv":
                 stream_csv(store, data, out)
             else:
-                jobs = default_jobs(store.head()[0])  # the chain's hashes in worker processes for a large log
-                out.write(report_html(store, data, args.lang, jobs=jobs, pool=worker_pool))
+                out.write(report_html(store, data, args.lang))
         except OSError as exc:
             raise EngageError("cannot-write", exc.strerror or str(exc), Location(args.out)) from None
         finally:

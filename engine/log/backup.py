@@ -23,7 +23,6 @@ import sqlalchemy as sa
 
 from ..errors import EngageError, Location
 from .audit import verify
-from .checking import WorkerPool
 from .database import display_url
 from .store import LogStore
 
@@ -46,17 +45,16 @@ class Backup:
     how_to_restore: str
 
 
-def backup(store: LogStore, target: Path, *, jobs: int = 1, pool: WorkerPool | None = None) -> Backup:
-    """A consistent copy of ``store`` at ``target``; a SQLite copy's chain is checked with ``jobs`` workers of ``pool``."""
+def backup(store: LogStore, target: Path) -> Backup:
     target = target.expanduser().resolve()
     if not target.parent.is_dir():
         raise BackupError("bad-target", "the directory for the backup does not exist", Location(str(target)))
     if store.backend == "sqlite":
-        return _sqlite(store, target, jobs, pool)
+        return _sqlite(store, target)
     return _postgresql(store, target)
 
 
-def _sqlite(store: LogStore, target: Path, jobs: int, pool: WorkerPool | None) -> Backup:
+def _sqlite(store: LogStore, target: Path) -> Backup:
     database = store.engine.url.database
     assert database is not None
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -71,8 +69,7 @@ def _sqlite(store: LogStore, target: Path, jobs: int, pool: WorkerPool | None) -
             source.close()
         copied = LogStore.open(temp, read_only=True)
         try:
-            # Hashing every record of the copy is most of a backup's CPU: in workers for a large log.
-            result = verify(copied, replay=False, jobs=jobs, pool=pool)
+            result = verify(copied, replay=False)
         finally:
             copied.close()
         if not result.ok:

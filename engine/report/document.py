@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from ..evaluation.render import spreadsheet_text
 from ..i18n.catalogues import translations
 from ..i18n.formats import format_date, format_decimal, format_percent
-from ..log.checking import WorkerPool
 from ..log.logview import Entry, HumanDecision, entries, superseded
 from ..log.register import RegisterEntry, build_register
 from ..log.releases import Releases, read_releases
@@ -909,16 +908,11 @@ def csv_chunks(store: LogStore, data: ReportData, rows: int = 1000) -> Iterator[
     yield buffer.getvalue()
 
 
-def report_html(
-    store: LogStore, data: ReportData, lang: str | None = None, *, jobs: int = 1, pool: WorkerPool | None = None
-) -> str:
-    """The whole report as one HTML page, with the state of the chain (checked without replay).
-
-    ``jobs``, ``pool``: the chain's hashes computed in that many worker processes (as ``engage log verify --jobs``).
-    """
+def report_html(store: LogStore, data: ReportData, lang: str | None = None) -> str:
+    """The whole report as one HTML page, with the state of the chain (checked without replay)."""
     from ..log.audit import verify
 
-    chain = verify(store, replay=False, jobs=jobs, pool=pool)
+    chain = verify(store, replay=False)
     info = LogInfo(store.where, chain.records, chain.head_seq, chain.head_hash, chain.ok, tuple(str(p) for p in chain.problems))
     figures = data.figures()
     return render_html(
