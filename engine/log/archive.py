@@ -50,6 +50,8 @@ from .store import (
 FORMAT = "engage-log-archive"
 VERSION = 1
 BATCH = 1000  # rows read per query and inserted per transaction
+# zlib's own default, not gzip's 9: on these JSON lines 9 costs about 60% more CPU for an archive ~6% smaller.
+COMPRESSION = 6
 NOT_EXPORTED = ("web accounts", "API tokens")
 _T = TypeVar("_T")
 _TABLES = {
@@ -80,7 +82,7 @@ def export_archive(store: LogStore, target: Path) -> Summary:
     target = target.expanduser().resolve()
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=COMPRESSION) as out:
             with read_transaction(store.engine) as conn:
                 summary = _write(conn, store, out)
             out.flush()

@@ -143,10 +143,9 @@ def verify(
         if start > 1:
             walker.join(start)
         last = store.head(conn)[0]
-        bad: set[int] = set()
         announced: set[str] = set()
+        walked = start - 1
         for checked in check_units(store, conn, units(start, last, unit), replay=replay, jobs=jobs, pool=pool, progress=advance):
-            bad.update(checked.bad_hash)
             result.replayed += checked.replayed
             result.other_engine += checked.other_engine
             for seq, code, message, request_id, ruleset in checked.problems:
@@ -154,13 +153,10 @@ def verify(
                     result.replay.append(Problem(seq, code, message, request_id))
             announced.update(checked.rulesets)
             result.rulesets.update(checked.rulesets)
-        for record in _light_walk(conn, start, last):
-            if record.seq in bad:
-                full = store.get(record.seq, conn)
-                assert full is not None
-                walker.step(full, hash_ok=False)
-            else:
-                walker.step(record, hash_ok=True)
+            # The unit's records walked now, in order, while the workers hash the next units.
+            _walk(store, conn, walker, walked + 1, checked.unit.last, set(checked.bad_hash))
+            walked = checked.unit.last
+        _walk(store, conn, walker, walked + 1, last, set())  # none left, unless there were no units
         if progress:
             progress(done)
         for anchor in anchors:
@@ -170,6 +166,19 @@ def verify(
         result.chain.extend(_release_problems(store, conn, start))
         result.release_records = len(chain(conn))
     return result
+
+
+def _walk(store: LogStore, conn: Connection, walker: _Walker, first: int, last: int, bad: set[int]) -> None:
+    """Records ``first`` to ``last`` stepped through in order; ``bad``: those whose content does not give their hash."""
+    if first > last:
+        return
+    for record in _light_walk(conn, first, last):
+        if record.seq in bad:
+            full = store.get(record.seq, conn)
+            assert full is not None
+            walker.step(full, hash_ok=False)
+        else:
+            walker.step(record, hash_ok=True)
 
 
 _LIGHT = (
@@ -370,11 +379,19 @@ def _release_problems(store: LogStore, conn: Connection, start: int = 1) -> list
         .order_by(records.c.seq)
         .execution_options(yield_per=10_000)
     )
+    known: dict[tuple[str, str | None], str | None] = {}  # most decisions share their details: each checked once
     for seq, request_id, ruleset_hash, details in conn.execute(query):
         if '"release":' not in (details or ""):  # LIKE ignores case on SQLite
             continue
-        data = json.loads(details)
-        why = decision_release_problem(found, data if isinstance(data, dict) else {}, ruleset_hash)
+        key = (details, ruleset_hash)
+        if key in known:
+            why = known[key]
+        else:
+            data = json.loads(details)
+            why = decision_release_problem(found, data if isinstance(data, dict) else {}, ruleset_hash)
+            if len(known) >= 10_000:
+                known.clear()
+            known[key] = why
         if why is not None:
             problems.append(Problem(int(seq), "decision-release", why, request_id))
     return problems

@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import EngageError
+from ..evaluation.decision import Decision
 from .rulesets import RulesetCache
 from .store import CONTENT, DECISION, LogRecord, LogStore, records, store_json
 
@@ -145,13 +146,13 @@ class Checker:
             if replayed is None:
                 try:
                     checked = loaded.engine.check(json.loads(record.request))
-                    data = loaded.engine.decide(checked, date.fromisoformat(record.as_of), source).to_dict()
+                    decision = loaded.engine.decide(checked, date.fromisoformat(record.as_of), source)
                     replayed = (
-                        store_json(data),
-                        str(data.get("request_id")),
-                        data.get("outcome"),
-                        data.get("as_of"),
-                        str((data.get("ruleset") or {}).get("hash")),
+                        _stored_text(decision),
+                        str(decision.request_id),
+                        decision.outcome,
+                        decision.as_of.isoformat(),
+                        str(decision.ruleset_hash),
                     )
                 except (EngageError, ValueError, TypeError):
                     replayed = None
@@ -229,6 +230,17 @@ class Checker:
             diffs = list(differences(stored, replayed))
             shown = "; ".join(diffs[:4]) + (f" (and {len(diffs) - 4} more)" if len(diffs) > 4 else "")
             fail("replay-differs", f"replaying with ruleset {ruleset_hash} gives another decision: {shown or 'different bytes'}")
+
+
+def _stored_text(decision: Decision) -> str:
+    """``store_json(decision.to_dict())``, the text a recording stores, made from the decision's cached pieces.
+
+    The compact JSON of :meth:`Decision.to_json` is the same canonical JSON without ASCII
+    escapes, so where it is ASCII it is those bytes; serialising the whole dict again was a
+    fifth of a verify.
+    """
+    text = decision.to_json(indent=None)
+    return text if text.isascii() else store_json(decision.to_dict())
 
 
 def units(first: int, last: int, size: int = UNIT) -> list[Unit]:

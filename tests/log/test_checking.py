@@ -92,3 +92,24 @@ def test_log_verify_jobs_prints_what_one_process_prints(db: str) -> None:
     assert run("log", "verify", "--db", db, "--jobs", "2") == alone
     status, _, err = run("log", "verify", "--db", db, "--jobs", "0")
     assert status == 2 and "'0' is not a number of processes" in err
+
+
+def test_the_replays_text_is_the_text_a_recording_stores() -> None:
+    """What verify compares a stored decision with: store_json of the decision, ASCII escapes and all."""
+    from datetime import date
+
+    from engine.batches.inputs import read_requests
+    from engine.evaluation.evaluator import Engine
+    from engine.log.checking import _stored_text
+    from engine.log.store import store_json
+
+    from ..helpers.logsupport import EXAMPLES
+
+    requests = [dict(item.doc.data) for item in read_requests([str(EXAMPLES)]) if item.doc is not None]
+    accented = {**next(r for r in requests if "exception" in r), "id": "REQ-ÉTÉ-1"}
+    accented["exception"] = {**accented["exception"], "justification": "Le bureau régional gère le projet \u2603"}
+    with Engine.load() as engine:
+        decisions = [engine.evaluate(r, date(2026, 11, 1)) for r in [*requests, accented]]
+    texts = [_stored_text(d) for d in decisions]
+    assert texts == [store_json(d.to_dict()) for d in decisions]
+    assert "\\u00e9" in texts[-1] and "\\u2603" in texts[-1]  # escaped as the log stores it, not the compact form's é
