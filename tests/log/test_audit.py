@@ -17,7 +17,7 @@ from engine.bench.decisions import generate
 from engine.cli import main
 from engine.log.store import LogStore, record_hash
 
-from ..helpers.logsupport import execute_bypassing_triggers, ok, query, record_examples, run
+from ..helpers.logsupport import execute_bypassing_triggers, ok, query, record_examples, run, write_requests
 
 TABLES = ("log_records", "policy_blobs", "ruleset_files", "rulesets")
 
@@ -319,3 +319,80 @@ def test_verify_draws_a_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     quiet = _Terminal()
     assert main(["log", "verify", "--db", db, "--no-replay", "--quiet"], io.StringIO(), quiet, io.StringIO()) == 0
     assert quiet.getvalue() == ""
+
+
+def test_a_replay_that_differs_names_each_difference_and_shortens_long_values(db: str) -> None:
+    # A stored decision edited in place: besides the edit, the replay names each field that differs,
+    # by its path, with values of more than 80 characters (as JSON) cut to 77 and "...".
+    record_examples(db)
+    (text,) = query(db, "SELECT decision FROM log_records WHERE seq = 1")[0]
+    stored = json.loads(text)
+    stored["could_change"] = ["x"]  # a list of another length
+    stored["criteria"]["country_engagement_strategy"]["reasons"][0]["message"] = "a" * 78  # 80 characters as JSON
+    stored["criteria"]["in_country_presence"]["reasons"][0]["message"] = "b" * 79  # 81
+    stored["criteria"]["partnership"]["note"] = 1  # a field the replay does not have
+    edited = json.dumps(stored, sort_keys=True, separators=(",", ":"))
+    execute_bypassing_triggers(db, [("UPDATE log_records SET decision = :d WHERE seq = 1", {"d": edited})])
+    status, lines = verify_output(db)
+    assert status == 1
+    ruleset = query(db, "SELECT hash FROM rulesets")[0][0]
+    assert problems(lines) == [
+        "#1 (REQ-2026-0101): edited: its content does not give its hash: the row was changed after it was recorded",
+        f"#1 (REQ-2026-0101): replay-differs: replaying with ruleset {ruleset} gives another decision:"
+        ' could_change: recorded ["x"], replay [];'
+        f' criteria.country_engagement_strategy.reasons[0].message: recorded "{"a" * 78}",'
+        ' replay "The request fits the priorities of the adopted country engagement strategy.";'
+        f' criteria.in_country_presence.reasons[0].message: recorded "{"b" * 76}...,'
+        ' replay "The Office has an adequately staffed country office in the country with long...;'
+        " criteria.partnership.note: recorded 1, replay null",
+    ]
+
+
+def test_an_anchor_is_read_as_number_colon_hash_with_or_without_the_number_sign(db: str) -> None:
+    record_examples(db)
+    with LogStore.open(db) as store:
+        seq, digest = store.head()
+    for anchor in (f"{seq}:{digest}", f"#{seq}:{digest}"):
+        status, lines = verify_output(db, "--no-replay", "--anchor", anchor)
+        assert status == 0 and lines[1] == "chain: intact", anchor
+    for wrong in (f"{seq}:{digest[len('sha256:') :]}", f"x{seq}:{digest}", f"{seq}{digest}", f"{seq}-{digest}"):
+        status, out, err = run("log", "verify", "--db", db, "--no-replay", "--anchor", wrong)
+        assert (status, out, err) == (2, "", f"--anchor: bad-anchor: '{wrong}' is not N:sha256:HEX\n"), wrong
+    cut = f"{seq + 1}:{digest}"
+    status, lines = verify_output(db, "--no-replay", "--anchor", cut)
+    assert status == 1
+    assert problems(lines) == [f"#{seq + 1}: anchor: the anchored record #{seq + 1} is not in the log: the log was cut"]
+
+
+def test_each_difference_between_log_in_force_and_the_chain_is_named_in_record_order(db: str, tmp_path: Path) -> None:
+    record_examples(db)
+    # REQ-2026-0102's decision in force becomes #10, after the others: record order is not id order.
+    request = next(write_requests(tmp_path / "again", only=("02",)).iterdir())
+    ok("log", "correct", "2", "--by", "Board", "--reason", "re-sent", "--request", str(request), "--db", db)
+    execute_bypassing_triggers(
+        db,
+        [
+            "DELETE FROM log_in_force WHERE request_id IN ('REQ-2026-0102', 'REQ-2026-0103')",
+            "UPDATE log_in_force SET seq = 3 WHERE request_id = 'REQ-2026-0104'",
+            "UPDATE log_in_force SET seq = 2 WHERE request_id = 'REQ-2026-0105'",
+            "INSERT INTO log_in_force (request_id, seq, fingerprint)"
+            " VALUES ('REQ-2026-0999', 11, 'x'), ('REQ-2026-0000', 12, 'y')",
+            "UPDATE log_in_force SET request_id = 'REQ-2026-0998' WHERE request_id = 'REQ-2026-0106'",
+        ],
+        tables=(),
+    )
+    status, lines = verify_output(db, "--no-replay")
+    assert status == 1
+    not_in_table = "in-force-differs: the decision in force is not in log_in_force: a second one for this id would not be refused"
+    not_in_chain = "in-force-differs: log_in_force names it, but the chain has no decision in force for this id"
+    assert problems(lines) == [
+        f"#3 (REQ-2026-0103): {not_in_table}",
+        "#4 (REQ-2026-0104): in-force-differs: log_in_force names #3 instead: the table of records in force was changed",
+        "#5 (REQ-2026-0105): in-force-differs: log_in_force names #2 instead: the table of records in force was changed",
+        f"#6 (REQ-2026-0106): {not_in_table}",
+        f"#10 (REQ-2026-0102): {not_in_table}",
+        f"#6 (REQ-2026-0998): {not_in_chain}",
+        f"#11 (REQ-2026-0999): {not_in_chain}",
+        f"#12 (REQ-2026-0000): {not_in_chain}",
+    ]
+    assert lines[-1].startswith("guards: 8 problems")

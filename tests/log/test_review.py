@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from engine.log.audit import verify
-from engine.log.review import ReviewError, correct
-from engine.log.store import LogStore
+import pytest
+from sqlalchemy.engine import Connection
 
-from ..helpers.logsupport import ok, record_examples, run, write_requests
+from engine.log.audit import verify
+from engine.log.review import ReviewError, correct, decide
+from engine.log.store import Draft, LogRecord, LogStore
+
+from ..helpers.logsupport import execute_bypassing_triggers, ok, query, record_examples, run, write_requests
 
 
 def listing(db: str) -> list[dict[str, object]]:
@@ -179,3 +183,203 @@ def test_corrections_of_one_record_at_once_give_one_correction_and_tell_the_othe
     assert sorted(r["supersedes"] for r in corrections) == targets  # one correction of each record, no more
     humans = {e["request_id"]: e["human_decision"] for e in listing(db)}
     assert [humans[f"REQ-2026-010{n}"]["decision"] for n in range(1, ROUNDS + 1)] == ["engage"] * ROUNDS
+
+
+def shown(db: str, ident: str) -> dict[str, object]:
+    """The record as ``engage log show --format json`` prints it, without what changes from run to run."""
+    record = json.loads(ok("log", "show", ident, "--db", db, "--format", "json"))["record"]
+    return {k: v for k, v in record.items() if k not in ("hash", "prev_hash", "recorded_at", "ruleset_hash")}
+
+
+def refusal(db: str, *argv: str) -> str:
+    status, out, err = run(*argv, "--db", db)
+    assert status == 2 and out == "", (status, out, err)
+    return err
+
+
+def test_every_refusal_names_the_record_what_is_wrong_and_what_to_do(db: str, tmp_path: Path) -> None:
+    record_examples(db)
+    decide_1 = ("log", "decide", "1", "--decision")
+    choose = "engage, respond_ad_hoc, assess_needs, consider_in_strategy, exception_review, request_information, decline"
+    assert refusal(db, *decide_1, "engage", "--by", "  ") == "#1: missing-name: --by must name who decided\n"
+    assert refusal(db, *decide_1, "maybe", "--by", "J") == (
+        f"#1: unknown-outcome: 'maybe' is not an outcome; choose one of: {choose}\n"
+    )
+    assert refusal(db, *decide_1, "decline", "--by", "J") == (
+        "#1: justification-required: deciding 'decline' departs from the engine's recommendation 'engage': give --justification\n"
+    )
+    # A record is named as '#N' however the number was typed; anything else as typed.
+    not_found = "not-found: no such record or request in the decision log\n"
+    assert refusal(db, "log", "decide", "##99", "--decision", "engage", "--by", "J") == f"#99: {not_found}"
+    assert refusal(db, "log", "decide", " 99 ", "--decision", "engage", "--by", "J") == f"#99: {not_found}"
+    assert refusal(db, "log", "decide", "99#", "--decision", "engage", "--by", "J") == f"99#: {not_found}"
+    assert refusal(db, "log", "decide", "X7", "--decision", "engage", "--by", "J") == f"X7: {not_found}"
+
+    ok("log", "decide", "#1", "--decision", "engage", "--by", "Jane Doe", "--db", db)  # #10
+    assert refusal(db, "log", "decide", "#1", "--decision", "decline", "--by", "Joe", "--justification", "x") == (
+        "#1: already-decided: #1 was decided in #10 (engage, by Jane Doe); to change that, correct it:"
+        " engage log correct 10 ...\n"
+    )
+    assert refusal(db, "log", "decide", "#10", "--decision", "engage", "--by", "Joe") == (
+        "#10: not-a-decision: #10 is a human decision, not an engine decision\n"
+    )
+    assert refusal(db, "log", "correct", "#10", "--by", "Jane Doe", "--reason", " ") == (
+        "#10: missing-reason: --reason must say why the record is corrected\n"
+    )
+    assert refusal(db, "log", "correct", "#10", "--by", " ", "--reason", "typo") == (
+        "#10: missing-name: --by must name who corrects it\n"
+    )
+    assert refusal(db, "log", "correct", "#10", "--by", "J", "--reason", "typo", "--decision", "maybe") == (
+        f"#10: unknown-outcome: 'maybe' is not an outcome; choose one of: {choose}\n"
+    )
+    assert refusal(db, "log", "correct", "#10", "--by", "J", "--reason", "typo", "--decision", "decline") == (
+        "#10: justification-required: deciding 'decline' departs from the engine's recommendation 'engage':"
+        " give --justification\n"
+    )
+    request = next(write_requests(tmp_path / "again", only=("01",)).iterdir())
+    assert refusal(db, "log", "correct", "#10", "--by", "J", "--reason", "typo", "--request", str(request)) == (
+        "#10: wrong-correction: #10 is a human decision: correct it with --decision\n"
+    )
+    assert refusal(db, "log", "correct", "#1", "--by", "J", "--reason", "typo", "--decision", "engage") == (
+        "#1: wrong-correction: #1 is an engine decision: correct it with --request FILE\n"
+    )
+    other = next(write_requests(tmp_path / "other", only=("02",)).iterdir())
+    assert refusal(db, "log", "correct", "#1", "--by", "J", "--reason", "typo", "--request", str(other)) == (
+        "#1: other-request: the corrected request is REQ-2026-0102, but #1 is about REQ-2026-0101\n"
+    )
+
+    ok("log", "correct", "#3", "--by", "Jane Doe", "--reason", "sent twice", "--db", db)  # #11 withdraws #3
+    assert refusal(db, "log", "correct", "#11", "--by", "J", "--reason", "undo") == (
+        "#11: withdrawn: #11 withdraws a record; there is nothing in it to correct\n"
+    )
+    assert refusal(db, "log", "correct", "#3", "--by", "J", "--reason", "again") == (
+        "#3: superseded: #3 was superseded by #11; use #11\n"
+    )
+    assert refusal(db, "log", "decide", "#3", "--decision", "engage", "--by", "J") == (
+        "#3: superseded: #3 was superseded by #11; use #11\n"
+    )
+    assert [r["seq"] for r in listing(db)] == [1, 2, 4, 5, 6, 7, 8, 9]  # nothing refused was recorded
+
+
+def test_each_record_of_a_review_keeps_who_did_what_on_which_decision(db: str, tmp_path: Path) -> None:
+    record_examples(db)
+    ok("log", "decide", "1", "--decision", "engage", "--by", "  Jane Doe ", "--db", db, "--user", "clerk")
+    assert shown(db, "10") == {
+        "seq": 10, "kind": "human_decision", "request_id": "REQ-2026-0101", "supersedes": None, "decides": 1,
+        "recorded_by": "clerk", "as_of": None, "outcome": "engage", "country": "SLE", "region": "africa",
+        "details": {"by": "Jane Doe", "justification": None, "engine_outcome": "engage"},
+    }  # fmt: skip
+    ok(
+        "log", "correct", "10", "--by", " Joe Bloggs ", "--reason", "  wrong outcome ", "--decision", "decline",
+        "--justification", "  Funds withdrawn  ", "--db", db, "--user", "registrar",
+    )  # fmt: skip
+    assert shown(db, "11") == {
+        "seq": 11, "kind": "correction", "request_id": "REQ-2026-0101", "supersedes": 10, "decides": 1,
+        "recorded_by": "registrar", "as_of": None, "outcome": "decline", "country": "SLE", "region": "africa",
+        "details": {"by": "Joe Bloggs", "justification": "Funds withdrawn", "engine_outcome": "engage",
+                    "reason": "wrong outcome"},
+    }  # fmt: skip
+    ok("log", "correct", "11", "--by", "Joe Bloggs", "--reason", "decided too early", "--db", db, "--user", "registrar")
+    assert shown(db, "12") == {
+        "seq": 12, "kind": "correction", "request_id": "REQ-2026-0101", "supersedes": 11, "decides": None,
+        "recorded_by": "registrar", "as_of": None, "outcome": None, "country": None, "region": None,
+        "details": {"by": "Joe Bloggs", "reason": "decided too early"},
+    }  # fmt: skip
+    assert listing(db)[0]["human_decision"] is None  # the human decision withdrawn, the engine's stands
+
+    request = next(write_requests(tmp_path / "fixed", only=("02",)).iterdir())
+    ok(
+        "log", "correct", "2", "--by", " Jane Doe ", "--reason", " the file was re-sent ", "--request", str(request),
+        "--as-of", "2026-11-25", "--db", db, "--user", "registrar",
+    )  # fmt: skip
+    engine = shown(db, "2")
+    corrected = shown(db, "13")
+    assert corrected["details"] == {"by": "Jane Doe", "reason": "the file was re-sent"}
+    assert (corrected["kind"], corrected["supersedes"], corrected["recorded_by"], corrected["as_of"]) == (
+        "correction",
+        2,
+        "registrar",
+        "2026-11-25",
+    )
+    assert {k: corrected[k] for k in ("request_id", "outcome", "country", "region")} == {
+        k: engine[k] for k in ("request_id", "outcome", "country", "region")
+    }
+    ok("log", "correct", "4", "--by", " Ana ", "--reason", " duplicate ", "--db", db, "--user", "registrar")
+    assert shown(db, "14") == {
+        "seq": 14, "kind": "correction", "request_id": "REQ-2026-0104", "supersedes": 4, "decides": None,
+        "recorded_by": "registrar", "as_of": None, "outcome": None, "country": None, "region": None,
+        "details": {"by": "Ana", "reason": "duplicate"},
+    }  # fmt: skip
+
+
+class _Racing(LogStore):
+    """A log on which another person's write lands between this one's reading and its writing (once)."""
+
+    other: Callable[[LogStore], object] | None = None
+
+    def append(self, drafts: Sequence[Draft], check: Callable[[Connection], None] | None = None) -> list[LogRecord]:
+        other, self.other = self.other, None
+        if other is not None:
+            other(self)
+        return super().append(drafts, check)
+
+
+def _race(db: str, other: Callable[[LogStore], object], mine: Callable[[LogStore], object]) -> ReviewError:
+    with _Racing.open(db) as store:
+        store.other = other
+        with pytest.raises(ReviewError) as refused:
+            mine(store)
+        assert verify(store, replay=False).ok
+    return refused.value
+
+
+def test_two_people_deciding_or_correcting_one_record_at_once_one_is_refused(db: str) -> None:
+    record_examples(db)
+    # Jane's human decision lands first: Joe's, checked again under the lock, is refused.
+    refused = _race(
+        db,
+        lambda s: decide(s, "1", "engage", "Jane Doe", None, "clerk"),
+        lambda s: decide(s, "1", "decline", "Joe", "no funds", "clerk"),
+    )
+    assert str(refused) == (
+        "#1: already-decided: #1 was decided in #10 (engage, by Jane Doe); to change that, correct it: engage log correct 10 ..."
+    )
+    # The engine decision is withdrawn while Joe decides on it.
+    refused = _race(
+        db,
+        lambda s: correct(s, "#2", by="Jane Doe", reason="sent twice", recorded_by="clerk"),
+        lambda s: decide(s, "#2", "respond_ad_hoc", "Joe", None, "clerk"),
+    )
+    assert str(refused) == "#2: superseded: #2 was superseded by #11; use #11"
+    # Two corrections of one record: the second is refused.
+    refused = _race(
+        db,
+        lambda s: correct(s, "#3", by="Jane Doe", reason="sent twice", recorded_by="clerk"),
+        lambda s: correct(s, "#3", by="Joe", reason="duplicate", recorded_by="clerk"),
+    )
+    assert str(refused) == "#3: superseded: #3 was superseded by #12; use #12"
+    assert [r["seq"] for r in listing(db)] == [1, 4, 5, 6, 7, 8, 9]
+    assert listing(db)[0]["human_decision"] == {
+        "seq": 10, "decision": "engage", "by": "Jane Doe", "justification": None, "follows": True,
+    }  # fmt: skip
+
+
+def test_a_decision_whose_stored_rules_no_longer_load_can_still_be_decided(db: str) -> None:
+    # The outcomes offered come from the stored ruleset; when it does not load, none is refused as
+    # unknown, and departing from the engine still needs a justification.
+    record_examples(db)
+    sha = query(db, "SELECT sha256 FROM ruleset_files WHERE path = 'outcome.yaml'")[0][0]
+    execute_bypassing_triggers(
+        db,
+        [("UPDATE policy_blobs SET content = :c WHERE sha256 = :s", {"c": b"stage: [", "s": sha})],
+        tables=("log_records", "policy_blobs", "ruleset_files", "rulesets"),
+    )
+    assert refusal(db, "log", "decide", "1", "--decision", "decline", "--by", "J") == (
+        "#1: justification-required: deciding 'decline' departs from the engine's recommendation 'engage': give --justification\n"
+    )
+    out = ok("log", "decide", "1", "--decision", "engage", "--by", "Jane Doe", "--db", db)
+    assert out == "#10: REQ-2026-0101: decided engage by Jane Doe on #1 (follows the engine's recommendation)\n"
+    out = ok(
+        "log", "correct", "10", "--by", "Jane Doe", "--reason", "r", "--decision", "decline", "--justification", "x", "--db", db
+    )
+    assert out.startswith("#11: REQ-2026-0101: supersedes #10 (r); decided decline by Jane Doe on #1")
