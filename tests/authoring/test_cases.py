@@ -227,8 +227,8 @@ def test_a_rule_gap_met_by_a_case_is_its_error(tmp_path: Path) -> None:
     policy = copy_policy(tmp_path / "p")
     policy.replace(
         "rules/outcome.yaml",
-        '    description: "Line 9: anything else."\n',
-        '    description: "Line 9: anything else."\n    when: {field: expertise_available, equals: true}\n',
+        "  - id: outcome.consider_in_strategy\n",
+        "  - id: outcome.consider_in_strategy\n    when: {field: expertise_available, equals: true}\n",
     )
     engine = Engine.load(policy.rules, policy.criteria)
     request = {

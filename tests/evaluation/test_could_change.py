@@ -36,6 +36,26 @@ LEAVES = [p for p in CATALOG.request_paths if CATALOG.fields[p].kind != "object"
 REQUIRED = {"id", "received"}
 
 
+# The request these tests start from: every condition met but the strategy (none), a programme.
+# Each test names what it changes; a group given as None is left out (unknown).
+_MET: dict[str, Any] = {
+    "received": "2026-10-01",
+    "requester": {"type": "government", "government_endorsed": True},
+    "request": {"kind": "programme", "funding_only": False},
+    "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
+    "strategy": {"status": "none"},
+    "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
+    "partnership": {"government_counterpart": True, "civil_society_involved": True},
+    "expertise_available": True,
+}
+_ADVISORY = {"kind": "advisory", "funding_only": False}
+
+
+def _request(id_: str, **groups: Any) -> dict[str, Any]:
+    out = copy.deepcopy({"id": id_, **_MET, **groups})
+    return {k: v for k, v in out.items() if v is not None}
+
+
 def _node(path: str) -> Mapping[str, Any]:
     node: Mapping[str, Any] = ENGINE.policy.request_schema
     for part in path.split("."):
@@ -135,16 +155,7 @@ def test_could_change_is_exactly_what_trying_every_value_through_the_engine_find
 
 
 def test_the_two_cases_of_the_issue_are_listed_with_who_can_answer() -> None:
-    base: dict[str, Any] = {
-        "id": "REQ-CC-1",
-        "received": "2026-10-01",
-        "requester": {"type": "government", "government_endorsed": True},
-        "request": {"kind": "advisory", "funding_only": False},
-        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
-        "strategy": {"status": "in_development"},
-        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
-        "partnership": {"government_counterpart": True, "civil_society_involved": True},
-    }
+    base = _request("REQ-CC-1", request=_ADVISORY, strategy={"status": "in_development"}, expertise_available=None)
     decision = ENGINE.evaluate(base, AS_OF)  # expertise_available unknown
     assert (decision.outcome, decision.missing) == ("consider_in_strategy", ())
     assert [c.to_dict() for c in decision.could_change] == [
@@ -160,17 +171,7 @@ def test_the_two_cases_of_the_issue_are_listed_with_who_can_answer() -> None:
 
 
 def test_an_exception_not_asked_for_is_not_a_question_but_a_half_filled_one_is() -> None:
-    request: dict[str, Any] = {
-        "id": "REQ-CC-2",
-        "received": "2026-10-01",
-        "requester": {"government_endorsed": True},
-        "request": {"kind": "programme", "funding_only": False},
-        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
-        "strategy": {"status": "none"},
-        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
-        "partnership": {"government_counterpart": True, "civil_society_involved": True},
-        "expertise_available": True,
-    }
+    request = _request("REQ-CC-2", requester={"government_endorsed": True})
     assert not [c for c in ENGINE.evaluate(request, AS_OF).could_change if c.field.startswith("exception.")]
     request["exception"] = {
         "waives": ["country_engagement_strategy"],
@@ -271,17 +272,7 @@ def _budget_policy(tmp_path: Path) -> Engine:
 
 def test_a_value_only_between_two_constants_is_found_to_change_the_outcome(tmp_path: Path) -> None:
     engine = _budget_policy(tmp_path)
-    base: dict[str, Any] = {
-        "id": "REQ-CC-3",
-        "received": "2026-10-01",
-        "requester": {"type": "government", "government_endorsed": True},
-        "request": {"kind": "advisory", "funding_only": False},
-        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
-        "strategy": {"status": "in_development"},
-        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
-        "partnership": {"government_counterpart": True, "civil_society_involved": True},
-        "expertise_available": True,
-    }
+    base = _request("REQ-CC-3", request=_ADVISORY, strategy={"status": "in_development"})
     between = {"request.duration_months": 13, "request.budget_usd": 1250}
     for known, unknown in (("request.duration_months", "request.budget_usd"), ("request.budget_usd", "request.duration_months")):
         request = _set(base, known, between[known])
@@ -310,17 +301,9 @@ def test_a_value_the_rules_disagree_on_is_skipped_and_the_values_after_it_are_st
         "    cite: [{source: E/CN.4/2006/104, para: 19(d)}]\n",
     )
     engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
-    request: dict[str, Any] = {
-        "id": "REQ-CC-4",
-        "received": "2026-10-01",
-        "requester": {"type": "government", "government_endorsed": True},
-        "request": {"kind": "programme", "funding_only": False},
-        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
-        "strategy": {"status": "adopted", "request_in_strategy": True},
-        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
-        "partnership": {"civil_society_involved": False},
-        "expertise_available": True,
-    }
+    request = _request(
+        "REQ-CC-4", strategy={"status": "adopted", "request_in_strategy": True}, partnership={"civil_society_involved": False}
+    )
     decision = engine.evaluate(request, AS_OF)
     assert decision.outcome == "request_information"
     with pytest.raises(RuleConflict, match="rules disagree on partnership"):
@@ -334,18 +317,7 @@ def test_a_value_the_rules_disagree_on_is_skipped_and_the_values_after_it_are_st
 
 def _with_exception(**exception: Any) -> dict[str, Any]:
     """Every condition met but the strategy (none), with an exception asked for."""
-    return {
-        "id": "REQ-CC-5",
-        "received": "2026-10-01",
-        "requester": {"type": "government", "government_endorsed": True},
-        "request": {"kind": "programme", "funding_only": False},
-        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
-        "strategy": {"status": "none"},
-        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
-        "partnership": {"government_counterpart": True, "civil_society_involved": True},
-        "expertise_available": True,
-        "exception": {"justification": "Urgent", "requested_by": "A. Officer", **exception},
-    }
+    return _request("REQ-CC-5", exception={"justification": "Urgent", "requested_by": "A. Officer", **exception})
 
 
 def test_what_the_exception_waives_can_change_the_outcome_while_it_stays_valid() -> None:
@@ -379,16 +351,7 @@ def test_an_exception_value_the_rules_disagree_on_is_skipped(tmp_path: Path) -> 
 
 def _advisory(**fields: Any) -> dict[str, Any]:
     """Advisory, every condition met but the strategy (in development); ``expertise_available`` unknown."""
-    request: dict[str, Any] = {
-        "id": "REQ-CC-6",
-        "received": "2026-10-01",
-        "requester": {"type": "government", "government_endorsed": True},
-        "request": {"kind": "advisory", "funding_only": False},
-        "mandate": {"restricts_monitoring": False, "contrary_to_standards": False},
-        "strategy": {"status": "in_development"},
-        "presence": {"type": "country_office", "adequately_staffed": True, "long_term_programming": True},
-        "partnership": {"government_counterpart": True, "civil_society_involved": True},
-    }
+    request = _request("REQ-CC-6", request=_ADVISORY, strategy={"status": "in_development"}, expertise_available=None)
     for path, value in fields.items():
         request = _set(request, path.replace("__", "."), value)
     return request
@@ -406,8 +369,8 @@ def test_an_outcome_line_comparing_with_the_evaluation_date_is_tried_on_that_dat
     )
     policy.replace(
         "rules/outcome.yaml",
-        '    description: "Line 9: anything else."\n',
-        '    description: "Line 9: anything else."\n    when: {field: expertise_available, in: [true, null]}\n',
+        "  - id: outcome.consider_in_strategy\n",
+        "  - id: outcome.consider_in_strategy\n    when: {field: expertise_available, in: [true, null]}\n",
     )
     engine = Engine.load(policy.rules, policy.criteria, cache_size=0)
     request = _advisory()
