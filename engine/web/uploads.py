@@ -218,10 +218,13 @@ def message(error: EngageError, t: Translator) -> str:
 
 
 def where(place: str, name: str, t: Translator) -> str:
-    """``intake.csv:row 7`` -> ``row 7``; ``batch.jsonl:12:1`` -> ``line 12``."""
+    """``intake.csv:row 7`` -> ``row 7``; ``batch.jsonl:12:1`` -> ``line 12`` (in ``t``'s language)."""
     rest = _problem(place, name).strip()
     line = re.match(r"^(\d+)(:\d+)?$", rest)
-    return t("batch.line", number=line.group(1)) if line else rest or name
+    if line:
+        return t("batch.line", number=line.group(1))
+    row = re.match(r"^row (\d+)$", rest)  # the engine's own words for a table's row (Location.prefix)
+    return t("batch.row", number=row.group(1)) if row else rest or name
 
 
 # -- running a job ----------------------------------------------------------------------

@@ -92,6 +92,9 @@ def test_an_upload_lists_its_row_problems_in_the_pages_language(
 
     page = sent(f"{lang}.csv", excel_csv(tmp_path / f"{lang}.csv", rows, "cp1252").read_bytes())
     assert separator in page and vocabulary in page
+    row = {"fr": "ligne", "es": "fila"}[lang]  # where each row stands, in the page's words too
+    assert f'<td class="nowrap">{row} 2</td>' in page and f'<td class="nowrap">{row} 4</td>' in page
+    assert '<td class="nowrap">row ' not in page
     assert "holds a comma" not in page and "is not one of" not in page
     unread = sent("mixed.csv", b"id;received,country\r\nR1;2026-01-05,GTM\r\n")
     assert ambiguous in unread and "between the column names" not in unread
