@@ -104,13 +104,16 @@ def test_an_installed_engage_follows_the_edits_of_the_checkout_it_runs_in(instal
 
     # `equals` misspelt `equal` in rules/partnership.yaml: lint fails and says where; the others refuse to run.
     edit(co / "rules" / "partnership.yaml", "equals: true}", "equal: true}")
+    text = (co / "rules" / "partnership.yaml").read_text().splitlines()
+    at = next(n for n, line in enumerate(text, 1) if "equal: true}" in line)
     lint = installed.engage("lint", cwd=co)
     assert lint.returncode == 1
-    assert "rules/partnership.yaml:10:55: error: rule 'partnership.full': when.all[0].equal: not a rule file field" in lint.stdout
+    said = "error: rule 'partnership.full': when.all[0].equal: not a rule file field"
+    assert f"rules/partnership.yaml:{at}:55: {said}" in lint.stdout
     assert "(did you mean 'equals'?) [unknown-field]" in lint.stdout
     for verb in (("test",), ("explain", str(request), *AS_OF), ("evaluate", str(request), *AS_OF)):
         refused = installed.engage(*verb, cwd=co)
-        assert refused.returncode == 2 and "rules/partnership.yaml:10:55: unknown-field:" in refused.stderr, verb
+        assert refused.returncode == 2 and f"rules/partnership.yaml:{at}:55: unknown-field:" in refused.stderr, verb
     assert installed.engage("lint", cwd=elsewhere).returncode == 0  # the shipped copy is untouched
 
 

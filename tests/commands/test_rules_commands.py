@@ -166,8 +166,14 @@ def test_the_diff_lists_a_rule_added_and_one_removed_with_their_lines(db: str, t
     lines = run("rules", "diff", "1", "2", "--db", db)[1].splitlines()
     assert lines[0] == "release 1 -> release 2: 2 changes"
     added, removed = lines.index("added rule outcome.advice_at_once"), lines.index("removed rule outcome.ad_hoc")
-    assert lines[added + 1] == "  @@ -0,0 +1,21 @@" and lines[added + 2] == "  +  - id: outcome.advice_at_once"
-    assert lines[removed + 1] == "  @@ -1,21 +0,0 @@" and lines[removed + 2] == "  -  - id: outcome.ad_hoc"
+    # The rule's own lines: from its `- id:` to the line before the next rule's.
+    shipped = (ROOT / "rules" / "outcome.yaml").read_text("utf-8").splitlines()
+    start = shipped.index("  - id: outcome.ad_hoc")
+    size = next(i for i in range(start + 1, len(shipped)) if shipped[i].startswith("  - id: ")) - start
+    while not shipped[start + size - 1].strip():
+        size -= 1  # the blank lines between two rules belong to neither
+    assert lines[added + 1] == f"  @@ -0,0 +1,{size} @@" and lines[added + 2] == "  +  - id: outcome.advice_at_once"
+    assert lines[removed + 1] == f"  @@ -1,{size} +0,0 @@" and lines[removed + 2] == "  -  - id: outcome.ad_hoc"
     body = lines[added + 2 : removed] if added < removed else lines[added + 2 :]
     assert all(line.startswith("  +") for line in body) and "  +    outcome: respond_ad_hoc" in body
     assert body[-1] == '  +        para: "21"'  # its own lines only: the next rule is not in it
